@@ -1,0 +1,133 @@
+//===- TritAttrs.td - trit attributes and enums -------------*- tablegen -*-===//
+
+#ifndef TRIT_DIALECT_TRITATTRS_TD
+#define TRIT_DIALECT_TRITATTRS_TD
+
+include "trit/Dialect/TritBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/TensorEncoding.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Trit_PackingKind : I32EnumAttr<"PackingKind",
+    "packed layout of a ternary weight matrix", [
+      I32EnumAttrCase<"I2_S", 0, "i2_s">,
+      I32EnumAttrCase<"TQ2_0", 1, "tq2_0">,
+      I32EnumAttrCase<"TQ1_0", 2, "tq1_0">,
+      I32EnumAttrCase<"TL1", 3, "tl1">,
+      I32EnumAttrCase<"TL2", 4, "tl2">
+    ]> {
+  let cppNamespace = "::mlir::trit";
+  let genSpecializedAttr = 0;
+}
+
+def Trit_WeightPart : I32EnumAttr<"WeightPart",
+    "which part of an external tensor a global refers to", [
+      I32EnumAttrCase<"Data", 0, "data">,
+      I32EnumAttrCase<"Scale", 1, "scale">
+    ]> {
+  let cppNamespace = "::mlir::trit";
+  let genSpecializedAttr = 0;
+}
+
+def Trit_RopeMode : I32EnumAttr<"RopeMode", "rotary embedding pairing", [
+      I32EnumAttrCase<"NeoX", 0, "neox">,
+      I32EnumAttrCase<"Interleaved", 1, "interleaved">
+    ]> {
+  let cppNamespace = "::mlir::trit";
+}
+
+def Trit_GateKind : I32EnumAttr<"GateKind", "gated FFN activation", [
+      I32EnumAttrCase<"Relu2", 0, "relu2">,
+      I32EnumAttrCase<"Silu", 1, "silu">
+    ]> {
+  let cppNamespace = "::mlir::trit";
+}
+
+//===----------------------------------------------------------------------===//
+// #trit.packing
+//===----------------------------------------------------------------------===//
+
+def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
+    [DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
+  let summary = "Packed layout of a ternary weight matrix (tensor encoding)";
+  let description = [{
+    The encoding of a `tensor<N x K x !trit.ternary>` weight (N outputs, K
+    inputs, row-major) that says how its codes are packed in memory:
+
+    | kind    | bits/weight | block (along K)  | source                         |
+    |---------|-------------|------------------|--------------------------------|
+    | `i2_s`  | 2           | 128 (any multiple of 4) | bitnet.cpp I2_S: 4 codes per byte, MSB first, byte j of a block holds elements j, j+B/4, j+B/2, j+3B/4 |
+    | `tq2_0` | 2.0625      | 256              | llama.cpp TQ2_0: 64 code bytes + f16 scale per block |
+    | `tq1_0` | 1.6875      | 256              | llama.cpp TQ1_0: base-3, 5 trits per byte + f16 scale |
+    | `tl1`   | 2           | multiple of 2    | lookup-table layout: 2 weights per 4-bit index |
+    | `tl2`   | 1.67        | multiple of 24   | lookup-table layout: 3 weights per 4-bit index + sign bit |
+
+    `interleave` is the number of consecutive rows whose blocks are stored
+    together (1 = plain row-major); target-specific kernels choose it. Blocks
+    never straddle rows: K must be a multiple of `block`, and N a multiple of
+    `interleave`.
+
+    Example:
+
+    ```mlir
+    tensor<2560x2560x!trit.ternary, #trit.packing<i2_s>>
+    tensor<6912x2560x!trit.ternary, #trit.packing<i2_s, block = 64, interleave = 4>>
+    tensor<2560x6912x!trit.ternary, #trit.packing<tq1_0>>
+    ```
+  }];
+  let parameters = (ins
+    EnumParameter<Trit_PackingKind>:$kind,
+    "int64_t":$block,
+    "int64_t":$interleave
+  );
+  let builders = [
+    AttrBuilder<(ins "PackingKind":$kind), [{
+      return $_get($_ctxt, kind, getDefaultBlock(kind), 1);
+    }]>
+  ];
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The block size of `kind` when none is written.
+    static int64_t getDefaultBlock(PackingKind kind);
+    /// Storage cost in bits per weight, packing metadata included.
+    double getBitsPerWeight() const;
+    /// Bytes occupied by an N x K matrix in this layout (block scales
+    /// included; per-tensor scales are stored separately).
+    int64_t getPackedSizeInBytes(int64_t rows, int64_t cols) const;
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// #trit.external
+//===----------------------------------------------------------------------===//
+
+def Trit_ExternalAttr : Trit_Attr<"External", "external"> {
+  let summary = "Tensor data stored outside the IR, in a model file";
+  let description = [{
+    Names the storage of a `trit.global`: the model file (`source`, as given
+    to the importer), the tensor's name in that file (`key`), and the part of
+    it (`data`, the default, or the per-tensor `scale` that some formats
+    store with the data, like the trailing f32 of an I2_S tensor). The weight
+    store resolves it against the memory-mapped file; the bytes never enter
+    the IR.
+
+    Example:
+
+    ```mlir
+    #trit.external<"model.gguf", "blk.0.attn_q.weight">
+    #trit.external<"model.gguf", "blk.0.attn_q.weight", scale>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"model file">:$source,
+    StringRefParameter<"tensor name in the file">:$key,
+    "WeightPart":$part
+  );
+  let hasCustomAssemblyFormat = 1;
+}
+
+#endif // TRIT_DIALECT_TRITATTRS_TD

@@ -1,0 +1,217 @@
+//===- TritAttrs.cpp - trit attributes ------------------------------------===//
+
+#include "trit/Dialect/TritOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::trit;
+
+#include "trit/Dialect/TritEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "trit/Dialect/TritAttrs.cpp.inc"
+
+void TritDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "trit/Dialect/TritAttrs.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// PackingAttr
+//===----------------------------------------------------------------------===//
+
+int64_t PackingAttr::getDefaultBlock(PackingKind kind) {
+  switch (kind) {
+  case PackingKind::I2_S:
+    return 128;
+  case PackingKind::TQ2_0:
+  case PackingKind::TQ1_0:
+    return 256;
+  case PackingKind::TL1:
+    return 2;
+  case PackingKind::TL2:
+    return 24;
+  }
+  llvm_unreachable("unknown packing kind");
+}
+
+double PackingAttr::getBitsPerWeight() const {
+  switch (getKind()) {
+  case PackingKind::I2_S:
+  case PackingKind::TL1:
+    return 2.0;
+  case PackingKind::TQ2_0:
+    return 66.0 * 8 / 256;
+  case PackingKind::TQ1_0:
+    return 54.0 * 8 / 256;
+  case PackingKind::TL2:
+    return 5.0 / 3.0;
+  }
+  llvm_unreachable("unknown packing kind");
+}
+
+int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
+  switch (getKind()) {
+  case PackingKind::I2_S:
+  case PackingKind::TL1:
+    return rows * cols / 4;
+  case PackingKind::TQ2_0:
+    return rows * (cols / 256) * 66;
+  case PackingKind::TQ1_0:
+    return rows * (cols / 256) * 54;
+  case PackingKind::TL2:
+    // 15 bytes (40 trits' worth of 5-bit codes) per 24 weights.
+    return rows * (cols / 24) * 15;
+  }
+  llvm_unreachable("unknown packing kind");
+}
+
+LogicalResult
+PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                    PackingKind kind, int64_t block, int64_t interleave) {
+  if (block <= 0)
+    return emitError() << "packing block must be positive, got " << block;
+  if (interleave <= 0)
+    return emitError() << "packing interleave must be positive, got "
+                       << interleave;
+  switch (kind) {
+  case PackingKind::I2_S:
+    if (block % 4 != 0)
+      return emitError() << "i2_s packs 4 weights per byte: block must be a "
+                            "multiple of 4, got "
+                         << block;
+    break;
+  case PackingKind::TQ2_0:
+  case PackingKind::TQ1_0:
+    if (block != 256)
+      return emitError() << stringifyPackingKind(kind)
+                         << " has fixed blocks of 256 weights, got " << block;
+    break;
+  case PackingKind::TL1:
+    if (block % 2 != 0)
+      return emitError() << "tl1 indexes pairs of weights: block must be a "
+                            "multiple of 2, got "
+                         << block;
+    break;
+  case PackingKind::TL2:
+    if (block % 24 != 0)
+      return emitError() << "tl2 packs triples of weights into 5-bit codes: "
+                            "block must be a multiple of 24, got "
+                         << block;
+    break;
+  }
+  return success();
+}
+
+LogicalResult PackingAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type elementType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (!llvm::isa<TernaryType>(elementType))
+    return emitError() << "#trit.packing is the layout of ternary tensors, "
+                          "but the element type is "
+                       << elementType;
+  if (shape.size() != 2)
+    return emitError() << "#trit.packing needs a rank-2 (rows x cols) "
+                          "tensor, got rank "
+                       << shape.size();
+  if (ShapedType::isDynamicShape(shape))
+    return emitError() << "#trit.packing needs a static shape";
+  if (shape[1] % getBlock() != 0)
+    return emitError() << "#trit.packing<" << stringifyPackingKind(getKind())
+                       << "> needs the column count to be a multiple of its "
+                          "block of "
+                       << getBlock() << ", got " << shape[1] << " columns";
+  if (shape[0] % getInterleave() != 0)
+    return emitError() << "#trit.packing interleaves " << getInterleave()
+                       << " rows, but the row count " << shape[0]
+                       << " is not a multiple of it";
+  return success();
+}
+
+Attribute PackingAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseLess() || parser.parseKeyword(&keyword))
+    return {};
+  std::optional<PackingKind> kind = symbolizePackingKind(keyword);
+  if (!kind) {
+    parser.emitError(loc, "unknown ternary packing '")
+        << keyword << "'; expected i2_s, tq2_0, tq1_0, tl1 or tl2";
+    return {};
+  }
+  int64_t block = getDefaultBlock(*kind);
+  int64_t interleave = 1;
+  while (succeeded(parser.parseOptionalComma())) {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    if (key == "block") {
+      if (parser.parseInteger(block))
+        return {};
+    } else if (key == "interleave") {
+      if (parser.parseInteger(interleave))
+        return {};
+    } else {
+      parser.emitError(keyLoc, "unknown #trit.packing parameter '")
+          << key << "'; expected 'block' or 'interleave'";
+      return {};
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<PackingAttr>(loc, parser.getContext(), *kind, block,
+                                        interleave);
+}
+
+void PackingAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyPackingKind(getKind());
+  if (getBlock() != getDefaultBlock(getKind()))
+    printer << ", block = " << getBlock();
+  if (getInterleave() != 1)
+    printer << ", interleave = " << getInterleave();
+  printer << ">";
+}
+
+//===----------------------------------------------------------------------===//
+// ExternalAttr
+//===----------------------------------------------------------------------===//
+
+Attribute ExternalAttr::parse(AsmParser &parser, Type) {
+  std::string source, key;
+  WeightPart part = WeightPart::Data;
+  if (parser.parseLess() || parser.parseString(&source) ||
+      parser.parseComma() || parser.parseString(&key))
+    return {};
+  if (succeeded(parser.parseOptionalComma())) {
+    SMLoc loc = parser.getCurrentLocation();
+    StringRef keyword;
+    if (parser.parseKeyword(&keyword))
+      return {};
+    std::optional<WeightPart> parsed = symbolizeWeightPart(keyword);
+    if (!parsed) {
+      parser.emitError(loc, "unknown tensor part '")
+          << keyword << "'; expected 'data' or 'scale'";
+      return {};
+    }
+    part = *parsed;
+  }
+  if (parser.parseGreater())
+    return {};
+  return ExternalAttr::get(parser.getContext(), source, key, part);
+}
+
+void ExternalAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printer.printString(getSource());
+  printer << ", ";
+  printer.printString(getKey());
+  if (getPart() != WeightPart::Data)
+    printer << ", " << stringifyWeightPart(getPart());
+  printer << ">";
+}

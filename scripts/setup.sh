@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs Trit's build and test dependencies from Debian 12 packages.
+# Idempotent and non-interactive: packages already present are skipped without
+# touching apt. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  # LLVM/MLIR 19: libmlir-19-dev does not pull mlir-19-tools (mlir-tblgen).
+  llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
+  clang-19 lld-19 libclang-rt-19-dev
+  cmake ninja-build ccache
+  libflatbuffers-dev flatbuffers-compiler
+  libfmt-dev libgtest-dev libgmock-dev libpcre2-dev libbenchmark-dev
+  python3-numpy pkg-config
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"

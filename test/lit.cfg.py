@@ -1,0 +1,22 @@
+# lit configuration for Trit's FileCheck tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "TRIT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "unit"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.trit_obj_root, "test")
+
+config.substitutions.append(("%trit_src_root", config.trit_src_root))
+config.substitutions.append(("%trit_obj_root", config.trit_obj_root))
+config.substitutions.append(("%python", config.python_executable))
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+llvm_config.add_tool_substitutions(
+    ["trit-opt"], [config.trit_tools_dir, config.llvm_tools_dir])
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
