@@ -21,7 +21,8 @@ def Trit_Dialect : Dialect {
     such as BitNet b1.58 2B4T in the model's own terms. Values are tensors
     (value semantics); weights are module-level symbols (`trit.global`)
     backed by external storage (the mapped model file) and referenced with
-    `trit.weight`, so the IR of a 2B-parameter model stays a few kilobytes.
+    `trit.weight`, so the IR of a 2B-parameter model stays a few hundred
+    kilobytes.
 
     Ternary weights have the element type `!trit.ternary` and carry their
     packed layout as the tensor encoding (`#trit.packing<...>`). Activations

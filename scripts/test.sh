@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up the machine, builds Trit and runs every test: the lit + FileCheck
+# suite (IR, passes, tools, docs) and the GoogleTest unit tests through ctest.
+# Prints each runner's summary; exits non-zero if anything fails.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=${BUILD_DIR:-$root/build}
+export BUILD_DIR=$build_dir
+
+bash "$root/scripts/setup.sh" || exit 1
+bash "$root/scripts/build.sh" || { echo "test: build failed" >&2; exit 1; }
+
+status=0
+echo "== lit (FileCheck tests of IR and tools) =="
+/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv "$build_dir/test" || status=1
+
+echo "== unit tests (GoogleTest via ctest) =="
+ctest --test-dir "$build_dir" --output-on-failure || status=1
+
+if [ "$status" -eq 0 ]; then
+  echo "test: all tests passed"
+else
+  echo "test: FAILED" >&2
+fi
+exit "$status"
