@@ -71,9 +71,9 @@ int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
   llvm_unreachable("unknown packing kind");
 }
 
-LogicalResult
-PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                    PackingKind kind, int64_t block, int64_t interleave) {
+LogicalResult PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  PackingKind kind, int64_t block,
+                                  int64_t interleave) {
   if (block <= 0)
     return emitError() << "packing block must be positive, got " << block;
   if (interleave <= 0)

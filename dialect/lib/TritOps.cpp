@@ -47,8 +47,7 @@ static LogicalResult checkSize(Operation *op, int64_t a, StringRef aName,
   if (sizesAgree(a, b))
     return success();
   return op->emitOpError() << what << " mismatch: " << aName << " has "
-                           << Size{a} << " but " << bName << " has "
-                           << Size{b};
+                           << Size{a} << " but " << bName << " has " << Size{b};
 }
 
 /// A weight scale multiplies an N x K ternary matrix: a scalar, one value per
@@ -76,10 +75,9 @@ static LogicalResult verifyWeightScale(Operation *op, Type scaleType,
   case 2: {
     int64_t blocks = scale.getDimSize(1);
     if (!sizesAgree(scale.getDimSize(0), rows))
-      return op->emitOpError()
-             << name << " has " << Size{scale.getDimSize(0)}
-             << " rows of block scales but the weight has " << Size{rows}
-             << " rows";
+      return op->emitOpError() << name << " has " << Size{scale.getDimSize(0)}
+                               << " rows of block scales but the weight has "
+                               << Size{rows} << " rows";
     if (!ShapedType::isDynamic(blocks) && !ShapedType::isDynamic(cols) &&
         (blocks <= 0 || cols % blocks != 0))
       return op->emitOpError()
@@ -113,8 +111,7 @@ LogicalResult GlobalOp::verify() {
                             "(#trit.external), not inline";
   auto elements = cast<ElementsAttr>(getValue());
   if (elements.getShapedType() != type)
-    return emitOpError() << "initial value of type "
-                         << elements.getShapedType()
+    return emitOpError() << "initial value of type " << elements.getShapedType()
                          << " does not match the declared type " << type;
   return success();
 }
@@ -123,8 +120,7 @@ LogicalResult GlobalOp::verify() {
 // WeightOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   Operation *symbol =
       symbolTable.lookupNearestSymbolFrom(getOperation(), getNameAttr());
   auto global = dyn_cast_or_null<GlobalOp>(symbol);
@@ -143,8 +139,8 @@ WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult EmbeddingOp::verify() {
-  if (failed(checkSize(*this, dim(getTokens(), 0), "tokens", dim(getResult(), 0),
-                       "the result", "row count")) ||
+  if (failed(checkSize(*this, dim(getTokens(), 0), "tokens",
+                       dim(getResult(), 0), "the result", "row count")) ||
       failed(checkSize(*this, dim(getTable(), 1), "the table",
                        dim(getResult(), 1), "the result", "embedding width")))
     return failure();
@@ -171,10 +167,10 @@ LogicalResult RMSNormOp::verify() {
 
 LogicalResult QuantizeOp::verify() {
   QActType result = getResult().getType();
-  if (failed(checkSize(*this, dim(getInput(), 0), "the input",
-                       result.getRows(), "the result", "row count")) ||
-      failed(checkSize(*this, dim(getInput(), 1), "the input",
-                       result.getCols(), "the result", "column count")))
+  if (failed(checkSize(*this, dim(getInput(), 0), "the input", result.getRows(),
+                       "the result", "row count")) ||
+      failed(checkSize(*this, dim(getInput(), 1), "the input", result.getCols(),
+                       "the result", "column count")))
     return failure();
   return success();
 }
@@ -186,8 +182,9 @@ LogicalResult QuantizeOp::verify() {
 LogicalResult BitLinearOp::verify() {
   QActType input = getInput().getType();
   auto weight = cast<RankedTensorType>(getWeight().getType());
-  if (failed(checkSize(*this, input.getCols(), "the input", weight.getDimSize(1),
-                       "the weight", "reduction size (columns)")) ||
+  if (failed(checkSize(*this, input.getCols(), "the input",
+                       weight.getDimSize(1), "the weight",
+                       "reduction size (columns)")) ||
       failed(checkSize(*this, input.getRows(), "the input", dim(getResult(), 0),
                        "the result", "row count")) ||
       failed(checkSize(*this, weight.getDimSize(0), "the weight",
@@ -247,8 +244,7 @@ LogicalResult FusedBitLinearOp::verify() {
         failed(checkSize(*this, rows, "the input", dim(getResults()[0], 0),
                          "the result", "row count")) ||
         failed(checkSize(*this, gateRows, "the gate weight",
-                         dim(getResults()[0], 1), "the result",
-                         "output size")))
+                         dim(getResults()[0], 1), "the result", "output size")))
       return failure();
     return success();
   }
@@ -371,8 +367,8 @@ LogicalResult AttentionOp::verify() {
     return emitOpError() << heads << " query heads do not divide into "
                          << cache.getKvHeads() << " KV heads";
   if (failed(checkSize(*this, dim(getQuery(), 1), "the query",
-                       heads * cache.getHeadDim(),
-                       "num_heads x head_dim", "width")))
+                       heads * cache.getHeadDim(), "num_heads x head_dim",
+                       "width")))
     return failure();
   if (std::optional<APFloat> scale = getScale())
     if (!(scale->convertToDouble() > 0.0))

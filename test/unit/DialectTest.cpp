@@ -74,29 +74,28 @@ TEST_F(TritDialectTest, EncodingRejectsShapesItCannotPack) {
   function_ref<InFlightDiagnostic()> emit = emitFn;
 
   std::string messages = captureDiagnostics([&] {
-    EXPECT_FALSE(RankedTensorType::getChecked(emit, {64, 100}, ternaryElement,
-                                              i2s));
+    EXPECT_FALSE(
+        RankedTensorType::getChecked(emit, {64, 100}, ternaryElement, i2s));
   });
   EXPECT_NE(messages.find("multiple of its block of 128, got 100 columns"),
             std::string::npos)
       << messages;
 
   messages = captureDiagnostics([&] {
-    EXPECT_FALSE(RankedTensorType::getChecked(
-        emit, {64, 128}, Float32Type::get(&context), i2s));
+    EXPECT_FALSE(RankedTensorType::getChecked(emit, {64, 128},
+                                              Float32Type::get(&context), i2s));
   });
   EXPECT_NE(messages.find("layout of ternary tensors"), std::string::npos)
       << messages;
 
-  auto interleaved = PackingAttr::getChecked(
-      emit, &context, PackingKind::I2_S, int64_t(128), int64_t(4));
+  auto interleaved = PackingAttr::getChecked(emit, &context, PackingKind::I2_S,
+                                             int64_t(128), int64_t(4));
   ASSERT_TRUE(interleaved);
   messages = captureDiagnostics([&] {
     EXPECT_FALSE(RankedTensorType::getChecked(emit, {6, 128}, ternaryElement,
                                               interleaved));
   });
-  EXPECT_NE(messages.find("interleaves 4 rows"), std::string::npos)
-      << messages;
+  EXPECT_NE(messages.find("interleaves 4 rows"), std::string::npos) << messages;
   EXPECT_TRUE(RankedTensorType::getChecked(emit, {8, 256}, ternaryElement,
                                            interleaved));
 
@@ -117,19 +116,29 @@ TEST_F(TritDialectTest, QActAndKVCacheTypes) {
   auto emitFn = [&] { return emitError(UnknownLoc::get(&context)); };
   function_ref<InFlightDiagnostic()> emit = emitFn;
   int64_t shape[] = {4, 100};
-  std::string messages = captureDiagnostics(
-      [&] { EXPECT_FALSE(QActType::getChecked(emit, &context, ArrayRef<int64_t>(shape),
-                                    int64_t(256))); });
+  std::string messages = captureDiagnostics([&] {
+    EXPECT_FALSE(QActType::getChecked(emit, &context, ArrayRef<int64_t>(shape),
+                                      int64_t(256)));
+  });
   EXPECT_NE(messages.find("block 256 does not divide the column count 100"),
             std::string::npos)
       << messages;
 
-  auto cache = KVCacheType::get(&context, 30, 5, 128,
-                                Float16Type::get(&context));
+  // The parser cannot write a negative size; C++ can.
+  int64_t negativeRows[] = {-2, 64};
+  messages = captureDiagnostics([&] {
+    EXPECT_FALSE(QActType::getChecked(
+        emit, &context, ArrayRef<int64_t>(negativeRows), int64_t(0)));
+  });
+  EXPECT_NE(messages.find("row count must not be negative"), std::string::npos)
+      << messages;
+
+  auto cache =
+      KVCacheType::get(&context, 30, 5, 128, Float16Type::get(&context));
   EXPECT_EQ(cache.getRowWidth(), 640);
   messages = captureDiagnostics([&] {
-    EXPECT_FALSE(KVCacheType::getChecked(emit, &context, int64_t(30), int64_t(5),
-                                         int64_t(128),
+    EXPECT_FALSE(KVCacheType::getChecked(emit, &context, int64_t(30),
+                                         int64_t(5), int64_t(128),
                                          Type(IntegerType::get(&context, 8))));
   });
   EXPECT_NE(messages.find("must be f16, bf16 or f32"), std::string::npos)
@@ -162,8 +171,8 @@ TEST_F(TritDialectTest, BuiltBitLinearVerifiesAndReportsMismatches) {
   Value scale = builder.create<WeightOp>(loc, scaleType, "k.scale");
   Value quantized = builder.create<QuantizeOp>(
       loc, QActType::get(&context, dyn, 2560), body->getArgument(0));
-  auto bitlinear = builder.create<BitLinearOp>(loc, resultType, quantized,
-                                               weight, scale);
+  auto bitlinear =
+      builder.create<BitLinearOp>(loc, resultType, quantized, weight, scale);
   builder.create<func::ReturnOp>(loc, bitlinear.getResult());
   EXPECT_TRUE(succeeded(verify(*module)));
 

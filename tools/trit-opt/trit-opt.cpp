@@ -17,6 +17,5 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::trit::registerTritDialects(registry);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "Trit optimizer driver: runs passes on trit IR\n",
-      registry));
+      argc, argv, "Trit optimizer driver: runs passes on trit IR\n", registry));
 }

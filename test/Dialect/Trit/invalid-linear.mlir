@@ -285,3 +285,20 @@ func.func @f(%y: tensor<2x2560xf32>, %table: tensor<1000x2560xf16>) {
   %0 = trit.lm_head %y, %table : tensor<2x2560xf32>, tensor<1000x2560xf16> -> tensor<1x1000xf32>
   return
 }
+
+// -----
+
+!w = tensor<6912x2560x!trit.ternary, #trit.packing<i2_s>>
+func.func @f(%h: tensor<3x2560xf32>, %w: !w, %s: tensor<f32>) {
+  // expected-error @+1 {{'trit.fused_bitlinear' op row count mismatch: the input has 3 but the result has 4}}
+  %0 = trit.fused_bitlinear %h weights(%w, %w : !w, !w) scales(%s, %s : tensor<f32>, tensor<f32>) gate relu2 : tensor<3x2560xf32> -> tensor<4x6912xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qa: !trit.qact<?x2560>, %w: tensor<640x2560x!trit.ternary, #trit.packing<i2_s>>, %s: tensor<*xf32>) {
+  // expected-error @+1 {{'trit.bitlinear' op weight scale must be a ranked tensor}}
+  %0 = trit.bitlinear %qa, %w, %s : !trit.qact<?x2560>, tensor<640x2560x!trit.ternary, #trit.packing<i2_s>>, tensor<*xf32> -> tensor<?x640xf32>
+  return
+}
