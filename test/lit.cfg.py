@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 config.name = "TRIT"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "unit"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "unit", "corpus"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.trit_obj_root, "test")
 
@@ -17,6 +17,15 @@ config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+config.substitutions.append(
+    ("%gen-model", config.python_executable + " " +
+     os.path.join(config.trit_src_root, "tools", "trit-gen-model.py")))
+
+tools = ["trit-opt", "tritc"]
+fuzzers = ["trit-fuzz-gguf", "trit-fuzz-safetensors", "trit-fuzz-hf-config"]
+if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
+    config.available_features.add("fuzzers")
+    tools += fuzzers
 llvm_config.add_tool_substitutions(
-    ["trit-opt"], [config.trit_tools_dir, config.llvm_tools_dir])
+    tools, [config.trit_tools_dir, config.llvm_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -1,0 +1,172 @@
+//===- Model.h - a model as the importers describe it -----------*- C++ -*-===//
+//
+// The neutral description of a ternary model that both importers (GGUF and
+// Hugging Face) produce and the builder turns into a trit module: the
+// architecture and hyperparameters, the tokenizer data, and a table of
+// weights whose bytes stay in the mapped source files.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_FRONTENDS_MODEL_H
+#define TRIT_FRONTENDS_MODEL_H
+
+#include "trit/Frontends/MappedFile.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace trit {
+
+/// The model families Trit imports.
+enum class ModelFamily {
+  /// BitNet b1.58 2B4T (`bitnet-b1.58`, `bitnet-25`): ReLU^2 gated FFN,
+  /// sub-norms, NeoX RoPE, tied embedding.
+  BitNetB158,
+  /// 1bitLLM BitNet (`bitnet`): SiLU gated FFN, sub-norms, tied embedding.
+  BitNet,
+  /// Llama-architecture 1.58-bit models (Llama3-8B-1.58, Falcon3-1.58bit):
+  /// SiLU, no sub-norms, separate output matrix.
+  Llama,
+};
+
+enum class Activation { Relu2, Silu };
+enum class RopeStyle { NeoX, Interleaved };
+
+struct ModelConfig {
+  /// The architecture string of the source (`bitnet-b1.58`, `llama`, ...).
+  std::string architecture;
+  ModelFamily family = ModelFamily::BitNetB158;
+  int64_t vocabSize = 0;
+  int64_t contextLength = 0;
+  int64_t hiddenSize = 0;
+  int64_t ffnSize = 0;
+  int64_t layers = 0;
+  int64_t heads = 0;
+  int64_t kvHeads = 0;
+  int64_t headDim = 0;
+  double ropeTheta = 10000.0;
+  double normEps = 1e-5;
+  Activation activation = Activation::Relu2;
+  /// How RoPE pairs elements for the q/k rows as the source stores them:
+  /// llama.cpp permutes llama q/k rows for interleaved pairs, Hugging Face
+  /// keeps them in NeoX order.
+  RopeStyle ropeStyle = RopeStyle::NeoX;
+  bool subNorms = true;
+  bool tiedEmbedding = true;
+};
+
+/// Tokenizer data in a neutral form for the runtime.
+struct TokenizerData {
+  /// "gpt2" (byte-level BPE) or "llama" (SentencePiece).
+  std::string model;
+  /// Pre-tokenizer name ("llama-bpe", ...), empty when the source has none.
+  std::string pre;
+  std::vector<std::string> tokens;
+  /// Per token: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused,
+  /// 6 byte (GGUF's token types).
+  std::vector<int32_t> tokenTypes;
+  std::vector<float> scores;
+  /// "left right" pairs in priority order.
+  std::vector<std::string> merges;
+  int64_t bosId = -1;
+  int64_t eosId = -1;
+  int64_t eotId = -1;
+  bool addBos = true;
+  std::string chatTemplate;
+};
+
+/// How the bytes of a weight are stored in its source file.
+enum class WeightEncoding {
+  F32,
+  F16,
+  BF16,
+  /// bitnet.cpp I2_S: 128-element blocks, MSB first, trailing f32 scale.
+  I2_S,
+  /// llama.cpp TQ2_0 / TQ1_0: 256-element blocks with an f16 scale each.
+  TQ2_0,
+  TQ1_0,
+  /// Hugging Face BitNet packing: uint8 [rows/4, cols], byte (r, c) holds
+  /// rows r, r+R, r+2R, r+3R in bit pairs 1:0, 3:2, 5:4, 7:6.
+  HFPacked,
+};
+
+llvm::StringRef getWeightEncodingName(WeightEncoding encoding);
+
+struct Weight {
+  /// Canonical (GGUF-style) name: `token_embd.weight`, `blk.3.attn_q.weight`.
+  std::string name;
+  /// The file the bytes are in, as the user named it, and the tensor's name
+  /// there.
+  std::string sourceFile;
+  std::string sourceKey;
+  /// Torch order: {rows, cols} for matrices (out, in), {n} for vectors.
+  std::vector<int64_t> shape;
+  /// A ternary matrix of a BitLinear (stored packed, or as floats to be
+  /// ternarized: F32/F16/BF16 with `ternary` set).
+  bool ternary = false;
+  WeightEncoding encoding = WeightEncoding::F32;
+  llvm::ArrayRef<uint8_t> data;
+  /// Ternary weights: the per-tensor multiplier (w = scale * t), resolved at
+  /// import from the format's own scale (I2_S trailing f32, uniform TQ block
+  /// scales, HF weight_scale or its inverse) or derived from float weights
+  /// (absmean for Hugging Face masters, max|w| for GGUF floats, as
+  /// bitnet.cpp does). Not used when `blockScales` is set.
+  float scale = 1.0f;
+  /// TQ weights whose blocks have different scales keep them per block.
+  bool blockScales = false;
+  /// A float ternary weight that is a full-precision master (Hugging Face):
+  /// ternarized by absmean. Otherwise float ternary weights already hold
+  /// scale * t (GGUF F32/F16) and are ternarized by sign.
+  bool master = false;
+};
+
+class Model {
+public:
+  ModelConfig config;
+  TokenizerData tokenizer;
+  std::vector<Weight> weights;
+
+  const Weight *lookup(llvm::StringRef name) const;
+  /// Builds the name index and checks that every tensor the architecture
+  /// needs is present with the right shape; errors name the source path.
+  llvm::Error finalize(llvm::StringRef sourcePath);
+
+  /// Keeps the mapped source files alive as long as the model.
+  std::vector<std::shared_ptr<MappedFile>> files;
+
+private:
+  llvm::StringMap<size_t> index;
+};
+
+/// Imports a GGUF file or a Hugging Face folder (config.json + safetensors).
+llvm::Expected<std::unique_ptr<Model>> importModel(llvm::StringRef path);
+llvm::Expected<std::unique_ptr<Model>> importGGUF(llvm::StringRef path);
+llvm::Expected<std::unique_ptr<Model>> importHuggingFace(llvm::StringRef dir);
+
+/// The ternary values of a weight, row-major {rows x cols} in {-1, 0, +1},
+/// decoded from whatever encoding the source uses.
+llvm::Expected<std::vector<int8_t>> decodeTernary(const Weight &weight);
+
+/// Checks a model's hyperparameters for consistency (heads divide, sizes
+/// positive); `source` names the file in the message.
+llvm::Error validateConfig(const ModelConfig &config, llvm::StringRef source);
+
+} // namespace trit
+
+#endif // TRIT_FRONTENDS_MODEL_H
+
+namespace trit {
+/// Writes a human-readable summary of `model`: the hyperparameters, the
+/// tokenizer, and one line per weight with a digest of its decoded values
+/// (ternary values and scale, or the floats) that does not depend on how the
+/// source encodes them. Two files that hold the same model give the same
+/// digests.
+llvm::Error writeModelSummary(const Model &model, llvm::raw_ostream &os);
+} // namespace trit

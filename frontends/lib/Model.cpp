@@ -1,0 +1,323 @@
+//===- Model.cpp - model description, validation, ternary decoding --------===//
+
+#include "trit/Frontends/Model.h"
+#include "ModelInternal.h"
+
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace llvm;
+
+namespace trit {
+
+StringRef getWeightEncodingName(WeightEncoding encoding) {
+  switch (encoding) {
+  case WeightEncoding::F32: return "F32";
+  case WeightEncoding::F16: return "F16";
+  case WeightEncoding::BF16: return "BF16";
+  case WeightEncoding::I2_S: return "I2_S";
+  case WeightEncoding::TQ2_0: return "TQ2_0";
+  case WeightEncoding::TQ1_0: return "TQ1_0";
+  case WeightEncoding::HFPacked: return "packed uint8";
+  }
+  return "?";
+}
+
+const Weight *Model::lookup(StringRef name) const {
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : &weights[it->second];
+}
+
+Error validateConfig(const ModelConfig &c, StringRef source) {
+  auto positive = [&](int64_t value, StringRef what) -> Error {
+    if (value > 0)
+      return Error::success();
+    return fileError(source, what + " must be positive, got " + Twine(value));
+  };
+  for (auto [value, what] :
+       {std::pair<int64_t, StringRef>{c.vocabSize, "the vocabulary size"},
+        {c.contextLength, "the context length"},
+        {c.hiddenSize, "the hidden size"},
+        {c.ffnSize, "the feed-forward size"},
+        {c.layers, "the layer count"},
+        {c.heads, "the head count"},
+        {c.kvHeads, "the KV head count"},
+        {c.headDim, "the head dimension"}})
+    if (Error e = positive(value, what))
+      return e;
+  if (c.heads % c.kvHeads != 0)
+    return fileError(source, Twine(c.heads) + " attention heads do not divide "
+                                              "into " +
+                                 Twine(c.kvHeads) + " KV heads");
+  if (c.headDim % 2 != 0)
+    return fileError(source, "the head dimension " + Twine(c.headDim) +
+                                 " is odd; RoPE rotates pairs");
+  if (!(c.ropeTheta > 0) || !(c.normEps > 0))
+    return fileError(source, "rope theta and the norm epsilon must be "
+                             "positive");
+  // Sizes far beyond any real model are a damaged file, not a model.
+  if (c.layers > 1024 || c.hiddenSize > (1 << 20) || c.ffnSize > (1 << 22) ||
+      c.vocabSize > (1 << 24) || c.heads > 4096)
+    return fileError(source, "hyperparameters out of any plausible range");
+  return Error::success();
+}
+
+/// The tensors every model of `config` has, with their torch-order shapes.
+static std::vector<std::pair<std::string, std::vector<int64_t>>>
+getRequiredTensors(const ModelConfig &c) {
+  int64_t q = c.heads * c.headDim, kv = c.kvHeads * c.headDim;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> required = {
+      {"token_embd.weight", {c.vocabSize, c.hiddenSize}},
+      {"output_norm.weight", {c.hiddenSize}}};
+  if (!c.tiedEmbedding)
+    required.push_back({"output.weight", {c.vocabSize, c.hiddenSize}});
+  for (int64_t i = 0; i < c.layers; ++i) {
+    std::string p = "blk." + std::to_string(i) + ".";
+    required.push_back({p + "attn_norm.weight", {c.hiddenSize}});
+    required.push_back({p + "attn_q.weight", {q, c.hiddenSize}});
+    required.push_back({p + "attn_k.weight", {kv, c.hiddenSize}});
+    required.push_back({p + "attn_v.weight", {kv, c.hiddenSize}});
+    required.push_back({p + "attn_output.weight", {c.hiddenSize, q}});
+    required.push_back({p + "ffn_norm.weight", {c.hiddenSize}});
+    required.push_back({p + "ffn_gate.weight", {c.ffnSize, c.hiddenSize}});
+    required.push_back({p + "ffn_up.weight", {c.ffnSize, c.hiddenSize}});
+    required.push_back({p + "ffn_down.weight", {c.hiddenSize, c.ffnSize}});
+    if (c.subNorms) {
+      required.push_back({p + "attn_sub_norm.weight", {q}});
+      required.push_back({p + "ffn_sub_norm.weight", {c.ffnSize}});
+    }
+  }
+  return required;
+}
+
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+Error Model::finalize(StringRef sourcePath) {
+  if (Error e = validateConfig(config, sourcePath))
+    return e;
+  index.clear();
+  for (size_t i = 0; i < weights.size(); ++i)
+    if (!index.try_emplace(weights[i].name, i).second)
+      return fileError(sourcePath,
+                       "tensor '" + weights[i].name + "' appears twice");
+  auto required = getRequiredTensors(config);
+  StringMap<bool> known;
+  for (auto &[name, shape] : required) {
+    known[name] = true;
+    const Weight *w = lookup(name);
+    if (!w)
+      return fileError(sourcePath, "missing tensor '" + name + "' of the " +
+                                       config.architecture + " architecture");
+    if (w->shape != shape)
+      return fileError(sourcePath,
+                       "tensor '" + name + "' (" + w->sourceKey +
+                           ") has shape " + formatShape(w->shape) +
+                           " but the hyperparameters need " +
+                           formatShape(shape));
+  }
+  for (const Weight &w : weights)
+    if (!known.count(w.name))
+      return fileError(sourcePath, "tensor '" + w.sourceKey +
+                                       "' is not part of a " +
+                                       config.architecture + " model");
+  if (tokenizer.tokens.empty())
+    return fileError(sourcePath, "the model has no tokenizer vocabulary");
+  if (int64_t(tokenizer.tokens.size()) > config.vocabSize)
+    return fileError(sourcePath, "the tokenizer has " +
+                                     Twine(tokenizer.tokens.size()) +
+                                     " tokens but the vocabulary size is " +
+                                     Twine(config.vocabSize));
+  for (auto [id, what] : {std::pair<int64_t, StringRef>{tokenizer.bosId, "BOS"},
+                          {tokenizer.eosId, "EOS"},
+                          {tokenizer.eotId, "EOT"}})
+    if (id >= int64_t(tokenizer.tokens.size()))
+      return fileError(sourcePath, "the " + what + " token id " + Twine(id) +
+                                       " is outside the vocabulary of " +
+                                       Twine(tokenizer.tokens.size()));
+  return Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Ternary decoding
+//===----------------------------------------------------------------------===//
+
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = uint32_t(h >> 15) << 31;
+  uint32_t exponent = (h >> 10) & 0x1f;
+  uint32_t mantissa = h & 0x3ff;
+  uint32_t bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000 | (mantissa << 13);
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;
+  } else { // subnormal: renormalize
+    int shift = 0;
+    while (!(mantissa & 0x400)) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    bits = sign | ((113 - shift) << 23) | ((mantissa & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+static float bf16ToFloat(uint16_t b) {
+  uint32_t bits = uint32_t(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// Element `i` of a float weight.
+static float loadFloat(const Weight &w, size_t i) {
+  const uint8_t *p = w.data.data();
+  switch (w.encoding) {
+  case WeightEncoding::F32: {
+    uint32_t bits = support::endian::read32le(p + 4 * i);
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  }
+  case WeightEncoding::F16:
+    return halfToFloat(support::endian::read16le(p + 2 * i));
+  case WeightEncoding::BF16:
+    return bf16ToFloat(support::endian::read16le(p + 2 * i));
+  default:
+    return 0;
+  }
+}
+
+float decodeHalf(uint16_t bits) { return halfToFloat(bits); }
+float decodeBFloat16(uint16_t bits) { return bf16ToFloat(bits); }
+
+Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
+  if (!w.ternary || w.shape.size() != 2)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                       "' is not a ternary matrix");
+  int64_t rows = w.shape[0], cols = w.shape[1];
+  size_t n = size_t(rows) * size_t(cols);
+  std::vector<int8_t> out(n);
+  auto badCode = [&](size_t element) {
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                       "' holds the invalid code 3 at "
+                                       "element " +
+                                       Twine(element));
+  };
+  const uint8_t *p = w.data.data();
+  switch (w.encoding) {
+  case WeightEncoding::I2_S:
+    for (size_t block = 0; block < n / 128; ++block)
+      for (size_t j = 0; j < 32; ++j) {
+        uint8_t byte = p[block * 32 + j];
+        for (size_t l = 0; l < 4; ++l) {
+          uint8_t code = (byte >> (6 - 2 * l)) & 3;
+          size_t element = block * 128 + l * 32 + j;
+          if (code == 3)
+            return badCode(element);
+          out[element] = int8_t(code) - 1;
+        }
+      }
+    return out;
+  case WeightEncoding::TQ2_0:
+    for (size_t block = 0; block < n / 256; ++block) {
+      const uint8_t *qs = p + block * 66;
+      for (size_t half = 0; half < 2; ++half)
+        for (size_t l = 0; l < 4; ++l)
+          for (size_t m = 0; m < 32; ++m) {
+            uint8_t code = (qs[half * 32 + m] >> (2 * l)) & 3;
+            size_t element = block * 256 + half * 128 + l * 32 + m;
+            if (code == 3)
+              return badCode(element);
+            out[element] = int8_t(code) - 1;
+          }
+    }
+    return out;
+  case WeightEncoding::TQ1_0: {
+    static constexpr uint8_t pow3[5] = {1, 3, 9, 27, 81};
+    auto digit = [](uint8_t q, size_t n) {
+      return int8_t((uint16_t(uint8_t(q * pow3[n])) * 3) >> 8) - 1;
+    };
+    for (size_t block = 0; block < n / 256; ++block) {
+      const uint8_t *qs = p + block * 54, *qh = qs + 48;
+      int8_t *y = out.data() + block * 256;
+      for (size_t d = 0; d < 5; ++d)
+        for (size_t m = 0; m < 32; ++m)
+          *y++ = digit(qs[m], d);
+      for (size_t d = 0; d < 5; ++d)
+        for (size_t m = 0; m < 16; ++m)
+          *y++ = digit(qs[32 + m], d);
+      for (size_t d = 0; d < 4; ++d)
+        for (size_t m = 0; m < 4; ++m)
+          *y++ = digit(qh[m], d);
+    }
+    return out;
+  }
+  case WeightEncoding::HFPacked: {
+    int64_t packedRows = rows / 4;
+    for (int64_t k = 0; k < 4; ++k)
+      for (int64_t r = 0; r < packedRows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          uint8_t code = (p[r * cols + c] >> (2 * k)) & 3;
+          size_t element = size_t((k * packedRows + r) * cols + c);
+          if (code == 3)
+            return badCode(element);
+          out[element] = int8_t(code) - 1;
+        }
+    return out;
+  }
+  case WeightEncoding::F32:
+  case WeightEncoding::F16:
+  case WeightEncoding::BF16:
+    for (size_t i = 0; i < n; ++i) {
+      float v = loadFloat(w, i);
+      if (w.master) {
+        // Absmean ternarization: round(w / scale) with round-half-even.
+        float t = std::nearbyint(v * (1.0f / w.scale));
+        out[i] = int8_t(std::fmax(-1.0f, std::fmin(1.0f, t)));
+      } else {
+        // bitnet.cpp's I2_S quantizer: the sign, zero below 1e-6.
+        out[i] = std::fabs(v) < 1e-6f ? 0 : (v > 0 ? 1 : -1);
+      }
+    }
+    return out;
+  }
+  return fileError(w.sourceFile, "unknown encoding");
+}
+
+/// Scale of a float ternary weight: absmean for masters, max|w| otherwise.
+float computeFloatTernaryScale(const Weight &w) {
+  size_t n = 1;
+  for (int64_t d : w.shape)
+    n *= size_t(d);
+  double sum = 0, max = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double v = std::fabs(double(loadFloat(w, i)));
+    sum += v;
+    max = std::max(max, v);
+  }
+  if (w.master)
+    return float(std::max(sum / double(n), 1e-5));
+  return float(max);
+}
+
+Expected<std::unique_ptr<Model>> importModel(StringRef path) {
+  if (sys::fs::is_directory(path))
+    return importHuggingFace(path);
+  if (!sys::fs::exists(path))
+    return fileError(path, "no such file or directory");
+  return importGGUF(path);
+}
+
+} // namespace trit

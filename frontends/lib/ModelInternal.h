@@ -1,0 +1,28 @@
+//===- ModelInternal.h - helpers shared by the importers --------*- C++ -*-===//
+
+#ifndef TRIT_FRONTENDS_LIB_MODELINTERNAL_H
+#define TRIT_FRONTENDS_LIB_MODELINTERNAL_H
+
+#include "trit/Frontends/Model.h"
+
+namespace trit {
+
+float decodeHalf(uint16_t bits);
+float decodeBFloat16(uint16_t bits);
+/// Scale of a float ternary weight: absmean for masters, max|w| otherwise.
+float computeFloatTernaryScale(const Weight &weight);
+
+/// The per-layer linears of every architecture, by canonical suffix.
+inline bool isTernaryLinear(llvm::StringRef canonicalName) {
+  for (llvm::StringRef suffix :
+       {".attn_q.weight", ".attn_k.weight", ".attn_v.weight",
+        ".attn_output.weight", ".ffn_gate.weight", ".ffn_up.weight",
+        ".ffn_down.weight"})
+    if (canonicalName.starts_with("blk.") && canonicalName.ends_with(suffix))
+      return true;
+  return false;
+}
+
+} // namespace trit
+
+#endif // TRIT_FRONTENDS_LIB_MODELINTERNAL_H
