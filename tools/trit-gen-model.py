@@ -436,12 +436,19 @@ class Model:
         ls = wrng.integers(0, 1 << 63, size=(cfg.layers, len(LAYER_SLOTS)), dtype=np.int64)
         self.layer_seeds = [{name: int(s) for name, s in zip(LAYER_SLOTS, row)} for row in ls]
         self.tokenizer = Tokenizer(cfg, np.random.default_rng(tok_seed))
-        # Residual-branch gain.  Each BitLinear output has std ~gain.  With a
-        # tied LM head and a unit-std embedding, the input token's own logit
-        # grows with |e|^2 while the others grow with |e|*|h|; the residual
-        # branches must carry about dim/(8*layers) variance per element, or
-        # the model just repeats its input token.  So gain = max(1, sqrt(...)).
-        self.gain = max(1.0, math.sqrt(cfg.dim / (8.0 * cfg.layers)))
+        # Residual-branch gain: each BitLinear maps unit-RMS inputs to outputs
+        # of std ~gain.  With a tied LM head and a unit-std embedding e, the
+        # input token's own logit is ~|e|^2/|h|*sqrt(dim) while the others are
+        # ~sqrt(dim) noise, so unless the 2*layers residual branches (std gain
+        # each, thanks to the sub-norms) carry ~dim/8 variance in total, greedy
+        # decoding just repeats the input token (measured: gain 1 repeats it
+        # 100% of the time for tiny/small).  Hence gain^2 = dim/(4*layers).
+        # The untied llama needs no boost, and having no sub-norms its gains
+        # would compound (o(v), down(silu(gate)*up)), so it keeps gain 1.
+        if cfg.tied:
+            self.gain = max(1.0, math.sqrt(cfg.dim / (4.0 * cfg.layers)))
+        else:
+            self.gain = 1.0
 
     def _rng(self, layer, slot):
         seed = self.global_seeds[slot] if layer is None else self.layer_seeds[layer][slot]
