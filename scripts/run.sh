@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job: set up, build, and show what Trit does today.
 #
-# Trit is being built in stages. Working now: the `trit` dialect and
-# `trit-opt`. Not yet: importing model files, compiling them, and generating
-# text; this script says so rather than pretending.
+# Trit is being built in stages. Working now: the `trit` dialect, trit-opt,
+# and importing GGUF / Hugging Face models with tritc. Not yet: compiling
+# them and generating text; this script says so rather than pretending.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
@@ -14,27 +14,35 @@ bash "$root/scripts/build.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+bin=$build_dir/bin
 
 echo
-echo "== The whole BitNet b1.58 2B4T forward pass (30 layers) in the trit dialect =="
-/usr/bin/python3 "$root/test/Inputs/bitnet-forward.py" > "$work/bitnet-2b4t.mlir"
-"$build_dir/bin/trit-opt" "$work/bitnet-2b4t.mlir" -o "$work/verified.mlir"
-echo "parsed and verified: $(grep -c 'trit.attention' "$work/verified.mlir") attention layers," \
-     "$(grep -c 'trit.bitlinear' "$work/verified.mlir") BitLinears," \
-     "$(wc -c < "$work/verified.mlir") bytes of IR for 2.4 B parameters"
+echo "== Generate a small random BitNet b1.58 model, as GGUF (I2_S) and as a Hugging Face folder =="
+/usr/bin/python3 "$root/tools/trit-gen-model.py" "$work/model.gguf" --format gguf --preset small
+/usr/bin/python3 "$root/tools/trit-gen-model.py" "$work/model-hf" --format hf --preset small
 
 echo
-echo "== Decoder layer 0 after canonicalize + cse (from docs/dialect.md) =="
-/usr/bin/python3 "$root/test/Inputs/extract-mlir-blocks.py" "$root/docs/dialect.md" \
-  > "$work/docs.mlir"
-"$build_dir/bin/trit-opt" "$work/docs.mlir" -split-input-file --canonicalize --cse \
-  | sed -n '/func.func @decoder_layer_0/,/^  }/p'
+echo "== Import it: tritc model.gguf --emit=summary =="
+"$bin/tritc" "$work/model.gguf" --emit=summary > "$work/summary.txt"
+head -8 "$work/summary.txt"
+echo "..."
+if diff <("$bin/tritc" "$work/model.gguf" --emit=summary | sed 's/ (.*)$//') \
+        <("$bin/tritc" "$work/model-hf" --emit=summary | sed 's/ (.*)$//') > /dev/null; then
+  echo "The GGUF file and the Hugging Face folder decode to the same model."
+fi
+
+echo
+echo "== The imported model in the trit dialect: tritc model.gguf --emit=mlir (layer 0) =="
+"$bin/tritc" "$work/model.gguf" -o "$work/model.mlir"
+echo "$(wc -c < "$work/model.mlir") bytes of IR; verified by trit-opt:"
+"$bin/trit-opt" "$work/model.mlir" -o "$work/verified.mlir"
+sed -n '/func.func private @forward/,/kv_store.*\[0\]/p' "$work/verified.mlir"
+echo "  ..."
 
 cat <<'MSG'
 
 == Not yet available ==
-Importing GGUF / Hugging Face models, compiling them for a CPU, and generating
-text are the next stages of the project (frontends, compiler, runtime). When
-they land, this command will generate a small model, compile it for this
-machine and generate text with it.
+Compiling the imported model for this CPU and generating text are the next
+stages (compiler, runtime). When they land, this command will compile the
+model and generate text with it.
 MSG
