@@ -5,8 +5,8 @@ The models are meant for tests, benchmarks and for users who do not have a real
 checkpoint.  One seed describes one model; the same seed written as a GGUF file
 and as a Hugging Face folder gives exactly the same numbers after decoding.
 
-Formats (byte layouts follow docs/reference "bitnet-models.md", sections 3 and 4)
--------------------------------------------------------------------------------
+Formats (byte layouts as in the BitNet reference notes, bitnet-models.md, s. 3, 4)
+--------------------------------------------------------------------------------
 GGUF (version 3, little-endian): header, metadata KV pairs, tensor infos, then a
 data section aligned to `general.alignment` (32 unless --alignment says
 otherwise), each tensor padded to the alignment.  ggml dimension order: ne0 is
@@ -46,7 +46,9 @@ Exactness rules (why the decoded numbers agree bit for bit across formats)
 * Ternary scales are rounded to bf16 values (8 significant bits) in the fp16
   normal range, so they are exact in bf16, fp16 (TQ d) and f32 (I2_S).  For the
   inverse-scale archs (bitnet, llama) the scale is a power of two, so 1/scale is
-  exact too.
+  exact too (powers of two are the only values with s and 1/s both in bf16).
+  Scales are gain/sqrt(in_features * 2/3), so each BitLinear output has std
+  ~gain; see Model.__init__ for why the tied archs need gain > 1.
 * Norm weights are bf16 values (written as f32 in GGUF, bf16 in HF).
 * Embedding / output values are bf16 values with magnitudes below 2^-14 flushed
   to zero and clipped to the fp16 range, so they are exact in f16 and bf16.
@@ -880,11 +882,11 @@ def _write_json(path, obj):
 def write_hf(folder, model, hf_weights, shards):
     cfg = model.cfg
     tok = model.tokenizer
-    os.makedirs(folder, exist_ok=True)
-    tensors = hf_tensors(model, hf_weights)
+    tensors = hf_tensors(model, hf_weights)       # lazy: nothing generated yet
     names = sorted(tensors)
     if shards > len(names):
         raise UsageError("--shards (%d) exceeds the number of tensors (%d)" % (shards, len(names)))
+    os.makedirs(folder, exist_ok=True)
 
     # config.json
     if cfg.arch == "llama":

@@ -181,7 +181,9 @@ Error parseHFTokenizer(StringRef tokenizerJSON, StringRef tokenizerFile,
     return fileError(tokenizerFile, "tokenizer model type '" + type +
                                         "' is not supported (Trit reads "
                                         "byte-level BPE)");
-  t.model = "gpt2";
+  // Llama-2-style vocabularies (1bitLLM models) are SentencePiece BPE
+  // converted to tokenizer.json: byte fallback instead of byte-level tokens.
+  t.model = model->getBoolean("byte_fallback").value_or(false) ? "llama" : "gpt2";
   const json::Object *vocab = model->getObject("vocab");
   if (!vocab)
     return fileError(tokenizerFile, "missing model.vocab");

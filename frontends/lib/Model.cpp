@@ -31,6 +31,12 @@ const Weight *Model::lookup(StringRef name) const {
   return it == index.end() ? nullptr : &weights[it->second];
 }
 
+const Weight *Model::lookupExternal(StringRef sourceFile,
+                                    StringRef sourceKey) const {
+  auto it = externalIndex.find((sourceFile + Twine('\0') + sourceKey).str());
+  return it == externalIndex.end() ? nullptr : &weights[it->second];
+}
+
 Error validateConfig(const ModelConfig &c, StringRef source) {
   auto positive = [&](int64_t value, StringRef what) -> Error {
     if (value > 0)
@@ -104,10 +110,14 @@ Error Model::finalize(StringRef sourcePath) {
   if (Error e = validateConfig(config, sourcePath))
     return e;
   index.clear();
-  for (size_t i = 0; i < weights.size(); ++i)
+  externalIndex.clear();
+  for (size_t i = 0; i < weights.size(); ++i) {
     if (!index.try_emplace(weights[i].name, i).second)
       return fileError(sourcePath,
                        "tensor '" + weights[i].name + "' appears twice");
+    externalIndex[(weights[i].sourceFile + Twine('\0') + weights[i].sourceKey)
+                      .str()] = i;
+  }
   auto required = getRequiredTensors(config);
   StringMap<bool> known;
   for (auto &[name, shape] : required) {

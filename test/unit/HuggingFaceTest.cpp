@@ -174,6 +174,15 @@ TEST(HFTokenizer, ReadsVocabMergesSpecialsAndConfig) {
   EXPECT_EQ(t.eotId, 6);
   EXPECT_EQ(t.pre, "llama-bpe");
   EXPECT_EQ(t.chatTemplate, "{{ messages }}");
+  EXPECT_EQ(t.model, "gpt2");
+
+  TokenizerData spm;
+  llvm::Error e2 = parseHFTokenizer(
+      R"({"model": {"type": "BPE", "byte_fallback": true,
+                    "vocab": {"<unk>": 0, "▁the": 1}}})",
+      "tokenizer.json", "", "", 8, spm);
+  ASSERT_FALSE(bool(e2)) << llvm::toString(std::move(e2));
+  EXPECT_EQ(spm.model, "llama");
 
   TokenizerData other;
   llvm::Error outOfRange = parseHFTokenizer(

@@ -134,6 +134,10 @@ public:
   std::vector<Weight> weights;
 
   const Weight *lookup(llvm::StringRef name) const;
+  /// The weight stored in `sourceFile` under `sourceKey`: how the compiler
+  /// resolves a `#trit.external<sourceFile, sourceKey>` global to its bytes.
+  const Weight *lookupExternal(llvm::StringRef sourceFile,
+                               llvm::StringRef sourceKey) const;
   /// Builds the name index and checks that every tensor the architecture
   /// needs is present with the right shape; errors name the source path.
   llvm::Error finalize(llvm::StringRef sourcePath);
@@ -143,6 +147,8 @@ public:
 
 private:
   llvm::StringMap<size_t> index;
+  /// "file\0key" -> weight.
+  llvm::StringMap<size_t> externalIndex;
 };
 
 /// Imports a GGUF file or a Hugging Face folder (config.json + safetensors).
