@@ -66,7 +66,7 @@ Error validateConfig(const ModelConfig &c, StringRef source) {
                              "positive");
   // Sizes far beyond any real model are a damaged file, not a model.
   if (c.layers > 1024 || c.hiddenSize > (1 << 20) || c.ffnSize > (1 << 22) ||
-      c.vocabSize > (1 << 24) || c.heads > 4096)
+      c.vocabSize > (1 << 20) || c.heads > 4096)
     return fileError(source, "hyperparameters out of any plausible range");
   return Error::success();
 }
