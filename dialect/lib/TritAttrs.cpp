@@ -215,3 +215,41 @@ void ExternalAttr::print(AsmPrinter &printer) const {
     printer << ", " << stringifyWeightPart(getPart());
   printer << ">";
 }
+
+//===----------------------------------------------------------------------===//
+// TargetAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef triple, StringRef cpu,
+                                 StringRef features) {
+  if (triple.empty() || cpu.empty())
+    return emitError() << "#trit.target needs a triple and a CPU name";
+  if (cpu == "host")
+    return emitError() << "#trit.target names a concrete CPU; 'host' is "
+                          "resolved before the attribute is made";
+  SmallVector<StringRef> list;
+  features.split(list, ',', -1, /*KeepEmpty=*/false);
+  for (StringRef feature : list)
+    if (feature.size() < 2 || (feature[0] != '+' && feature[0] != '-'))
+      return emitError() << "#trit.target feature '" << feature
+                         << "' must start with '+' or '-'";
+  return success();
+}
+
+bool TargetAttr::hasFeature(StringRef feature) const {
+  SmallVector<StringRef> list;
+  getFeatures().split(list, ',', -1, /*KeepEmpty=*/false);
+  bool enabled = false;
+  for (StringRef entry : list) // later entries override earlier ones
+    if (entry.drop_front() == feature)
+      enabled = entry[0] == '+';
+  return enabled;
+}
+
+TargetAttr TargetAttr::lookup(Operation *op) {
+  auto module = llvm::isa<ModuleOp>(op) ? llvm::cast<ModuleOp>(op)
+                                  : op->getParentOfType<ModuleOp>();
+  return module ? module->getAttrOfType<TargetAttr>(getAttrName())
+                : TargetAttr();
+}

@@ -7,12 +7,14 @@
 
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "trit/Compiler/Passes.h"
 #include "trit/InitTritDialects.h"
 
 int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
+  mlir::trit::registerTritPassesAndPipelines();
 
   mlir::DialectRegistry registry;
   mlir::trit::registerTritDialects(registry);

@@ -5,11 +5,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "trit/Compiler/Passes.h"
+#include "trit/Compiler/Target.h"
 #include "trit/Frontends/ModelBuilder.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -19,7 +24,7 @@
 using namespace llvm;
 
 namespace {
-enum class Emit { MLIR, Tokenizer, Summary };
+enum class Emit { MLIR, OptMLIR, Tokenizer, Summary };
 
 cl::OptionCategory category("tritc options");
 cl::opt<std::string> input(cl::Positional, cl::Required,
@@ -32,12 +37,31 @@ cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::MLIR),
     cl::values(clEnumValN(Emit::MLIR, "mlir",
                           "the imported model in the trit dialect"),
+               clEnumValN(Emit::OptMLIR, "opt-mlir",
+                          "the model after the trit passes (trit-optimize)"),
                clEnumValN(Emit::Tokenizer, "tokenizer",
                           "the tokenizer data as JSON"),
                clEnumValN(Emit::Summary, "summary",
                           "hyperparameters, tokenizer and a digest of every "
                           "tensor's decoded values")),
     cl::cat(category));
+
+cl::opt<std::string> targetTriple(
+    "target-triple", cl::desc("Target triple (default: the host's)"),
+    cl::value_desc("triple"), cl::cat(category));
+cl::opt<std::string> targetCPU(
+    "target-cpu",
+    cl::desc("Target CPU, e.g. znver4, haswell, neoverse-n1 (default: host, "
+             "resolved to this machine's CPU and features)"),
+    cl::value_desc("cpu"), cl::init("host"), cl::cat(category));
+cl::opt<std::string> targetFeatures(
+    "target-features",
+    cl::desc("Features to add or remove, e.g. +avx512vnni,-avx512f"),
+    cl::value_desc("+a,-b"), cl::cat(category));
+cl::opt<bool> fuseGating("fuse-gating",
+                         cl::desc("Fold the FFN gating into the fused gate/up "
+                                  "BitLinear (default: on)"),
+                         cl::init(true), cl::cat(category));
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "tritc") << message << "\n";
@@ -49,8 +73,16 @@ int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  // --mlir-print-ir-before/after=PASS look passes up by name: register them
+  // before the options that parse those names.
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::trit::registerTritPassesAndPipelines();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   // libLLVM registers hundreds of options; --help-hidden lists them all,
-  // including the --mlir-print-* printing options.
+  // including MLIR's --mlir-print-ir-after-all, --mlir-print-ir-before=PASS,
+  // --mlir-timing and the other --mlir-* options, which all work.
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -76,12 +108,33 @@ int main(int argc, char **argv) {
   case Emit::Tokenizer:
     trit::writeTokenizerJSON((*model)->tokenizer, out->os());
     break;
-  case Emit::MLIR: {
+  case Emit::MLIR:
+  case Emit::OptMLIR: {
     mlir::MLIRContext context;
+    trit::TargetOptions targetOptions;
+    targetOptions.triple = targetTriple;
+    targetOptions.cpu = targetCPU;
+    targetOptions.features = targetFeatures;
+    Expected<mlir::trit::TargetAttr> target =
+        trit::resolveTarget(context, targetOptions);
+    if (!target)
+      return fail(toString(target.takeError()));
     mlir::OwningOpRef<mlir::ModuleOp> module =
         trit::buildModule(context, **model);
+    (*module)->setAttr(mlir::trit::TargetAttr::getAttrName(), *target);
     if (mlir::failed(mlir::verify(*module)))
       return fail("internal error: the imported module does not verify");
+    if (emit == Emit::OptMLIR) {
+      mlir::PassManager pm(&context);
+      if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+        return fail("invalid pass manager options");
+      mlir::applyDefaultTimingPassManagerCLOptions(pm);
+      mlir::trit::OptimizePipelineOptions options;
+      options.fuseGating = bool(fuseGating);
+      mlir::trit::buildOptimizePipeline(pm, options);
+      if (mlir::failed(pm.run(*module)))
+        return fail("the trit passes failed on " + input);
+    }
     module->print(out->os());
     out->os() << "\n";
     break;

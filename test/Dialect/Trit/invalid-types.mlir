@@ -103,3 +103,18 @@ func.func private @f(!trit.kv_cache<layers = 30, kv_heads = 5, head_dim = 128, e
 
 // expected-error @+1 {{unknown tensor part 'bias'; expected 'data' or 'scale'}}
 trit.global @w : tensor<4xf32> = #trit.external<"m.gguf", "w", bias>
+
+// -----
+
+// expected-error @+1 {{#trit.target names a concrete CPU; 'host' is resolved before the attribute is made}}
+module attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "host", "+avx2">} {}
+
+// -----
+
+// expected-error @+1 {{#trit.target feature 'avx2' must start with '+' or '-'}}
+module attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "avx2">} {}
+
+// -----
+
+// expected-error @+1 {{#trit.target needs a triple and a CPU name}}
+module attributes {trit.target = #trit.target<"", "znver4", "+avx2">} {}

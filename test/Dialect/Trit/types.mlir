@@ -51,3 +51,8 @@ func.func private @quantized_activations(
 func.func private @kv_caches(
     !trit.kv_cache<layers = 30, kv_heads = 5, head_dim = 128, element_type = f16>,
     !trit.kv_cache<layers = 2, kv_heads = 1, head_dim = 4, element_type = f32>)
+
+// CHECK-LABEL: module @with_target
+// CHECK-SAME: trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512f,+avx512vnni">
+module @with_target attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512f,+avx512vnni">} {
+}

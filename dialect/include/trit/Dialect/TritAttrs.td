@@ -130,4 +130,42 @@ def Trit_ExternalAttr : Trit_Attr<"External", "external"> {
   let hasCustomAssemblyFormat = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// #trit.target
+//===----------------------------------------------------------------------===//
+
+def Trit_TargetAttr : Trit_Attr<"Target", "target"> {
+  let summary = "The CPU a module is compiled for";
+  let description = [{
+    The target triple, the concrete CPU name (never `host`: tritc resolves
+    it when it compiles) and the complete feature list, as LLVM spells them.
+    It sits on the module as `trit.target`; every pass that depends on the
+    target reads it from there, so lit tests set it in their input.
+
+    Example:
+
+    ```mlir
+    module attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu",
+        "znver4", "+avx2,+avx512bw,+avx512f,+avx512vnni,+fma">} {}
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"target triple">:$triple,
+    StringRefParameter<"CPU name">:$cpu,
+    StringRefParameter<"comma-separated +feature/-feature list">:$features
+  );
+  let assemblyFormat = "`<` $triple `,` $cpu `,` $features `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The module attribute name.
+    static constexpr ::llvm::StringLiteral getAttrName() {
+      return ::llvm::StringLiteral("trit.target");
+    }
+    /// True when `feature` (without sign) is enabled.
+    bool hasFeature(::llvm::StringRef feature) const;
+    /// The target of the module enclosing `op`, or null.
+    static TargetAttr lookup(::mlir::Operation *op);
+  }];
+}
+
 #endif // TRIT_DIALECT_TRITATTRS_TD

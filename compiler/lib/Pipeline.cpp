@@ -1,0 +1,31 @@
+//===- Pipeline.cpp - the trit-optimize pipeline and pass registration ----===//
+
+#include "trit/Compiler/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace mlir::trit {
+
+void buildOptimizePipeline(OpPassManager &pm,
+                           const OptimizePipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createTritFuseBitLinear());
+  if (options.fuseGating)
+    pm.addPass(createTritFuseGating());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void registerTritPassesAndPipelines() {
+  registerTritFuseBitLinear();
+  registerTritFuseGating();
+  PassPipelineRegistration<OptimizePipelineOptions>(
+      "trit-optimize",
+      "The trit-level optimizations: canonicalize, CSE, fuse RMSNorm + "
+      "quantization + BitLinears, fold the gating",
+      buildOptimizePipeline);
+}
+
+} // namespace mlir::trit
