@@ -65,8 +65,8 @@ int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
   case PackingKind::TQ1_0:
     return rows * (cols / 256) * 54;
   case PackingKind::TL2:
-    // 15 bytes (40 trits' worth of 5-bit codes) per 24 weights.
-    return rows * (cols / 24) * 15;
+    // A 5-bit code per 3 weights: 5 bytes per 24 weights.
+    return rows * (cols / 24) * 5;
   }
   llvm_unreachable("unknown packing kind");
 }

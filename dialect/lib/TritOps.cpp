@@ -84,6 +84,15 @@ static LogicalResult verifyWeightScale(Operation *op, Type scaleType,
              << name << " has " << blocks
              << " block scales per row, which does not divide the " << cols
              << " weight columns";
+    // A packed layout fixes the block: one scale per block of it.
+    if (auto packing =
+            dyn_cast_or_null<PackingAttr>(weightType.getEncoding()))
+      if (!ShapedType::isDynamic(blocks) &&
+          blocks != cols / packing.getBlock())
+        return op->emitOpError()
+               << name << " has " << blocks << " block scales per row but "
+               << "the weight's packing has " << cols / packing.getBlock()
+               << " blocks of " << packing.getBlock() << " per row";
     return success();
   }
   default:
@@ -167,6 +176,8 @@ LogicalResult RMSNormOp::verify() {
 
 LogicalResult QuantizeOp::verify() {
   QActType result = getResult().getType();
+  if (ShapedType::isDynamic(dim(getInput(), 1)))
+    return emitOpError() << "needs a static column count in the input";
   if (failed(checkSize(*this, dim(getInput(), 0), "the input", result.getRows(),
                        "the result", "row count")) ||
       failed(checkSize(*this, dim(getInput(), 1), "the input", result.getCols(),
@@ -191,6 +202,17 @@ LogicalResult BitLinearOp::verify() {
                        dim(getResult(), 1), "the result",
                        "output size (weight rows vs result columns)")))
     return failure();
+  // Per-block activations (Q8_K style) pair with weights of the same block.
+  if (!input.isPerRow()) {
+    auto packing = dyn_cast_or_null<PackingAttr>(weight.getEncoding());
+    if (!packing || packing.getBlock() != input.getBlock())
+      return emitOpError() << "input is quantized in blocks of "
+                           << input.getBlock()
+                           << " but the weight's packing has "
+                           << (packing ? "blocks of " +
+                                             std::to_string(packing.getBlock())
+                                       : std::string("no blocks"));
+  }
   return verifyWeightScale(*this, getWeightScale().getType(), weight,
                            "weight scale");
 }

@@ -419,7 +419,7 @@ Error ValueParser::parse(Cursor &cursor, Value &value, StringRef key) {
                         Twine(cursor.remaining()) +
                         " bytes left in the file can hold");
   if (value.elementType == ValueType::String) {
-    value.strings.reserve(value.count);
+    value.strings.reserve(std::min<uint64_t>(value.count, 1 << 20));
     for (uint64_t i = 0; i < value.count; ++i) {
       StringRef s;
       if (Error e = cursor.readString(
@@ -464,7 +464,8 @@ Expected<File> File::parse(ArrayRef<uint8_t> bytes, StringRef fileName) {
     return cursor.error("tensor count " + Twine(tensorCount) +
                         " is more than the file can hold");
 
-  file.keys.reserve(keyCount);
+  // Reserve only what any real file needs; damaged counts grow as parsed.
+  file.keys.reserve(std::min<uint64_t>(keyCount, 1024));
   for (uint64_t i = 0; i < keyCount; ++i) {
     uint64_t start = cursor.offset();
     StringRef key;
@@ -500,7 +501,7 @@ Expected<File> File::parse(ArrayRef<uint8_t> bytes, StringRef fileName) {
     file.alignment = *value;
   }
 
-  file.tensors.reserve(tensorCount);
+  file.tensors.reserve(std::min<uint64_t>(tensorCount, 4096));
   for (uint64_t i = 0; i < tensorCount; ++i) {
     TensorInfo info;
     if (Error e = cursor.readString(info.name, "the name of tensor " + Twine(i)))

@@ -61,9 +61,20 @@ static Error readConfig(const gguf::File &file, ModelConfig &c) {
     if (Error e = uintKey("attention.head_count_kv", c.kvHeads))
       return e;
   c.headDim = c.heads > 0 ? c.hiddenSize / c.heads : 0;
-  if (optionalKey("rope.dimension_count"))
-    if (Error e = uintKey("rope.dimension_count", c.headDim))
+  if (optionalKey("attention.key_length"))
+    if (Error e = uintKey("attention.key_length", c.headDim))
       return e;
+  // rope.dimension_count is how many dimensions of a head rotate.
+  if (optionalKey("rope.dimension_count")) {
+    int64_t rotated;
+    if (Error e = uintKey("rope.dimension_count", rotated))
+      return e;
+    if (rotated != c.headDim)
+      return fileError(name, "partial rotary embeddings (" + p +
+                                 "rope.dimension_count " + Twine(rotated) +
+                                 " of a head of " + Twine(c.headDim) +
+                                 ") are not supported");
+  }
   if (optionalKey("rope.freq_base")) {
     Expected<double> theta = file.getRequiredFloat(p + "rope.freq_base");
     if (!theta)
@@ -228,8 +239,8 @@ static Error addWeight(const gguf::File &file, const gguf::TensorInfo &info,
     for (uint64_t b = 0; b < info.data.size() / blockBytes; ++b) {
       uint16_t d = support::endian::read16le(info.data.data() +
                                              (b + 1) * blockBytes - 2);
-      if (d == 0 || d == 0x8000)
-        continue; // an all-zero block
+      // ggml multiplies every code of a block by its d, so a block whose d
+      // differs (a zero d included) needs per-block scales to match it.
       if (common && *common != d) {
         w.blockScales = true;
         break;
@@ -240,9 +251,6 @@ static Error addWeight(const gguf::File &file, const gguf::TensorInfo &info,
   } else if (w.ternary) {
     w.scale = computeFloatTernaryScale(w);
   }
-  if (w.ternary && !w.blockScales && !(std::isfinite(w.scale) && w.scale >= 0))
-    return fileError(fileName, "tensor '" + w.name + "' has the invalid scale " +
-                                   std::to_string(w.scale));
   model.weights.push_back(std::move(w));
   return Error::success();
 }

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "JSON.h"
 #include "ModelInternal.h"
 #include "trit/Frontends/HuggingFace.h"
 #include "trit/Frontends/Safetensors.h"
@@ -34,10 +35,7 @@ static Expected<json::Value> readJSON(StringRef path) {
     return file.takeError();
   ArrayRef<uint8_t> bytes = (*file)->bytes();
   StringRef text(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-  Expected<json::Value> value = json::parse(text);
-  if (!value)
-    return fileError(path, "invalid JSON " + toString(value.takeError()));
-  return value;
+  return parseUntrustedJSON(text, path + ": invalid JSON");
 }
 
 namespace {
@@ -78,9 +76,9 @@ struct ConfigReader {
 } // namespace
 
 Expected<HFConfig> parseHFConfig(StringRef text, StringRef file) {
-  Expected<json::Value> value = json::parse(text);
+  Expected<json::Value> value = parseUntrustedJSON(text, file + ": invalid JSON");
   if (!value)
-    return fileError(file, "invalid JSON " + toString(value.takeError()));
+    return value.takeError();
   const json::Object *object = value->getAsObject();
   if (!object)
     return fileError(file, "not a JSON object");
@@ -126,8 +124,19 @@ Expected<HFConfig> parseHFConfig(StringRef text, StringRef file) {
   c.headDim = c.hiddenSize / c.heads;
   if (Error e = r.integer("head_dim", c.headDim, false))
     return std::move(e);
-  c.ropeTheta = 10000.0;
-  c.normEps = 1e-6;
+  // Defaults of each family's transformers config class.
+  bool bitnet158 = c.family == ModelFamily::BitNetB158;
+  c.ropeTheta = bitnet158 ? 500000.0 : 10000.0;
+  c.normEps = c.family == ModelFamily::Llama ? 1e-6 : 1e-5;
+  if (const json::Value *scaling = object->get("rope_scaling");
+      scaling && scaling->kind() != json::Value::Null)
+    return fileError(file, "rope_scaling is not supported (Trit implements "
+                           "unscaled RoPE)");
+  if (std::optional<double> partial =
+          object->getNumber("partial_rotary_factor");
+      partial && *partial != 1.0)
+    return fileError(file, "partial_rotary_factor " + std::to_string(*partial) +
+                               " is not supported (Trit rotates whole heads)");
   if (Error e = r.number("rope_theta", c.ropeTheta))
     return std::move(e);
   if (Error e = r.number("rms_norm_eps", c.normEps))
@@ -168,10 +177,10 @@ Expected<HFConfig> parseHFConfig(StringRef text, StringRef file) {
 Error parseHFTokenizer(StringRef tokenizerJSON, StringRef tokenizerFile,
                        StringRef configJSON, StringRef configFile,
                        int64_t vocabSize, TokenizerData &t) {
-  Expected<json::Value> value = json::parse(tokenizerJSON);
+  Expected<json::Value> value =
+      parseUntrustedJSON(tokenizerJSON, tokenizerFile + ": invalid JSON");
   if (!value)
-    return fileError(tokenizerFile,
-                     "invalid JSON " + toString(value.takeError()));
+    return value.takeError();
   const json::Object *root = value->getAsObject();
   const json::Object *model = root ? root->getObject("model") : nullptr;
   if (!model)
@@ -243,10 +252,10 @@ Error parseHFTokenizer(StringRef tokenizerJSON, StringRef tokenizerFile,
   };
   t.eotId = idOf("<|eot_id|>");
   if (!configJSON.empty()) {
-    Expected<json::Value> config = json::parse(configJSON);
+    Expected<json::Value> config =
+        parseUntrustedJSON(configJSON, configFile + ": invalid JSON");
     if (!config)
-      return fileError(configFile,
-                       "invalid JSON " + toString(config.takeError()));
+      return config.takeError();
     if (const json::Object *o = config->getAsObject()) {
       auto tokenText = [&](StringRef key) -> std::optional<StringRef> {
         if (std::optional<StringRef> s = o->getString(key))
@@ -440,11 +449,11 @@ static Error addWeights(const HFConfig &hf,
     else
       return fileError(it->second.first->getFileName(),
                        "tensor '" + s.name + "' must be BF16, F16 or F32");
-    if (!(value > 0) || !std::isfinite(value))
+    w.scale = hf.scaleIsInverse ? 1.0f / value : value;
+    if (!(value > 0) || !std::isfinite(w.scale))
       return fileError(it->second.first->getFileName(),
                        "tensor '" + s.name + "' holds the invalid scale " +
                            std::to_string(value));
-    w.scale = hf.scaleIsInverse ? 1.0f / value : value;
   }
   return Error::success();
 }

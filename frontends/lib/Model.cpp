@@ -61,9 +61,10 @@ Error validateConfig(const ModelConfig &c, StringRef source) {
   if (c.headDim % 2 != 0)
     return fileError(source, "the head dimension " + Twine(c.headDim) +
                                  " is odd; RoPE rotates pairs");
-  if (!(c.ropeTheta > 0) || !(c.normEps > 0))
+  if (!std::isfinite(c.ropeTheta) || !(c.ropeTheta > 0) ||
+      !std::isfinite(c.normEps) || !(c.normEps > 0))
     return fileError(source, "rope theta and the norm epsilon must be "
-                             "positive");
+                             "finite and positive");
   // Sizes far beyond any real model are a damaged file, not a model.
   if (c.layers > 1024 || c.hiddenSize > (1 << 20) || c.ffnSize > (1 << 22) ||
       c.vocabSize > (1 << 20) || c.heads > 4096)
@@ -118,6 +119,12 @@ Error Model::finalize(StringRef sourcePath) {
     externalIndex[(weights[i].sourceFile + Twine('\0') + weights[i].sourceKey)
                       .str()] = i;
   }
+  for (const Weight &w : weights)
+    if (w.ternary && !w.blockScales &&
+        !(std::isfinite(w.scale) && w.scale >= 0))
+      return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                         "' has the invalid scale " +
+                                         std::to_string(w.scale));
   auto required = getRequiredTensors(config);
   StringMap<bool> known;
   for (auto &[name, shape] : required) {
@@ -148,7 +155,7 @@ Error Model::finalize(StringRef sourcePath) {
   for (auto [id, what] : {std::pair<int64_t, StringRef>{tokenizer.bosId, "BOS"},
                           {tokenizer.eosId, "EOS"},
                           {tokenizer.eotId, "EOT"}})
-    if (id >= int64_t(tokenizer.tokens.size()))
+    if (id < -1 || id >= int64_t(tokenizer.tokens.size()))
       return fileError(sourcePath, "the " + what + " token id " + Twine(id) +
                                        " is outside the vocabulary of " +
                                        Twine(tokenizer.tokens.size()));
@@ -218,6 +225,32 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
                                        "' is not a ternary matrix");
   int64_t rows = w.shape[0], cols = w.shape[1];
   size_t n = size_t(rows) * size_t(cols);
+  // Importers size data from the shape; check anyway before reading it.
+  size_t needed = 0;
+  switch (w.encoding) {
+  case WeightEncoding::I2_S:
+  case WeightEncoding::HFPacked:
+    needed = n / 4;
+    break;
+  case WeightEncoding::TQ2_0:
+    needed = n / 256 * 66;
+    break;
+  case WeightEncoding::TQ1_0:
+    needed = n / 256 * 54;
+    break;
+  case WeightEncoding::F32:
+    needed = n * 4;
+    break;
+  case WeightEncoding::F16:
+  case WeightEncoding::BF16:
+    needed = n * 2;
+    break;
+  }
+  if (w.data.size() < needed)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey + "' holds " +
+                                       Twine(w.data.size()) +
+                                       " bytes; its shape needs " +
+                                       Twine(needed));
   std::vector<int8_t> out(n);
   auto badCode = [&](size_t element) {
     return fileError(w.sourceFile, "tensor '" + w.sourceKey +

@@ -1,6 +1,7 @@
 //===- Safetensors.cpp - safetensors reader -------------------------------===//
 
 #include "trit/Frontends/Safetensors.h"
+#include "JSON.h"
 #include "trit/Frontends/MappedFile.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -86,9 +87,10 @@ Expected<File> File::parse(ArrayRef<uint8_t> bytes, StringRef fileName) {
                    headerSize);
   ArrayRef<uint8_t> data = bytes.drop_front(8 + headerSize);
 
-  Expected<json::Value> parsed = json::parse(header);
+  Expected<json::Value> parsed =
+      parseUntrustedJSON(header, fileName + ": invalid JSON header:");
   if (!parsed)
-    return error("invalid JSON header: " + toString(parsed.takeError()));
+    return parsed.takeError();
   json::Object *root = parsed->getAsObject();
   if (!root)
     return error("the header is not a JSON object");

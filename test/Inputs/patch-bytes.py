@@ -4,10 +4,63 @@
   patch-bytes.py IN OUT --truncate N          keep the first N bytes
   patch-bytes.py IN OUT --replace OLD NEW     replace every OLD by NEW (text)
   patch-bytes.py IN OUT --gguf-u32 KEY VALUE  set the uint32 value of GGUF
-                                              metadata KEY
+                                              metadata KEY (or the raw bits of
+                                              a float32 value)
+  patch-bytes.py IN OUT --tensor NAME OFFSET HEX
+                                              overwrite bytes of tensor NAME
+                                              (GGUF or safetensors) at OFFSET
+                                              within its data
 """
 import argparse
+import json
 import struct
+
+
+def gguf_tensor_start(data, name):
+    """Byte offset of tensor NAME's data in a GGUF file."""
+    pos = 8
+    n_tensors, n_kv = struct.unpack_from("<QQ", data, pos)
+    pos += 16
+    sizes = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
+    def string(pos):
+        n = struct.unpack_from("<Q", data, pos)[0]
+        return data[pos + 8:pos + 8 + n].decode(), pos + 8 + n
+
+    alignment = 32
+    for _ in range(n_kv):
+        key, pos = string(pos)
+        vtype = struct.unpack_from("<I", data, pos)[0]
+        pos += 4
+        if key == "general.alignment":
+            alignment = struct.unpack_from("<I", data, pos)[0]
+        if vtype == 8:
+            _, pos = string(pos)
+        elif vtype == 9:
+            etype, count = struct.unpack_from("<IQ", data, pos)
+            pos += 12
+            for _ in range(count):
+                if etype == 8:
+                    _, pos = string(pos)
+                else:
+                    pos += sizes[etype]
+        else:
+            pos += sizes[vtype]
+    offsets = {}
+    for _ in range(n_tensors):
+        tname, pos = string(pos)
+        ndims = struct.unpack_from("<I", data, pos)[0]
+        pos += 4 + 8 * ndims + 4
+        offsets[tname] = struct.unpack_from("<Q", data, pos)[0]
+        pos += 8
+    start = (pos + alignment - 1) // alignment * alignment
+    return start + offsets[name]
+
+
+def safetensors_tensor_start(data, name):
+    n = struct.unpack_from("<Q", data, 0)[0]
+    header = json.loads(data[8:8 + n])
+    return 8 + n + header[name]["data_offsets"][0]
 
 
 def main():
@@ -17,6 +70,7 @@ def main():
     ap.add_argument("--truncate", type=int)
     ap.add_argument("--replace", nargs=2)
     ap.add_argument("--gguf-u32", nargs=2)
+    ap.add_argument("--tensor", nargs=3)
     a = ap.parse_args()
     data = bytearray(open(a.input, "rb").read())
     if a.truncate is not None:
@@ -33,6 +87,12 @@ def main():
             raise SystemExit(f"{a.input}: key {a.gguf_u32[0]} not found")
         value_at = at + 8 + len(key) + 4
         data[value_at:value_at + 4] = struct.pack("<I", int(a.gguf_u32[1]))
+    if a.tensor:
+        name, offset, hexbytes = a.tensor
+        find = gguf_tensor_start if data[:4] == b"GGUF" else safetensors_tensor_start
+        at = find(bytes(data), name) + int(offset)
+        patch = bytes.fromhex(hexbytes)
+        data[at:at + len(patch)] = patch
     open(a.output, "wb").write(data)
 
 

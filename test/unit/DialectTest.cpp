@@ -64,7 +64,8 @@ TEST_F(TritDialectTest, PackedSizesMatchTheFileFormats) {
   EXPECT_EQ(tq1.getPackedSizeInBytes(2560, 6912), 2560 * 27 * 54);
   EXPECT_DOUBLE_EQ(tq1.getBitsPerWeight(), 1.6875);
   auto tl2 = PackingAttr::get(&context, PackingKind::TL2);
-  EXPECT_EQ(tl2.getPackedSizeInBytes(1, 48), 30);
+  EXPECT_EQ(tl2.getPackedSizeInBytes(1, 48), 10);
+  EXPECT_DOUBLE_EQ(tl2.getBitsPerWeight() * 48 / 8, 10.0);
 }
 
 TEST_F(TritDialectTest, EncodingRejectsShapesItCannotPack) {

@@ -55,6 +55,15 @@ TEST(Safetensors, ReportsEveryKindOfDamage) {
   EXPECT_NE(parseError(makeSafetensors("{\"a\": ", 0))
                 .find("m.safetensors: invalid JSON header: "),
             std::string::npos);
+  EXPECT_EQ(parseError(makeSafetensors(std::string(1 << 20, '['), 0)),
+            "m.safetensors: invalid JSON header: nests deeper than 64 levels "
+            "at byte 64");
+  // Brackets inside strings do not count.
+  EXPECT_EQ(parseError(makeSafetensors(
+                "{\"__metadata__\": {\"x\": \"" + std::string(100, '[') +
+                    "\\\"\"}}",
+                0)),
+            "");
   EXPECT_EQ(parseError(makeSafetensors("[1]", 0)),
             "m.safetensors: the header is not a JSON object");
   EXPECT_EQ(parseError(makeSafetensors(

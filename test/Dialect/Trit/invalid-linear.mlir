@@ -302,3 +302,35 @@ func.func @f(%qa: !trit.qact<?x2560>, %w: tensor<640x2560x!trit.ternary, #trit.p
   %0 = trit.bitlinear %qa, %w, %s : !trit.qact<?x2560>, tensor<640x2560x!trit.ternary, #trit.packing<i2_s>>, tensor<*xf32> -> tensor<?x640xf32>
   return
 }
+
+// -----
+
+func.func @f(%qa: !trit.qact<?x512, block = 256>, %w: tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, %s: tensor<8x4xf16>) {
+  // expected-error @+1 {{'trit.bitlinear' op weight scale has 4 block scales per row but the weight's packing has 2 blocks of 256 per row}}
+  %0 = trit.bitlinear %qa, %w, %s : !trit.qact<?x512, block = 256>, tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, tensor<8x4xf16> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qa: !trit.qact<?x512, block = 64>, %w: tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, %s: tensor<f32>) {
+  // expected-error @+1 {{'trit.bitlinear' op input is quantized in blocks of 64 but the weight's packing has blocks of 256}}
+  %0 = trit.bitlinear %qa, %w, %s : !trit.qact<?x512, block = 64>, tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, tensor<f32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%qa: !trit.qact<?x512, block = 256>, %w: tensor<8x512x!trit.ternary>, %s: tensor<f32>) {
+  // expected-error @+1 {{'trit.bitlinear' op input is quantized in blocks of 256 but the weight's packing has no blocks}}
+  %0 = trit.bitlinear %qa, %w, %s : !trit.qact<?x512, block = 256>, tensor<8x512x!trit.ternary>, tensor<f32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%h: tensor<?x?xf32>) {
+  // expected-error @+1 {{'trit.quantize' op needs a static column count in the input}}
+  %0 = trit.quantize %h : tensor<?x?xf32> -> !trit.qact<?x256>
+  return
+}
