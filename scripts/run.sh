@@ -39,10 +39,18 @@ echo "$(wc -c < "$work/model.mlir") bytes of IR; verified by trit-opt:"
 sed -n '/func.func private @forward/,/kv_store.*\[0\]/p' "$work/verified.mlir"
 echo "  ..."
 
+echo
+echo "== After the trit passes for this CPU: tritc model.gguf --emit=opt-mlir (layer 0) =="
+"$bin/tritc" "$work/model.gguf" --emit=opt-mlir -o "$work/opt.mlir"
+grep -o 'trit.target = #trit.target<"[^"]*", "[^"]*"' "$work/opt.mlir"
+sed -n '/func.func private @forward/,/fused_bitlinear.*gate relu2/p' "$work/opt.mlir" \
+  | grep -E 'fused_bitlinear|trit.attention|kv_store' | sed 's/ norm(.*gate relu2/ ... gate relu2/; s/ norm(.*/ norm(...) weights(...)/; s/ : tensor.*//'
+echo "  ..."
+
 cat <<'MSG'
 
 == Not yet available ==
-Compiling the imported model for this CPU and generating text are the next
-stages (compiler, runtime). When they land, this command will compile the
-model and generate text with it.
+Lowering the optimized model to machine code and generating text are the
+next stages (compiler lowering, runtime). When they land, this command will
+compile the model for this CPU and generate text with it.
 MSG

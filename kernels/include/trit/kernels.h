@@ -1,0 +1,68 @@
+/*===- kernels.h - Trit's ternary microkernels ---------------------*- C -*-===
+ *
+ * The C ABI of the microkernels the compiler links into generated code as
+ * LLVM bitcode and the unit tests call natively. One implementation file per
+ * instruction set (generic.c, avx2.c, avx512vnni.c); every variant computes
+ * bit-identical results. No globals, no libc, no allocation: kernels work on
+ * the buffers they are given.
+ *
+ * Weights use the I2_S layout (bitnet.cpp): per row, blocks of 128 weights in
+ * 32 bytes; byte j of a block holds the codes (t + 1, in 0..2) of elements
+ * j, j+32, j+64, j+96 in bits 7:6, 5:4, 3:2, 1:0. Rows are `cols / 4` bytes
+ * apart; `cols` is a multiple of 128.
+ *
+ * Activations are one int8 row per token, quantized as bitnet.cpp does
+ * (trit_quantize_row), with its f32 scale and the int32 sum of its codes.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TRIT_KERNELS_H
+#define TRIT_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Quantizes `cols` floats to int8 like bitnet.cpp's quantize_row_i8_s:
+ * max = max(1e-5, max |x|) in double, scale = (float)(127 / max),
+ * q = clamp(round_half_even(x * scale), -128, 127). Writes the codes to `q`
+ * and returns the scale; `*sum` receives the sum of the codes. */
+float trit_quantize_row_generic(const float *x, int8_t *q, int64_t cols,
+                                int32_t *sum);
+
+/* Integer dot products of rows [row_begin, row_end) of an I2_S matrix with
+ * one activation row: dots[r - row_begin] = sum_k code[r][k] * q[k]
+ * (codes 0..2; subtract the activation sum to get sum_k t[r][k] * q[k]). */
+void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
+                               int64_t cols, int64_t row_begin,
+                               int64_t row_end, int32_t *dots);
+void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
+                            int64_t cols, int64_t row_begin, int64_t row_end,
+                            int32_t *dots);
+void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
+                                  int64_t cols, int64_t row_begin,
+                                  int64_t row_end, int32_t *dots);
+
+/* The BitLinear GEMV of one token over rows [row_begin, row_end):
+ * out[r] = ((float)(dot_r - q_sum)) / q_scale * w_scale, in f32, left to
+ * right, as bitnet.cpp's I2_S path computes it. */
+void trit_bitlinear_gemv_generic(const uint8_t *weights, const int8_t *q,
+                                 int32_t q_sum, float q_scale, float w_scale,
+                                 int64_t cols, int64_t row_begin,
+                                 int64_t row_end, float *out);
+void trit_bitlinear_gemv_avx2(const uint8_t *weights, const int8_t *q,
+                              int32_t q_sum, float q_scale, float w_scale,
+                              int64_t cols, int64_t row_begin, int64_t row_end,
+                              float *out);
+void trit_bitlinear_gemv_avx512vnni(const uint8_t *weights, const int8_t *q,
+                                    int32_t q_sum, float q_scale,
+                                    float w_scale, int64_t cols,
+                                    int64_t row_begin, int64_t row_end,
+                                    float *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRIT_KERNELS_H */

@@ -1,0 +1,64 @@
+/*===- generic.c - portable microkernels (the reference) ------------------===*/
+
+#include "trit/kernels.h"
+
+/* Round to nearest, ties to even, as ggml's nearest_int: adding 1.5 * 2^23
+ * leaves the rounded integer in the low mantissa bits (|x| < 2^22). */
+static inline int32_t nearest_int(float x) {
+  union {
+    float f;
+    int32_t i;
+  } u;
+  u.f = x + 12582912.0f;
+  return (u.i & 0x007fffff) - 0x00400000;
+}
+
+float trit_quantize_row_generic(const float *x, int8_t *q, int64_t cols,
+                                int32_t *sum) {
+  double max = 1e-5;
+  for (int64_t k = 0; k < cols; ++k) {
+    double a = (double)x[k];
+    a = a < 0 ? -a : a;
+    max = a > max ? a : max;
+  }
+  float scale = (float)(127.0 / max);
+  int32_t s = 0;
+  for (int64_t k = 0; k < cols; ++k) {
+    int32_t v = nearest_int(x[k] * scale);
+    v = v < -128 ? -128 : (v > 127 ? 127 : v);
+    q[k] = (int8_t)v;
+    s += v;
+  }
+  *sum = s;
+  return scale;
+}
+
+void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
+                               int64_t cols, int64_t row_begin,
+                               int64_t row_end, int32_t *dots) {
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const uint8_t *w = weights + r * (cols / 4);
+    int32_t acc = 0;
+    for (int64_t b = 0; b < cols / 128; ++b) {
+      const uint8_t *block = w + b * 32;
+      const int8_t *x = q + b * 128;
+      for (int j = 0; j < 32; ++j) {
+        uint8_t byte = block[j];
+        acc += ((byte >> 6) & 3) * x[j] + ((byte >> 4) & 3) * x[32 + j] +
+               ((byte >> 2) & 3) * x[64 + j] + (byte & 3) * x[96 + j];
+      }
+    }
+    dots[r - row_begin] = acc;
+  }
+}
+
+void trit_bitlinear_gemv_generic(const uint8_t *weights, const int8_t *q,
+                                 int32_t q_sum, float q_scale, float w_scale,
+                                 int64_t cols, int64_t row_begin,
+                                 int64_t row_end, float *out) {
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    int32_t dot;
+    trit_i2s_dot_rows_generic(weights, q, cols, r, r + 1, &dot);
+    out[r - row_begin] = (float)(dot - q_sum) / q_scale * w_scale;
+  }
+}

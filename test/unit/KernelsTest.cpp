@@ -1,0 +1,203 @@
+//===- KernelsTest.cpp - every kernel variant against the generic one -----===//
+//
+// The vectorized kernels must give bit-identical results to the generic C
+// kernel on random inputs, odd shapes (1 row, a prime number of rows, an odd
+// number of 128-weight blocks) and edge values (all -1, all +1, all 0, the
+// extreme int8 codes). Variants the CPU lacks are skipped.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using DotFn = void (*)(const uint8_t *, const int8_t *, int64_t, int64_t,
+                       int64_t, int32_t *);
+using GemvFn = void (*)(const uint8_t *, const int8_t *, int32_t, float, float,
+                        int64_t, int64_t, int64_t, float *);
+
+struct Variant {
+  const char *name;
+  bool supported;
+  DotFn dot;
+  GemvFn gemv;
+};
+
+std::vector<Variant> variants() {
+  __builtin_cpu_init();
+  return {
+      {"avx2", bool(__builtin_cpu_supports("avx2")), trit_i2s_dot_rows_avx2,
+       trit_bitlinear_gemv_avx2},
+      {"avx512vnni",
+       __builtin_cpu_supports("avx512vnni") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl"),
+       trit_i2s_dot_rows_avx512vnni, trit_bitlinear_gemv_avx512vnni},
+  };
+}
+
+/// Packs ternary values (row-major rows x cols) into the I2_S layout.
+std::vector<uint8_t> packI2S(const std::vector<int8_t> &t, int64_t rows,
+                             int64_t cols) {
+  std::vector<uint8_t> out(rows * cols / 4, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k) {
+      int64_t block = k / 128, within = k % 128;
+      int64_t byte = r * cols / 4 + block * 32 + within % 32;
+      int shift = 6 - 2 * int(within / 32);
+      out[byte] |= uint8_t(t[r * cols + k] + 1) << shift;
+    }
+  return out;
+}
+
+/// sum_k t[r][k] * q[k], computed the obvious way.
+std::vector<int32_t> referenceDots(const std::vector<int8_t> &t,
+                                   const std::vector<int8_t> &q, int64_t rows,
+                                   int64_t cols) {
+  std::vector<int32_t> dots(rows, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k)
+      dots[r] += int32_t(t[r * cols + k]) * q[k];
+  return dots;
+}
+
+struct Case {
+  std::string name;
+  int64_t rows, cols;
+  std::vector<int8_t> t, q;
+};
+
+std::vector<Case> cases() {
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);
+  std::vector<Case> out;
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 128},
+                            {3, 256},
+                            {7, 384},
+                            {33, 2560},
+                            {130, 640},
+                            {5, 6912}}) {
+    Case c{"random_" + std::to_string(rows) + "x" + std::to_string(cols), rows,
+           cols, std::vector<int8_t>(rows * cols), std::vector<int8_t>(cols)};
+    for (int8_t &v : c.t)
+      v = int8_t(trit(rng));
+    for (int8_t &v : c.q)
+      v = int8_t(byte(rng));
+    out.push_back(std::move(c));
+  }
+  // Edge values: every weight -1 / +1 / 0 against the extreme int8 codes.
+  for (int value : {-1, 1, 0})
+    for (int8_t x : {int8_t(-128), int8_t(127)}) {
+      Case c{"all" + std::to_string(value) + "_x" + std::to_string(x), 9, 384,
+             std::vector<int8_t>(9 * 384, int8_t(value)),
+             std::vector<int8_t>(384, x)};
+      out.push_back(std::move(c));
+    }
+  return out;
+}
+
+TEST(Kernels, GenericDotMatchesTheDefinition) {
+  for (const Case &c : cases()) {
+    std::vector<uint8_t> w = packI2S(c.t, c.rows, c.cols);
+    std::vector<int32_t> dots(c.rows);
+    trit_i2s_dot_rows_generic(w.data(), c.q.data(), c.cols, 0, c.rows,
+                              dots.data());
+    int32_t qsum = 0;
+    for (int8_t v : c.q)
+      qsum += v;
+    std::vector<int32_t> expected = referenceDots(c.t, c.q, c.rows, c.cols);
+    for (int64_t r = 0; r < c.rows; ++r)
+      ASSERT_EQ(dots[r] - qsum, expected[r]) << c.name << " row " << r;
+  }
+}
+
+TEST(Kernels, EveryVariantMatchesGenericExactly) {
+  for (const Variant &v : variants()) {
+    if (!v.supported) {
+      std::printf("skipping %s: not supported by this CPU\n", v.name);
+      continue;
+    }
+    for (const Case &c : cases()) {
+      std::vector<uint8_t> w = packI2S(c.t, c.rows, c.cols);
+      std::vector<int32_t> expected(c.rows), got(c.rows);
+      trit_i2s_dot_rows_generic(w.data(), c.q.data(), c.cols, 0, c.rows,
+                                expected.data());
+      v.dot(w.data(), c.q.data(), c.cols, 0, c.rows, got.data());
+      EXPECT_EQ(got, expected) << v.name << " " << c.name;
+
+      // A sub-range of rows, as the thread pool hands out.
+      if (c.rows > 2) {
+        std::vector<int32_t> part(c.rows - 2);
+        v.dot(w.data(), c.q.data(), c.cols, 1, c.rows - 1, part.data());
+        EXPECT_EQ(part, std::vector<int32_t>(expected.begin() + 1,
+                                             expected.end() - 1))
+            << v.name << " " << c.name << " rows [1, n-1)";
+      }
+
+      int32_t qsum = 0;
+      for (int8_t x : c.q)
+        qsum += x;
+      std::vector<float> want(c.rows), have(c.rows);
+      trit_bitlinear_gemv_generic(w.data(), c.q.data(), qsum, 41.5f, 0.75f,
+                                  c.cols, 0, c.rows, want.data());
+      v.gemv(w.data(), c.q.data(), qsum, 41.5f, 0.75f, c.cols, 0, c.rows,
+             have.data());
+      EXPECT_EQ(0, std::memcmp(want.data(), have.data(), 4 * c.rows))
+          << v.name << " " << c.name;
+    }
+  }
+}
+
+TEST(Kernels, QuantizeRowFollowsBitnetCpp) {
+  // max = 127, so the scale is exactly 1 and the rounding is visible:
+  // halves go to the even neighbour.
+  std::vector<float> x = {127.0f, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -127.0f};
+  std::vector<int8_t> q(x.size());
+  int32_t sum = 0;
+  float scale = trit_quantize_row_generic(x.data(), q.data(), x.size(), &sum);
+  EXPECT_EQ(scale, 1.0f);
+  EXPECT_EQ(q, (std::vector<int8_t>{127, 0, 2, 2, 0, -2, -127}));
+  EXPECT_EQ(sum, 2);
+
+  // An all-zero row: max is floored at 1e-5, every code is 0.
+  std::vector<float> zeros(300, 0.0f);
+  std::vector<int8_t> qz(300, 1);
+  float zscale =
+      trit_quantize_row_generic(zeros.data(), qz.data(), 300, &sum);
+  EXPECT_EQ(zscale, float(127.0 / 1e-5));
+  EXPECT_EQ(sum, 0);
+  EXPECT_EQ(qz, std::vector<int8_t>(300, 0));
+
+  // Random rows against the definition, computed independently.
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> row(2560);
+  for (float &v : row)
+    v = normal(rng);
+  std::vector<int8_t> codes(row.size());
+  float s = trit_quantize_row_generic(row.data(), codes.data(), row.size(),
+                                      &sum);
+  double max = 1e-5;
+  for (float v : row)
+    max = std::max(max, std::fabs(double(v)));
+  EXPECT_EQ(s, float(127.0 / max));
+  int32_t expectedSum = 0;
+  for (size_t k = 0; k < row.size(); ++k) {
+    float scaled = row[k] * s;
+    int expected = int(std::nearbyint(scaled));
+    expected = std::max(-128, std::min(127, expected));
+    ASSERT_EQ(codes[k], expected) << k;
+    expectedSum += expected;
+  }
+  EXPECT_EQ(sum, expectedSum);
+}
+
+} // namespace

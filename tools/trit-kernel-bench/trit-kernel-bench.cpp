@@ -1,0 +1,80 @@
+//===- trit-kernel-bench.cpp - microbenchmarks of the ternary kernels -----===//
+//
+// GEMV (one token) of each kernel variant on the BitNet 2B4T shapes, with the
+// weights resident in cache and streamed from memory (a set of matrices much
+// larger than the last-level cache, cycled). Reports GB/s of packed weights
+// and GMAC/s.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/kernels.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace {
+
+using GemvFn = void (*)(const uint8_t *, const int8_t *, int32_t, float, float,
+                        int64_t, int64_t, int64_t, float *);
+
+void runGemv(benchmark::State &state, GemvFn gemv, bool streamed) {
+  int64_t rows = state.range(0), cols = state.range(1);
+  size_t matrixBytes = size_t(rows * cols / 4);
+  // Streamed: cycle through >= 512 MB of distinct matrices.
+  size_t copies = streamed ? std::max<size_t>(1, (512u << 20) / matrixBytes) : 1;
+  // 64-byte aligned, as the artifact stores weights.
+  std::vector<uint8_t> storage(matrixBytes * copies + 64);
+  uint8_t *weights = storage.data() + (64 - uintptr_t(storage.data()) % 64) % 64;
+  std::mt19937 rng(1);
+  for (size_t k = 0; k < matrixBytes * copies; ++k)
+    weights[k] = uint8_t(rng()) & 0xAA; // codes 0 or 2 in every pair
+  std::vector<int8_t> q(cols);
+  for (int8_t &v : q)
+    v = int8_t(rng());
+  std::vector<float> out(rows);
+  size_t i = 0;
+  for (auto _ : state) {
+    gemv(weights + (i++ % copies) * matrixBytes, q.data(), 0, 1.0f,
+         1.0f, cols, 0, rows, out.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] = benchmark::Counter(
+      double(matrixBytes) * state.iterations(), benchmark::Counter::kIsRate,
+      benchmark::Counter::kIs1000);
+  state.counters["GMAC/s"] = benchmark::Counter(
+      double(rows) * cols * state.iterations() / 1e9,
+      benchmark::Counter::kIsRate);
+}
+
+void shapes(benchmark::internal::Benchmark *b) {
+  // q/o, k/v, gate/up, down of BitNet b1.58 2B4T.
+  b->Args({2560, 2560})->Args({640, 2560})->Args({6912, 2560})->Args(
+      {2560, 6912});
+}
+
+#define TRIT_GEMV_BENCH(isa, check)                                            \
+  void gemv_##isa##_cached(benchmark::State &state) {                          \
+    if (!(check))                                                              \
+      return state.SkipWithError("CPU lacks " #isa);                           \
+    runGemv(state, trit_bitlinear_gemv_##isa, false);                          \
+  }                                                                            \
+  void gemv_##isa##_streamed(benchmark::State &state) {                        \
+    if (!(check))                                                              \
+      return state.SkipWithError("CPU lacks " #isa);                           \
+    runGemv(state, trit_bitlinear_gemv_##isa, true);                           \
+  }                                                                            \
+  BENCHMARK(gemv_##isa##_cached)->Apply(shapes);                               \
+  BENCHMARK(gemv_##isa##_streamed)->Apply(shapes);
+
+TRIT_GEMV_BENCH(generic, true)
+TRIT_GEMV_BENCH(avx2, __builtin_cpu_supports("avx2"))
+TRIT_GEMV_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
+                                __builtin_cpu_supports("avx512vl"))
+
+} // namespace
+
+BENCHMARK_MAIN();
