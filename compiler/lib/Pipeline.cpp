@@ -16,15 +16,18 @@ void buildOptimizePipeline(OpPassManager &pm,
   if (options.fuseGating)
     pm.addPass(createTritFuseGating());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createTritSelectKernels({options.kernel}));
 }
 
 void registerTritPassesAndPipelines() {
   registerTritFuseBitLinear();
   registerTritFuseGating();
+  registerTritSelectKernels();
   PassPipelineRegistration<OptimizePipelineOptions>(
       "trit-optimize",
       "The trit-level optimizations: canonicalize, CSE, fuse RMSNorm + "
-      "quantization + BitLinears, fold the gating",
+      "quantization + BitLinears, fold the gating, choose kernels and weight "
+      "layouts for the module's target",
       buildOptimizePipeline);
 }
 

@@ -312,7 +312,7 @@ struct DropUnusedFusedResults : OpRewritePattern<FusedBitLinearOp> {
     }
     auto fused = rewriter.create<FusedBitLinearOp>(
         op.getLoc(), types, op.getInput(), op.getNormWeight(), weights, scales,
-        op.getEpsAttr(), op.getGateAttr());
+        op.getEpsAttr(), op.getGateAttr(), op.getKernelAttr());
     for (auto [newIndex, oldIndex] : llvm::enumerate(live))
       rewriter.replaceAllUsesWith(op->getResult(oldIndex),
                                   fused->getResult(newIndex));

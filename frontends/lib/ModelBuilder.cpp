@@ -83,7 +83,8 @@ private:
     Value w = weight(weightName);
     Value s = weight(scaleName(weightName));
     int64_t out = cast<RankedTensorType>(w.getType()).getDimSize(0);
-    return b.create<mlir::trit::BitLinearOp>(loc, rows(out), quantized, w, s);
+    return b.create<mlir::trit::BitLinearOp>(loc, rows(out), quantized, w, s,
+                                             mlir::trit::KernelKindAttr());
   }
   Value quantize(Value x) {
     int64_t width = cast<RankedTensorType>(x.getType()).getDimSize(1);

@@ -173,7 +173,8 @@ TEST_F(TritDialectTest, BuiltBitLinearVerifiesAndReportsMismatches) {
   Value quantized = builder.create<QuantizeOp>(
       loc, QActType::get(&context, dyn, 2560), body->getArgument(0));
   auto bitlinear =
-      builder.create<BitLinearOp>(loc, resultType, quantized, weight, scale);
+      builder.create<BitLinearOp>(loc, resultType, quantized, weight, scale,
+                                  KernelKindAttr());
   builder.create<func::ReturnOp>(loc, bitlinear.getResult());
   EXPECT_TRUE(succeeded(verify(*module)));
 

@@ -63,6 +63,12 @@ cl::opt<bool> fuseGating("fuse-gating",
                                   "BitLinear (default: on)"),
                          cl::init(true), cl::cat(category));
 
+cl::opt<std::string> kernel(
+    "kernel",
+    cl::desc("Microkernel family: auto (the best the target runs), generic, "
+             "avx2 or avx512vnni"),
+    cl::init("auto"), cl::cat(category));
+
 int fail(const Twine &message) {
   WithColor::error(errs(), "tritc") << message << "\n";
   return 1;
@@ -131,6 +137,7 @@ int main(int argc, char **argv) {
       mlir::applyDefaultTimingPassManagerCLOptions(pm);
       mlir::trit::OptimizePipelineOptions options;
       options.fuseGating = bool(fuseGating);
+      options.kernel = std::string(kernel);
       mlir::trit::buildOptimizePipeline(pm, options);
       if (mlir::failed(pm.run(*module)))
         return fail("the trit passes failed on " + input);

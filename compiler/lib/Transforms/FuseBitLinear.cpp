@@ -91,7 +91,7 @@ struct FuseBitLinearPass
     OpBuilder builder(first);
     auto fused = builder.create<FusedBitLinearOp>(
         quantize.getLoc(), types, input, normWeight, weights, scales, eps,
-        GateKindAttr());
+        GateKindAttr(), bitlinears.front().getKernelAttr());
     for (auto [op, result] : llvm::zip(bitlinears, fused.getResults())) {
       op.getResult().replaceAllUsesWith(result);
       op->erase();

@@ -45,7 +45,7 @@ struct FuseGatingPass
     auto gated = builder.create<FusedBitLinearOp>(
         fused.getLoc(), TypeRange{gate.getType()}, fused.getInput(),
         fused.getNormWeight(), weights, scales, fused.getEpsAttr(),
-        gate.getKindAttr());
+        gate.getKindAttr(), fused.getKernelAttr());
     gate.getResult().replaceAllUsesWith(gated.getResult(0));
     gate->erase();
     fused->erase();

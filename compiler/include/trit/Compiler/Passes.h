@@ -20,10 +20,16 @@ struct OptimizePipelineOptions
                           llvm::cl::desc("Fold the FFN gating into the fused "
                                          "gate/up BitLinear"),
                           llvm::cl::init(true)};
+  Option<std::string> kernel{
+      *this, "kernel",
+      llvm::cl::desc("Microkernel family: auto (the best the target runs), "
+                     "generic, avx2 or avx512vnni"),
+      llvm::cl::init("auto")};
 };
 
 /// The trit-level optimization pipeline: canonicalize and CSE, fuse
-/// norm + quantization + BitLinears, fold the gating, clean up.
+/// norm + quantization + BitLinears, fold the gating, clean up, choose the
+/// kernels and weight layouts for the module's target.
 void buildOptimizePipeline(OpPassManager &pm,
                            const OptimizePipelineOptions &options);
 

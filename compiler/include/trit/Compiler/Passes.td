@@ -65,4 +65,44 @@ def TritFuseGating : Pass<"trit-fuse-gating"> {
   }];
 }
 
+def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
+  let summary = "Choose the microkernel and weight layout of every BitLinear "
+                "for the target CPU";
+  let description = [{
+    Reads the module's `#trit.target` and picks the best microkernel family
+    the CPU can run: `avx512vnni` (needs avx512vnni, avx512bw, avx512vl),
+    else `avx2`, else the portable `generic` kernel (also for targets whose
+    kernels are not written yet, such as aarch64: slower, never wrong). The
+    choice is recorded as `kernel` on every `trit.bitlinear` and
+    `trit.fused_bitlinear`, and every ternary `trit.global` takes the layout
+    those kernels read, `#trit.packing<i2_s>`; the weight store packs the
+    source bytes (TQ1_0, TQ2_0, Hugging Face packing...) into it.
+
+    Errors, at the op concerned: no target on the module; a ternary weight
+    whose rows are not a multiple of 128 weights; per-block weight scales or
+    per-block activations, which the kernels do not apply; a forced kernel
+    (`kernel=...`) that the target cannot run.
+
+    Before (with `trit.target` = znver4):
+
+    ```mlir
+    trit.global @w : tensor<640x2560x!trit.ternary, #trit.packing<tq2_0>> = ...
+    %y = trit.fused_bitlinear %h weights(%w : ...) scales(%s : tensor<f32>) : ...
+    ```
+
+    After:
+
+    ```mlir
+    trit.global @w : tensor<640x2560x!trit.ternary, #trit.packing<i2_s>> = ...
+    %y = trit.fused_bitlinear %h weights(%w : ...) scales(%s : tensor<f32>)
+        kernel avx512vnni : ...
+    ```
+  }];
+  let options = [
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
+           "auto (the best the target runs), or force generic, avx2 or "
+           "avx512vnni">
+  ];
+}
+
 #endif // TRIT_COMPILER_PASSES_TD

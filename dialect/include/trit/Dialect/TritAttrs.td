@@ -46,6 +46,15 @@ def Trit_GateKind : I32EnumAttr<"GateKind", "gated FFN activation", [
   let cppNamespace = "::mlir::trit";
 }
 
+def Trit_KernelKind : I32EnumAttr<"KernelKind",
+    "microkernel family a BitLinear runs on", [
+      I32EnumAttrCase<"Generic", 0, "generic">,
+      I32EnumAttrCase<"AVX2", 1, "avx2">,
+      I32EnumAttrCase<"AVX512VNNI", 2, "avx512vnni">
+    ]> {
+  let cppNamespace = "::mlir::trit";
+}
+
 //===----------------------------------------------------------------------===//
 // #trit.packing
 //===----------------------------------------------------------------------===//

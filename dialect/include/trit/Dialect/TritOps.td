@@ -164,7 +164,8 @@ def Trit_BitLinearOp : Trit_Op<"bitlinear", [Pure]> {
     M x K quantized activations. `weight_scale` multiplies the ternary
     values; it is a scalar (`tensor<f32>`, per tensor as in BitNet), one per
     output row (`tensor<Nxf32>`), or one per block of each row
-    (`tensor<N x K/B x f16|f32>`, as in TQ1_0/TQ2_0).
+    (`tensor<N x K/B x f16|f32>`, as in TQ1_0/TQ2_0). `kernel`, set by
+    `--trit-select-kernels`, names the microkernel family that runs it.
 
     Example:
 
@@ -175,11 +176,13 @@ def Trit_BitLinearOp : Trit_Op<"bitlinear", [Pure]> {
     ```
   }];
   let arguments = (ins Trit_QActType:$input, Trit_TernaryMatrix:$weight,
-                       Trit_WeightScale:$weight_scale);
+                       Trit_WeightScale:$weight_scale,
+                       OptionalAttr<Trit_KernelKind>:$kernel);
   let results = (outs Trit_F32Matrix:$result);
   let assemblyFormat = [{
-    $input `,` $weight `,` $weight_scale attr-dict `:` qualified(type($input))
-    `,` type($weight) `,` type($weight_scale) `->` type($result)
+    $input `,` $weight `,` $weight_scale (`kernel` $kernel^)? attr-dict `:`
+    qualified(type($input)) `,` type($weight) `,` type($weight_scale) `->`
+    type($result)
   }];
   let hasVerifier = 1;
 }
@@ -197,7 +200,8 @@ def Trit_FusedBitLinearOp : Trit_Op<"fused_bitlinear",
     result `act(x W_gate^T) * (x W_up^T)`.
 
     Numerically identical to the unfused `trit.rms_norm`, `trit.quantize`,
-    `trit.bitlinear` (and `trit.gate`) sequence.
+    `trit.bitlinear` (and `trit.gate`) sequence. `kernel`, set by
+    `--trit-select-kernels`, names the microkernel family that runs it.
 
     Example (q, k and v of one layer):
 
@@ -226,14 +230,16 @@ def Trit_FusedBitLinearOp : Trit_Op<"fused_bitlinear",
     Variadic<Trit_TernaryMatrix>:$weights,
     Variadic<Trit_WeightScale>:$scales,
     OptionalAttr<F64Attr>:$eps,
-    OptionalAttr<Trit_GateKind>:$gate
+    OptionalAttr<Trit_GateKind>:$gate,
+    OptionalAttr<Trit_KernelKind>:$kernel
   );
   let results = (outs Variadic<Trit_F32Matrix>:$results);
   let assemblyFormat = [{
     $input (`norm` `(` $norm_weight^ `,` `eps` $eps `:` type($norm_weight) `)`)?
     `weights` `(` $weights `:` type($weights) `)`
     `scales` `(` $scales `:` type($scales) `)`
-    (`gate` $gate^)? attr-dict `:` type($input) `->` type($results)
+    (`gate` $gate^)? (`kernel` $kernel^)? attr-dict `:` type($input) `->`
+    type($results)
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
