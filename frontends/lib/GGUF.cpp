@@ -584,37 +584,36 @@ const TensorInfo *File::lookupTensor(StringRef name) const {
   return it == tensorIndex.end() ? nullptr : &tensors[it->second];
 }
 
-Expected<uint64_t> File::getRequiredUInt(StringRef key) const {
-  const Value *value = lookup(key);
+/// The value of `key` read by `get`, or an error naming the key and what it
+/// holds instead of `what`.
+template <typename T, typename Getter>
+static Expected<T> getRequired(const File &file, StringRef key, Getter get,
+                               StringRef what) {
+  const Value *value = file.lookup(key);
   if (!value)
-    return fileError(fileName, "metadata key '" + key + "' is missing");
-  if (std::optional<uint64_t> v = value->getUInt())
+    return fileError(file.getFileName(),
+                     "metadata key '" + key + "' is missing");
+  if (std::optional<T> v = get(*value))
     return *v;
-  return fileError(fileName, "metadata key '" + key + "' is a " +
-                                 getValueTypeName(value->getType()) +
-                                 ", not a non-negative integer");
+  return fileError(file.getFileName(),
+                   "metadata key '" + key + "' is a " +
+                       getValueTypeName(value->getType()) + ", not " + what);
+}
+
+Expected<uint64_t> File::getRequiredUInt(StringRef key) const {
+  return getRequired<uint64_t>(
+      *this, key, [](const Value &v) { return v.getUInt(); },
+      "a non-negative integer");
 }
 
 Expected<double> File::getRequiredFloat(StringRef key) const {
-  const Value *value = lookup(key);
-  if (!value)
-    return fileError(fileName, "metadata key '" + key + "' is missing");
-  if (std::optional<double> v = value->getFloat())
-    return *v;
-  return fileError(fileName, "metadata key '" + key + "' is a " +
-                                 getValueTypeName(value->getType()) +
-                                 ", not a number");
+  return getRequired<double>(
+      *this, key, [](const Value &v) { return v.getFloat(); }, "a number");
 }
 
 Expected<StringRef> File::getRequiredString(StringRef key) const {
-  const Value *value = lookup(key);
-  if (!value)
-    return fileError(fileName, "metadata key '" + key + "' is missing");
-  if (std::optional<StringRef> v = value->getString())
-    return *v;
-  return fileError(fileName, "metadata key '" + key + "' is a " +
-                                 getValueTypeName(value->getType()) +
-                                 ", not a string");
+  return getRequired<StringRef>(
+      *this, key, [](const Value &v) { return v.getString(); }, "a string");
 }
 
 } // namespace trit::gguf

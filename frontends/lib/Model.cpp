@@ -197,8 +197,7 @@ static float bf16ToFloat(uint16_t b) {
   return f;
 }
 
-/// Element `i` of a float weight.
-static float loadFloat(const Weight &w, size_t i) {
+float loadFloatElement(const Weight &w, size_t i) {
   const uint8_t *p = w.data.data();
   switch (w.encoding) {
   case WeightEncoding::F32: {
@@ -324,7 +323,7 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
   case WeightEncoding::F16:
   case WeightEncoding::BF16:
     for (size_t i = 0; i < n; ++i) {
-      float v = loadFloat(w, i);
+      float v = loadFloatElement(w, i);
       if (w.master) {
         // Absmean ternarization: round(w / scale) with round-half-even.
         float t = std::nearbyint(v * (1.0f / w.scale));
@@ -346,7 +345,7 @@ float computeFloatTernaryScale(const Weight &w) {
     n *= size_t(d);
   double sum = 0, max = 0;
   for (size_t i = 0; i < n; ++i) {
-    double v = std::fabs(double(loadFloat(w, i)));
+    double v = std::fabs(double(loadFloatElement(w, i)));
     sum += v;
     max = std::max(max, v);
   }

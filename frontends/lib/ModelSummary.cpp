@@ -2,10 +2,8 @@
 
 #include "ModelInternal.h"
 
-#include "llvm/Support/Endian.h"
 #include "llvm/Support/Format.h"
 
-#include <cstring>
 
 using namespace llvm;
 
@@ -22,22 +20,6 @@ struct Digest {
   }
 };
 } // namespace
-
-static float loadAsFloat(const Weight &w, size_t i) {
-  const uint8_t *p = w.data.data();
-  switch (w.encoding) {
-  case WeightEncoding::F16:
-    return decodeHalf(support::endian::read16le(p + 2 * i));
-  case WeightEncoding::BF16:
-    return decodeBFloat16(support::endian::read16le(p + 2 * i));
-  default: {
-    uint32_t bits = support::endian::read32le(p + 4 * i);
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-  }
-  }
-}
 
 Error writeModelSummary(const Model &model, raw_ostream &os) {
   const ModelConfig &c = model.config;
@@ -79,7 +61,7 @@ Error writeModelSummary(const Model &model, raw_ostream &os) {
       os << "ternary scale " << format("%.9g", double(w->scale));
     } else {
       for (size_t i = 0; i < n; ++i) {
-        float f = loadAsFloat(*w, i);
+        float f = loadFloatElement(*w, i);
         digest.add(&f, 4);
       }
       os << "float";
