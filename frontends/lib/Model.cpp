@@ -338,6 +338,30 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
   return fileError(w.sourceFile, "unknown encoding");
 }
 
+Expected<ArrayRef<uint8_t>> getI2SBytes(const Weight &w,
+                                        std::vector<uint8_t> &storage) {
+  if (!w.ternary || w.shape.size() != 2 || w.shape[1] % 128 != 0)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                       "' is not a ternary matrix with rows "
+                                       "of a multiple of 128 weights");
+  if (w.encoding == WeightEncoding::I2_S)
+    return w.data;
+  Expected<std::vector<int8_t>> values = decodeTernary(w);
+  if (!values)
+    return values.takeError();
+  // 128-weight blocks of 32 bytes; byte j holds elements j, j+32, j+64,
+  // j+96 of the block in bits 7:6, 5:4, 3:2, 1:0, as codes t + 1.
+  storage.assign(values->size() / 4, 0);
+  for (size_t block = 0; block < values->size() / 128; ++block)
+    for (size_t j = 0; j < 32; ++j) {
+      const int8_t *t = values->data() + block * 128 + j;
+      storage[block * 32 + j] =
+          uint8_t((t[0] + 1) << 6 | (t[32] + 1) << 4 | (t[64] + 1) << 2 |
+                  (t[96] + 1));
+    }
+  return ArrayRef<uint8_t>(storage);
+}
+
 /// Scale of a float ternary weight: absmean for masters, max|w| otherwise.
 float computeFloatTernaryScale(const Weight &w) {
   size_t n = 1;

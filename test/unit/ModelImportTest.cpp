@@ -86,4 +86,32 @@ TEST(ModelImport, GGUFAndHuggingFaceFormsDecodeToTheSameTernaryValues) {
   EXPECT_EQ((*a)->tokenizer.eotId, (*b)->tokenizer.eotId);
 }
 
+TEST(ModelImport, EverySourcePacksToTheSameI2SBytes) {
+  std::string reference = generate({"--format", "gguf", "--seed", "11"});
+  auto i2s = importModel(reference);
+  ASSERT_TRUE(bool(i2s)) << llvm::toString(i2s.takeError());
+  std::vector<std::vector<llvm::StringRef>> sources = {
+      {"--format", "gguf", "--seed", "11", "--type", "tq1_0"},
+      {"--format", "gguf", "--seed", "11", "--type", "tq2_0"},
+      {"--format", "gguf", "--seed", "11", "--type", "f16"},
+      {"--format", "hf", "--seed", "11"}};
+  for (const auto &args : sources) {
+    auto model = importModel(generate(args));
+    ASSERT_TRUE(bool(model)) << llvm::toString(model.takeError());
+    for (const Weight &w : (*i2s)->weights) {
+      if (!w.ternary)
+        continue;
+      std::vector<uint8_t> refStorage, storage;
+      auto expected = getI2SBytes(w, refStorage);
+      ASSERT_TRUE(bool(expected));
+      // An I2_S source is used in place, not copied.
+      EXPECT_TRUE(refStorage.empty());
+      EXPECT_EQ(expected->data(), w.data.data());
+      auto packed = getI2SBytes(*(*model)->lookup(w.name), storage);
+      ASSERT_TRUE(bool(packed)) << llvm::toString(packed.takeError());
+      EXPECT_EQ(*packed, *expected) << w.name << " from " << args[1].str();
+    }
+  }
+}
+
 } // namespace

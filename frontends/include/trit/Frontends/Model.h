@@ -160,6 +160,13 @@ llvm::Expected<std::unique_ptr<Model>> importHuggingFace(llvm::StringRef dir);
 /// decoded from whatever encoding the source uses.
 llvm::Expected<std::vector<int8_t>> decodeTernary(const Weight &weight);
 
+/// The weight's ternary values in the I2_S layout the kernels read
+/// (kernels/include/trit/kernels.h): the mapped source bytes themselves when
+/// the source is I2_S (no copy), else decoded and packed into `storage`.
+/// Rows must hold a multiple of 128 weights.
+llvm::Expected<llvm::ArrayRef<uint8_t>>
+getI2SBytes(const Weight &weight, std::vector<uint8_t> &storage);
+
 /// Checks a model's hyperparameters for consistency (heads divide, sizes
 /// positive); `source` names the file in the message.
 llvm::Error validateConfig(const ModelConfig &config, llvm::StringRef source);
