@@ -111,8 +111,9 @@ public:
       size_t end = dataStart + offsets[i] + tensors[i].data.size();
       if (out.size() < end)
         out.resize(end, 0);
-      std::memcpy(out.data() + dataStart + offsets[i], tensors[i].data.data(),
-                  tensors[i].data.size());
+      if (!tensors[i].data.empty()) // memcpy from null is undefined
+        std::memcpy(out.data() + dataStart + offsets[i],
+                    tensors[i].data.data(), tensors[i].data.size());
     }
     return out;
   }
