@@ -12,6 +12,8 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libfmt-dev libgtest-dev libgmock-dev libpcre2-dev libbenchmark-dev
   python3-numpy pkg-config
+  # aarch64: cross sysroot and qemu to test the NEON kernels on x86 hosts.
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 
 missing=()

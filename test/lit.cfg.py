@@ -26,6 +26,8 @@ fuzzers = ["trit-fuzz-gguf", "trit-fuzz-safetensors", "trit-fuzz-hf-config"]
 if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
     config.available_features.add("fuzzers")
     tools += fuzzers
+if os.path.exists(os.path.join(config.trit_obj_root, "kernels", "neon-kernels-test")):
+    config.available_features.add("aarch64-qemu")
 llvm_config.add_tool_substitutions(
     tools, [config.trit_tools_dir, config.llvm_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

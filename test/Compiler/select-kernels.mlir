@@ -4,6 +4,7 @@
 // A forced kernel the target cannot run is an error, never code it cannot run:
 // FORCED-ERR: error: kernel avx2 needs avx2 on x86, which the target x86-64 (x86_64-unknown-linux-gnu) lacks
 // FORCED-ERR: error: kernel avx2 needs avx2 on x86, which the target neoverse-n1 (aarch64-unknown-linux-gnu) lacks
+// FORCED-ERR: error: kernel avx2 needs avx2 on x86, which the target cortex-a53 (aarch64-unknown-linux-gnu) lacks
 
 // znver4 runs the AVX-512 VNNI kernels; every ternary weight takes the I2_S
 // layout, whatever its source layout (here TQ2_0 and none).
@@ -44,8 +45,8 @@ module @haswell attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu
 
 // -----
 
-// Baseline x86-64, and aarch64 (its NEON kernels are not written yet): the
-// portable kernel, never code the CPU cannot run.
+// Baseline x86-64, and an aarch64 CPU without dotprod: the portable kernel,
+// never code the CPU cannot run.
 // CHECK-LABEL: module @baseline
 // CHECK: kernel generic :
 module @baseline attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "x86-64", "+sse2">} {
@@ -57,9 +58,21 @@ module @baseline attributes {trit.target = #trit.target<"x86_64-unknown-linux-gn
 
 // -----
 
+// aarch64 with dotprod: the NEON kernels.
 // CHECK-LABEL: module @arm
-// CHECK: kernel generic :
+// CHECK: kernel neon_dotprod :
 module @arm attributes {trit.target = #trit.target<"aarch64-unknown-linux-gnu", "neoverse-n1", "+dotprod,+neon">} {
+  func.func @f(%h: tensor<?x256xf32>, %w: tensor<128x256x!trit.ternary, #trit.packing<i2_s>>, %s: tensor<f32>) -> tensor<?x128xf32> {
+    %y = trit.fused_bitlinear %h weights(%w : tensor<128x256x!trit.ternary, #trit.packing<i2_s>>) scales(%s : tensor<f32>) : tensor<?x256xf32> -> tensor<?x128xf32>
+    return %y : tensor<?x128xf32>
+  }
+}
+
+// -----
+
+// CHECK-LABEL: module @cortex_a53
+// CHECK: kernel generic :
+module @cortex_a53 attributes {trit.target = #trit.target<"aarch64-unknown-linux-gnu", "cortex-a53", "+neon">} {
   func.func @f(%h: tensor<?x256xf32>, %w: tensor<128x256x!trit.ternary, #trit.packing<i2_s>>, %s: tensor<f32>) -> tensor<?x128xf32> {
     %y = trit.fused_bitlinear %h weights(%w : tensor<128x256x!trit.ternary, #trit.packing<i2_s>>) scales(%s : tensor<f32>) : tensor<?x256xf32> -> tensor<?x128xf32>
     return %y : tensor<?x128xf32>

@@ -66,7 +66,7 @@ cl::opt<bool> fuseGating("fuse-gating",
 cl::opt<std::string> kernel(
     "kernel",
     cl::desc("Microkernel family: auto (the best the target runs), generic, "
-             "avx2 or avx512vnni"),
+             "avx2, avx512vnni or neon_dotprod"),
     cl::init("auto"), cl::cat(category));
 
 int fail(const Twine &message) {

@@ -25,15 +25,23 @@ static SmallVector<StringRef> getRequiredFeatures(KernelKind kind) {
     return {"avx2"};
   case KernelKind::AVX512VNNI:
     return {"avx512vnni", "avx512bw", "avx512vl"};
+  case KernelKind::NEONDotprod:
+    return {"dotprod"};
   }
   return {};
 }
 
+static bool isAArch64Kernel(KernelKind kind) {
+  return kind == KernelKind::NEONDotprod;
+}
+
 static bool canRun(TargetAttr target, KernelKind kind) {
-  bool x86 = target.getTriple().starts_with("x86_64") ||
-             target.getTriple().starts_with("i686") ||
-             target.getTriple().starts_with("i386");
-  if (kind != KernelKind::Generic && !x86)
+  StringRef triple = target.getTriple();
+  bool x86 = triple.starts_with("x86_64") || triple.starts_with("i686") ||
+             triple.starts_with("i386");
+  bool aarch64 = triple.starts_with("aarch64") || triple.starts_with("arm64");
+  if (kind != KernelKind::Generic &&
+      !(isAArch64Kernel(kind) ? aarch64 : x86))
     return false;
   return llvm::all_of(getRequiredFeatures(kind), [&](StringRef feature) {
     return target.hasFeature(feature);
@@ -64,19 +72,23 @@ struct SelectKernelsPass
       std::optional<KernelKind> forced = symbolizeKernelKind(kernel);
       if (!forced) {
         module.emitError() << "unknown kernel '" << kernel
-                           << "'; expected auto, generic, avx2 or avx512vnni";
+                           << "'; expected auto, generic, avx2, avx512vnni or "
+                              "neon_dotprod";
         return std::nullopt;
       }
       if (!canRun(target, *forced)) {
         module.emitError() << "kernel " << kernel << " needs "
                            << llvm::join(getRequiredFeatures(*forced), ", ")
-                           << " on x86, which the target " << target.getCpu()
+                           << (isAArch64Kernel(*forced) ? " on aarch64"
+                                                        : " on x86")
+                           << ", which the target " << target.getCpu()
                            << " (" << target.getTriple() << ") lacks";
         return std::nullopt;
       }
       return forced;
     }
-    for (KernelKind candidate : {KernelKind::AVX512VNNI, KernelKind::AVX2})
+    for (KernelKind candidate : {KernelKind::AVX512VNNI, KernelKind::AVX2,
+                                 KernelKind::NEONDotprod})
       if (canRun(target, candidate))
         return candidate;
     return KernelKind::Generic;

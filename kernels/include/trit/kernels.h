@@ -2,8 +2,8 @@
  *
  * The C ABI of the microkernels the compiler links into generated code as
  * LLVM bitcode and the unit tests call natively. One implementation file per
- * instruction set (generic.c, avx2.c, avx512vnni.c); every variant computes
- * bit-identical results. No globals, no libc, no allocation: kernels work on
+ * instruction set (generic.c, avx2.c, avx512vnni.c, neon_dotprod.c); every
+ * variant computes bit-identical results. No globals, no libc, no allocation: kernels work on
  * the buffers they are given.
  *
  * Weights use the I2_S layout (bitnet.cpp): per row, blocks of 128 weights in
@@ -43,6 +43,9 @@ void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
 void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
                                   int64_t cols, int64_t row_begin,
                                   int64_t row_end, int32_t *dots);
+void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
+                                    int64_t cols, int64_t row_begin,
+                                    int64_t row_end, int32_t *dots);
 
 /* The BitLinear GEMV of one token over rows [row_begin, row_end):
  * out[r] = ((float)(dot_r - q_sum)) / q_scale * w_scale, in f32, left to
@@ -60,6 +63,11 @@ void trit_bitlinear_gemv_avx512vnni(const uint8_t *weights, const int8_t *q,
                                     float w_scale, int64_t cols,
                                     int64_t row_begin, int64_t row_end,
                                     float *out);
+void trit_bitlinear_gemv_neon_dotprod(const uint8_t *weights, const int8_t *q,
+                                      int32_t q_sum, float q_scale,
+                                      float w_scale, int64_t cols,
+                                      int64_t row_begin, int64_t row_end,
+                                      float *out);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,7 @@ struct OptimizePipelineOptions
   Option<std::string> kernel{
       *this, "kernel",
       llvm::cl::desc("Microkernel family: auto (the best the target runs), "
-                     "generic, avx2 or avx512vnni"),
+                     "generic, avx2, avx512vnni or neon_dotprod"),
       llvm::cl::init("auto")};
 };
 

@@ -70,9 +70,9 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
                 "for the target CPU";
   let description = [{
     Reads the module's `#trit.target` and picks the best microkernel family
-    the CPU can run: `avx512vnni` (needs avx512vnni, avx512bw, avx512vl),
-    else `avx2`, else the portable `generic` kernel (also for targets whose
-    kernels are not written yet, such as aarch64: slower, never wrong). The
+    the CPU can run: on x86 `avx512vnni` (needs avx512vnni, avx512bw,
+    avx512vl), else `avx2`; on aarch64 `neon_dotprod` (needs dotprod);
+    otherwise the portable `generic` kernel (slower, never wrong). The
     choice is recorded as `kernel` on every `trit.bitlinear` and
     `trit.fused_bitlinear`, and every ternary `trit.global` takes the layout
     those kernels read, `#trit.packing<i2_s>`; the weight store packs the
@@ -100,8 +100,8 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
-           "auto (the best the target runs), or force generic, avx2 or "
-           "avx512vnni">
+           "auto (the best the target runs), or force generic, avx2, "
+           "avx512vnni or neon_dotprod">
   ];
 }
 

@@ -50,7 +50,8 @@ def Trit_KernelKind : I32EnumAttr<"KernelKind",
     "microkernel family a BitLinear runs on", [
       I32EnumAttrCase<"Generic", 0, "generic">,
       I32EnumAttrCase<"AVX2", 1, "avx2">,
-      I32EnumAttrCase<"AVX512VNNI", 2, "avx512vnni">
+      I32EnumAttrCase<"AVX512VNNI", 2, "avx512vnni">,
+      I32EnumAttrCase<"NEONDotprod", 3, "neon_dotprod">
     ]> {
   let cppNamespace = "::mlir::trit";
 }

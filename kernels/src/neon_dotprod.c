@@ -1,0 +1,52 @@
+/*===- neon_dotprod.c - AArch64 NEON dotprod microkernels -----------------===*
+ *
+ * sdot multiplies signed bytes and accumulates groups of four into int32
+ * lanes. The codes 0..2 are valid signed bytes, so codes x activations is
+ * exact with sdot (usdot would need the i8mm extension). A 128-weight block
+ * is two 16-byte halves; each half yields 16 codes for each quarter.
+ *===----------------------------------------------------------------------===*/
+
+#include "trit/kernels.h"
+
+#include <arm_neon.h>
+
+void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
+                                    int64_t cols, int64_t row_begin,
+                                    int64_t row_end, int32_t *dots) {
+  const uint8x16_t mask = vdupq_n_u8(3);
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const uint8_t *w = weights + r * (cols / 4);
+    int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
+    int32x4_t acc2 = vdupq_n_s32(0), acc3 = vdupq_n_s32(0);
+    for (int64_t b = 0; b < cols / 128; ++b) {
+      const int8_t *x = q + b * 128;
+      for (int h = 0; h < 2; ++h) {
+        uint8x16_t packed = vld1q_u8(w + b * 32 + 16 * h);
+        acc0 = vdotq_s32(acc0, vreinterpretq_s8_u8(vshrq_n_u8(packed, 6)),
+                         vld1q_s8(x + 16 * h));
+        acc1 = vdotq_s32(
+            acc1, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(packed, 4), mask)),
+            vld1q_s8(x + 32 + 16 * h));
+        acc2 = vdotq_s32(
+            acc2, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(packed, 2), mask)),
+            vld1q_s8(x + 64 + 16 * h));
+        acc3 = vdotq_s32(acc3, vreinterpretq_s8_u8(vandq_u8(packed, mask)),
+                         vld1q_s8(x + 96 + 16 * h));
+      }
+    }
+    dots[r - row_begin] =
+        vaddvq_s32(vaddq_s32(vaddq_s32(acc0, acc1), vaddq_s32(acc2, acc3)));
+  }
+}
+
+void trit_bitlinear_gemv_neon_dotprod(const uint8_t *weights, const int8_t *q,
+                                      int32_t q_sum, float q_scale,
+                                      float w_scale, int64_t cols,
+                                      int64_t row_begin, int64_t row_end,
+                                      float *out) {
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    int32_t dot;
+    trit_i2s_dot_rows_neon_dotprod(weights, q, cols, r, r + 1, &dot);
+    out[r - row_begin] = (float)(dot - q_sum) / q_scale * w_scale;
+  }
+}

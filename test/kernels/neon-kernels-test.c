@@ -1,0 +1,83 @@
+/*===- neon-kernels-test.c - NEON kernels against the generic ones --------===*
+ *
+ * Cross-compiled for aarch64 and run under qemu-aarch64 by
+ * test/kernels/neon.test (GoogleTest is not available for the target). The
+ * same cases as test/unit/KernelsTest.cpp: random data, odd shapes, a
+ * sub-range of rows, and edge values; results must match bit for bit.
+ *===----------------------------------------------------------------------===*/
+
+#include "trit/kernels.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t rng_state = 12345;
+static uint32_t next(void) {
+  rng_state = rng_state * 1664525u + 1013904223u;
+  return rng_state >> 8;
+}
+
+static void pack_i2s(const int8_t *t, int64_t rows, int64_t cols,
+                     uint8_t *out) {
+  memset(out, 0, (size_t)(rows * cols / 4));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < cols; ++k) {
+      int64_t within = k % 128;
+      int64_t byte = r * cols / 4 + (k / 128) * 32 + within % 32;
+      out[byte] |= (uint8_t)((t[r * cols + k] + 1) << (6 - 2 * (within / 32)));
+    }
+}
+
+/* Returns the number of mismatches. */
+static int check(const char *name, int64_t rows, int64_t cols, int weight,
+                 int x_fixed) {
+  int8_t *t = malloc((size_t)(rows * cols));
+  int8_t *q = malloc((size_t)cols);
+  uint8_t *w = malloc((size_t)(rows * cols / 4));
+  int32_t *want = malloc(sizeof(int32_t) * (size_t)rows);
+  int32_t *have = malloc(sizeof(int32_t) * (size_t)rows);
+  float *fwant = malloc(sizeof(float) * (size_t)rows);
+  float *fhave = malloc(sizeof(float) * (size_t)rows);
+  for (int64_t i = 0; i < rows * cols; ++i)
+    t[i] = (int8_t)(weight == 2 ? (int)(next() % 3) - 1 : weight);
+  for (int64_t k = 0; k < cols; ++k)
+    q[k] = (int8_t)(x_fixed == 1000 ? (int)(next() % 256) - 128 : x_fixed);
+  pack_i2s(t, rows, cols, w);
+
+  int errors = 0;
+  trit_i2s_dot_rows_generic(w, q, cols, 0, rows, want);
+  trit_i2s_dot_rows_neon_dotprod(w, q, cols, 0, rows, have);
+  if (memcmp(want, have, sizeof(int32_t) * (size_t)rows) != 0)
+    ++errors;
+  if (rows > 2) {
+    trit_i2s_dot_rows_neon_dotprod(w, q, cols, 1, rows - 1, have);
+    if (memcmp(want + 1, have, sizeof(int32_t) * (size_t)(rows - 2)) != 0)
+      ++errors;
+  }
+  int32_t sum = 0;
+  for (int64_t k = 0; k < cols; ++k)
+    sum += q[k];
+  trit_bitlinear_gemv_generic(w, q, sum, 41.5f, 0.75f, cols, 0, rows, fwant);
+  trit_bitlinear_gemv_neon_dotprod(w, q, sum, 41.5f, 0.75f, cols, 0, rows,
+                                   fhave);
+  if (memcmp(fwant, fhave, sizeof(float) * (size_t)rows) != 0)
+    ++errors;
+  if (errors)
+    printf("MISMATCH %s\n", name);
+  free(t), free(q), free(w), free(want), free(have), free(fwant), free(fhave);
+  return errors;
+}
+
+int main(void) {
+  static const int64_t shapes[][2] = {{1, 128},   {3, 256},  {7, 384},
+                                      {33, 2560}, {130, 640}, {5, 6912}};
+  int errors = 0, cases = 0;
+  for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); ++i, ++cases)
+    errors += check("random", shapes[i][0], shapes[i][1], 2, 1000);
+  for (int weight = -1; weight <= 1; ++weight)
+    for (int x = 0; x < 2; ++x, ++cases)
+      errors += check("edge", 9, 384, weight, x ? 127 : -128);
+  printf("neon_dotprod: %d cases, %d mismatches\n", cases, errors);
+  return errors != 0;
+}
