@@ -94,6 +94,8 @@ int main(int argc, char **argv) {
       argc, argv,
       "tritc: the Trit compiler for ternary (BitNet b1.58) models\n\n"
       "  tritc model.gguf --emit=mlir      print the imported trit module\n"
+      "  tritc model.gguf --emit=opt-mlir --target-cpu=znver4\n"
+      "                                    ... after the trit passes for a CPU\n"
       "  tritc hf-folder/ --emit=tokenizer print the tokenizer data\n"
       "  tritc model.gguf --emit=summary   describe the model and its tensors\n");
 
