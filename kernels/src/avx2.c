@@ -6,7 +6,7 @@
  * widening to int32 once per 128-weight block.
  *===----------------------------------------------------------------------===*/
 
-#include "trit/kernels.h"
+#include "gemv.h"
 
 #include <immintrin.h>
 
@@ -50,13 +50,4 @@ void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
   }
 }
 
-void trit_bitlinear_gemv_avx2(const uint8_t *weights, const int8_t *q,
-                              int32_t q_sum, float q_scale, float w_scale,
-                              int64_t cols, int64_t row_begin, int64_t row_end,
-                              float *out) {
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    int32_t dot;
-    trit_i2s_dot_rows_avx2(weights, q, cols, r, r + 1, &dot);
-    out[r - row_begin] = (float)(dot - q_sum) / q_scale * w_scale;
-  }
-}
+TRIT_DEFINE_BITLINEAR_GEMV(avx2)

@@ -1,6 +1,6 @@
 /*===- generic.c - portable microkernels (the reference) ------------------===*/
 
-#include "trit/kernels.h"
+#include "gemv.h"
 
 /* Round to nearest, ties to even, as ggml's nearest_int: adding 1.5 * 2^23
  * leaves the rounded integer in the low mantissa bits (|x| < 2^22). */
@@ -52,13 +52,4 @@ void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
   }
 }
 
-void trit_bitlinear_gemv_generic(const uint8_t *weights, const int8_t *q,
-                                 int32_t q_sum, float q_scale, float w_scale,
-                                 int64_t cols, int64_t row_begin,
-                                 int64_t row_end, float *out) {
-  for (int64_t r = row_begin; r < row_end; ++r) {
-    int32_t dot;
-    trit_i2s_dot_rows_generic(weights, q, cols, r, r + 1, &dot);
-    out[r - row_begin] = (float)(dot - q_sum) / q_scale * w_scale;
-  }
-}
+TRIT_DEFINE_BITLINEAR_GEMV(generic)

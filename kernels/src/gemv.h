@@ -1,0 +1,31 @@
+/*===- gemv.h - the BitLinear GEMV shared by every instruction set --------===*
+ *
+ * The numerics contract lives here once: bitnet.cpp's I2_S output
+ * ((float)(dot - q_sum)) / q_scale * w_scale, in f32, left to right. Each ISA
+ * file defines its dot-product kernel and instantiates the GEMV with
+ * TRIT_DEFINE_BITLINEAR_GEMV(isa).
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TRIT_KERNELS_SRC_GEMV_H
+#define TRIT_KERNELS_SRC_GEMV_H
+
+#include "trit/kernels.h"
+
+static inline float trit_bitlinear_output(int32_t dot, int32_t q_sum,
+                                          float q_scale, float w_scale) {
+  return (float)(dot - q_sum) / q_scale * w_scale;
+}
+
+#define TRIT_DEFINE_BITLINEAR_GEMV(isa)                                        \
+  void trit_bitlinear_gemv_##isa(const uint8_t *weights, const int8_t *q,      \
+                                 int32_t q_sum, float q_scale, float w_scale,  \
+                                 int64_t cols, int64_t row_begin,              \
+                                 int64_t row_end, float *out) {                \
+    for (int64_t r = row_begin; r < row_end; ++r) {                            \
+      int32_t dot;                                                             \
+      trit_i2s_dot_rows_##isa(weights, q, cols, r, r + 1, &dot);               \
+      out[r - row_begin] = trit_bitlinear_output(dot, q_sum, q_scale, w_scale);\
+    }                                                                          \
+  }
+
+#endif /* TRIT_KERNELS_SRC_GEMV_H */
