@@ -51,3 +51,6 @@ void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(avx2)
+
+#define TRIT_ISA avx2
+#include "ops.h"

@@ -69,3 +69,6 @@ void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(avx512vnni)
+
+#define TRIT_ISA avx512vnni
+#include "ops.h"

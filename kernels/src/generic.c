@@ -53,3 +53,6 @@ void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(generic)
+
+#define TRIT_ISA generic
+#include "ops.h"

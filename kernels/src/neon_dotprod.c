@@ -40,3 +40,6 @@ void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(neon_dotprod)
+
+#define TRIT_ISA neon_dotprod
+#include "ops.h"

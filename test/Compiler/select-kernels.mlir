@@ -2,9 +2,10 @@
 // RUN: not trit-opt %s --trit-select-kernels=kernel=avx2 --split-input-file 2>/dev/null | FileCheck %s --check-prefix=FORCED
 // RUN: not trit-opt %s --trit-select-kernels=kernel=avx2 --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=FORCED-ERR
 // A forced kernel the target cannot run is an error, never code it cannot run:
-// FORCED-ERR: error: kernel avx2 needs avx2 on x86, which the target x86-64 (x86_64-unknown-linux-gnu) lacks
-// FORCED-ERR: error: kernel avx2 needs avx2 on x86, which the target neoverse-n1 (aarch64-unknown-linux-gnu) lacks
-// FORCED-ERR: error: kernel avx2 needs avx2 on x86, which the target cortex-a53 (aarch64-unknown-linux-gnu) lacks
+// FORCED-ERR: error: kernel avx2 needs avx2, fma, f16c on x86, which the target haswell (x86_64-unknown-linux-gnu) lacks
+// FORCED-ERR: error: kernel avx2 needs avx2, fma, f16c on x86, which the target x86-64 (x86_64-unknown-linux-gnu) lacks
+// FORCED-ERR: error: kernel avx2 needs avx2, fma, f16c on x86, which the target neoverse-n1 (aarch64-unknown-linux-gnu) lacks
+// FORCED-ERR: error: kernel avx2 needs avx2, fma, f16c on x86, which the target cortex-a53 (aarch64-unknown-linux-gnu) lacks
 
 // znver4 runs the AVX-512 VNNI kernels; every ternary weight takes the I2_S
 // layout, whatever its source layout (here TQ2_0 and none).
@@ -36,7 +37,20 @@ module @znver4 attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu"
 // haswell: AVX2.
 // CHECK-LABEL: module @haswell
 // CHECK: kernel avx2 :
-module @haswell attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "haswell", "+avx,+avx2,+fma">} {
+module @haswell attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "haswell", "+avx,+avx2,+f16c,+fma">} {
+  func.func @f(%h: tensor<?x256xf32>, %w: tensor<128x256x!trit.ternary, #trit.packing<i2_s>>, %s: tensor<f32>) -> tensor<?x128xf32> {
+    %y = trit.fused_bitlinear %h weights(%w : tensor<128x256x!trit.ternary, #trit.packing<i2_s>>) scales(%s : tensor<f32>) : tensor<?x256xf32> -> tensor<?x128xf32>
+    return %y : tensor<?x128xf32>
+  }
+}
+
+// -----
+
+// AVX2 without F16C (a user's --target-features=-f16c): the AVX2 kernels
+// convert f16 with F16C, so the portable kernel is chosen.
+// CHECK-LABEL: module @avx2_no_f16c
+// CHECK: kernel generic :
+module @avx2_no_f16c attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "haswell", "+avx,+avx2,+fma">} {
   func.func @f(%h: tensor<?x256xf32>, %w: tensor<128x256x!trit.ternary, #trit.packing<i2_s>>, %s: tensor<f32>) -> tensor<?x128xf32> {
     %y = trit.fused_bitlinear %h weights(%w : tensor<128x256x!trit.ternary, #trit.packing<i2_s>>) scales(%s : tensor<f32>) : tensor<?x256xf32> -> tensor<?x128xf32>
     return %y : tensor<?x128xf32>

@@ -21,8 +21,8 @@ static SmallVector<StringRef> getRequiredFeatures(KernelKind kind) {
   switch (kind) {
   case KernelKind::Generic:
     return {};
-  case KernelKind::AVX2:
-    return {"avx2"};
+  case KernelKind::AVX2: // its f16 conversions and float ops use F16C and FMA
+    return {"avx2", "fma", "f16c"};
   case KernelKind::AVX512VNNI:
     return {"avx512vnni", "avx512bw", "avx512vl"};
   case KernelKind::NEONDotprod:

@@ -1,0 +1,67 @@
+/*===- abi.h - the contract between compiled models and the runtime -------===*
+ *
+ * A compiled model exports two entry points, trit_prefill and trit_decode,
+ * that take an execution context owned by the runtime. The compiled code
+ * owns no memory and no threads: weights, the KV cache, the scratch arena
+ * (sized by the model's memory plan), the RoPE tables and the thread pool
+ * all come from the context. Generated code reads the context only through
+ * the kernels' accessor functions (kernels/src/ops.h), so this struct is
+ * the single definition of its layout.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TRIT_ABI_H
+#define TRIT_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever this struct or the entry points change. */
+#define TRIT_ABI_VERSION 1
+
+/* Runs fn(closure, b, e) over sub-ranges [b, e) that cover [begin, end)
+ * exactly once, possibly on several threads, and returns when all are done. */
+typedef void (*trit_range_fn)(void *closure, int64_t begin, int64_t end);
+typedef void (*trit_parallel_for_fn)(void *pool, trit_range_fn fn,
+                                     void *closure, int64_t begin,
+                                     int64_t end);
+
+typedef struct trit_exec_context {
+  uint32_t abi_version;            /* TRIT_ABI_VERSION */
+  uint32_t reserved;
+  const void *const *weights;      /* per weight-table entry, 64-byte aligned */
+  uint16_t *kv_cache;              /* f16 [layers][2][kv_capacity][kv_width] */
+  int64_t kv_capacity;             /* positions; <= the model's context */
+  uint8_t *arena;                  /* memory-plan bytes, 64-byte aligned */
+  const float *rope_cos;           /* [kv_capacity][rope_dim / 2] */
+  const float *rope_sin;
+  trit_parallel_for_fn parallel_for; /* NULL: run ranges on the caller */
+  void *pool;
+} trit_exec_context;
+
+/* Status values returned by the entry points. */
+enum {
+  TRIT_EXEC_OK = 0,
+  TRIT_EXEC_ABI_MISMATCH = 1,   /* context built for another ABI version */
+  TRIT_EXEC_TOO_MANY_TOKENS = 2,/* n > the memory plan's max_tokens */
+  TRIT_EXEC_CONTEXT_FULL = 3,   /* start + n > kv_capacity */
+  TRIT_EXEC_BAD_TOKEN = 4,      /* a token id outside [0, vocab) */
+  TRIT_EXEC_BAD_CAPACITY = 5,   /* kv_capacity above the compiled context */
+};
+
+/* Evaluates tokens[0..n) at positions start.. and writes float32 logits
+ * [n][vocab]. n is at most the memory plan's max_tokens; the runtime splits
+ * longer prompts. */
+int32_t trit_prefill(trit_exec_context *ctx, const int32_t *tokens,
+                     int64_t n, int64_t start, float *logits);
+/* One token at position `start`; logits [vocab]. */
+int32_t trit_decode(trit_exec_context *ctx, const int32_t *tokens,
+                    int64_t n, int64_t start, float *logits);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRIT_ABI_H */

@@ -1,0 +1,466 @@
+/*===- ops.h - the model operations that compiled code calls --------------===*
+ *
+ * Included once by each instruction-set file after `#define TRIT_ISA <isa>`;
+ * every function is named trit_op_<name>_<isa>. The lowering
+ * (compiler/lib/Conversion/LowerToLLVM.cpp) turns each trit op into a call
+ * of one of these with constant shapes; the bitcode is linked into the
+ * generated module and inlined, so the shapes become constants.
+ *
+ * Rules: no globals, no libc, no allocation. Buffers come from the memory
+ * plan (the arena), weights and the KV cache from the execution context.
+ *
+ * The numerics follow bitnet.cpp / ggml (docs/design/lowering.md): RMSNorm
+ * sums squares in double; softmax sums in double; queries, probabilities and
+ * the LM-head activation are rounded to f16 because ggml multiplies them with
+ * f16 tensors in f16; everything else is f32.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TRIT_ISA
+#error "define TRIT_ISA before including ops.h"
+#endif
+
+#include "trit/abi.h"
+#include "trit/kernels.h"
+
+#define TRIT_CAT2(a, b) a##b
+#define TRIT_CAT(a, b) TRIT_CAT2(a, b)
+#define TRIT_OP(name) TRIT_CAT(trit_op_##name##_, TRIT_ISA)
+#define TRIT_KERNEL(name) TRIT_CAT(trit_##name##_, TRIT_ISA)
+
+/*===--- f16 conversions --------------------------------------------------===*/
+
+#if defined(__F16C__) || defined(__aarch64__)
+static inline float TRIT_CAT(h2f_, TRIT_ISA)(uint16_t h) {
+  union {
+    uint16_t u;
+    _Float16 f;
+  } v = {h};
+  return (float)v.f;
+}
+static inline uint16_t TRIT_CAT(f2h_, TRIT_ISA)(float f) {
+  union {
+    _Float16 f;
+    uint16_t u;
+  } v = {(_Float16)f};
+  return v.u;
+}
+#else
+/* Bit-exact IEEE conversions without the F16C instructions (or a libcall). */
+static inline float TRIT_CAT(h2f_, TRIT_ISA)(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else { /* subnormal: normalize */
+    exp = 113;
+    while (!(mant & 0x400)) {
+      mant <<= 1;
+      --exp;
+    }
+    bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
+  }
+  union {
+    uint32_t u;
+    float f;
+  } v = {bits};
+  return v.f;
+}
+static inline uint16_t TRIT_CAT(f2h_, TRIT_ISA)(float f) {
+  union {
+    float f;
+    uint32_t u;
+  } v = {f};
+  uint32_t x = v.u, sign = (x >> 16) & 0x8000, absx = x & 0x7fffffff;
+  if (absx >= 0x7f800000) /* inf or nan */
+    return (uint16_t)(sign | 0x7c00 | (absx > 0x7f800000 ? 0x200 : 0));
+  if (absx >= 0x477ff000) /* rounds to >= 65520: overflow */
+    return (uint16_t)(sign | 0x7c00);
+  if (absx < 0x38800000) { /* subnormal or zero in f16 */
+    if (absx < 0x33000000)
+      return (uint16_t)sign;
+    uint32_t mant = (absx & 0x7fffff) | 0x800000;
+    uint32_t shift = 126 - (absx >> 23);
+    uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1);
+    uint32_t mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1)))
+      ++half;
+    return (uint16_t)(sign | half);
+  }
+  uint32_t base = absx - 0x38000000; /* rebias 127 -> 15, keep 23 bits */
+  uint32_t half = base >> 13, rem = base & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (half & 1)))
+    ++half;
+  return (uint16_t)(sign | half);
+}
+#endif
+
+/* Rounds through f16, as ggml does when it multiplies by an f16 tensor. */
+static inline float TRIT_CAT(round_f16_, TRIT_ISA)(float x) {
+  return TRIT_CAT(h2f_, TRIT_ISA)(TRIT_CAT(f2h_, TRIT_ISA)(x));
+}
+
+/* expf without libm: exp(x) = 2^k * exp(r), |r| <= ln2/2, degree-6
+ * polynomial; within 2 ulp of libm over the range softmax and SiLU use. */
+static inline float TRIT_CAT(expf_, TRIT_ISA)(float x) {
+  if (x < -87.3f)
+    return 0.0f;
+  if (x > 88.7f)
+    x = 88.7f;
+  float t = x * 1.44269504f; /* round to nearest without floorf (libm) */
+  float k = (float)(int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
+  float r = x - k * 0.693359375f;
+  r = r + k * 2.12194440e-4f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  union {
+    uint32_t u;
+    float f;
+  } scale = {(uint32_t)((int32_t)k + 127) << 23};
+  return p * scale.f;
+}
+
+#define trit_h2f TRIT_CAT(h2f_, TRIT_ISA)
+#define trit_f2h TRIT_CAT(f2h_, TRIT_ISA)
+#define trit_round_f16 TRIT_CAT(round_f16_, TRIT_ISA)
+#define trit_expf TRIT_CAT(expf_, TRIT_ISA)
+
+/* Runs fn over [begin, end) on the runtime's pool, or inline without one. */
+static inline void TRIT_CAT(parallel_for_, TRIT_ISA)(
+    const trit_exec_context *ctx, trit_range_fn fn, void *closure,
+    int64_t begin, int64_t end) {
+  if (ctx->parallel_for && end - begin > 1)
+    ctx->parallel_for(ctx->pool, fn, closure, begin, end);
+  else
+    fn(closure, begin, end);
+}
+#define trit_parallel_for TRIT_CAT(parallel_for_, TRIT_ISA)
+
+/*===--- context accessors and input checks -------------------------------===*/
+
+const void *TRIT_OP(weight)(const trit_exec_context *ctx, int64_t index) {
+  return ctx->weights[index];
+}
+
+uint8_t *TRIT_OP(arena)(const trit_exec_context *ctx) { return ctx->arena; }
+
+int32_t TRIT_OP(check_inputs)(const trit_exec_context *ctx,
+                              const int32_t *tokens, int64_t n, int64_t start,
+                              int64_t max_tokens, int64_t max_context,
+                              int64_t vocab) {
+  if (ctx->abi_version != TRIT_ABI_VERSION)
+    return TRIT_EXEC_ABI_MISMATCH;
+  if (ctx->kv_capacity > max_context)
+    return TRIT_EXEC_BAD_CAPACITY;
+  if (n < 0 || n > max_tokens)
+    return TRIT_EXEC_TOO_MANY_TOKENS;
+  if (start < 0 || start + n > ctx->kv_capacity)
+    return TRIT_EXEC_CONTEXT_FULL;
+  for (int64_t t = 0; t < n; ++t)
+    if (tokens[t] < 0 || tokens[t] >= vocab)
+      return TRIT_EXEC_BAD_TOKEN;
+  return TRIT_EXEC_OK;
+}
+
+/*===--- embedding, norms, elementwise ------------------------------------===*/
+
+void TRIT_OP(embedding_f16)(const uint16_t *table, const int32_t *tokens,
+                            int64_t n, int64_t dim, float *out) {
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t k = 0; k < dim; ++k)
+      out[t * dim + k] = trit_h2f(table[(int64_t)tokens[t] * dim + k]);
+}
+
+void TRIT_OP(embedding_f32)(const float *table, const int32_t *tokens,
+                            int64_t n, int64_t dim, float *out) {
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t k = 0; k < dim; ++k)
+      out[t * dim + k] = table[(int64_t)tokens[t] * dim + k];
+}
+
+/* ggml_compute_forward_rms_norm_f32 followed by the weight multiply. */
+static inline void TRIT_CAT(rms_norm_row_, TRIT_ISA)(const float *x,
+                                                     const float *w,
+                                                     float eps, int64_t cols,
+                                                     float *out) {
+  double sum = 0.0;
+  for (int64_t k = 0; k < cols; ++k)
+    sum += (double)(x[k] * x[k]);
+  float mean = (float)(sum / (double)cols);
+  float scale = 1.0f / __builtin_sqrtf(mean + eps);
+  for (int64_t k = 0; k < cols; ++k)
+    out[k] = (x[k] * scale) * w[k];
+}
+
+void TRIT_OP(rms_norm)(const float *x, const float *w, float eps, int64_t n,
+                       int64_t cols, float *out) {
+  for (int64_t t = 0; t < n; ++t)
+    TRIT_CAT(rms_norm_row_, TRIT_ISA)(x + t * cols, w, eps, cols,
+                                      out + t * cols);
+}
+
+void TRIT_OP(add)(const float *a, const float *b, int64_t count, float *out) {
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = a[i] + b[i];
+}
+
+void TRIT_OP(mul)(const float *a, const float *b, int64_t count, float *out) {
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = a[i] * b[i];
+}
+
+/* kind 0: relu(g)^2 * u (ggml relu, sqr, mul); kind 1: silu(g) * u. */
+void TRIT_OP(gate)(int32_t kind, const float *g, const float *u,
+                   int64_t count, float *out) {
+  if (kind == 0) {
+    for (int64_t i = 0; i < count; ++i) {
+      float r = g[i] > 0.0f ? g[i] : 0.0f;
+      out[i] = (r * r) * u[i];
+    }
+  } else {
+    for (int64_t i = 0; i < count; ++i)
+      out[i] = (g[i] / (1.0f + trit_expf(-g[i]))) * u[i];
+  }
+}
+
+/*===--- activation quantization and BitLinear ----------------------------===*/
+
+/* Per row: the optional RMSNorm into `normed`, then quantize_row_i8_s. */
+void TRIT_OP(norm_quantize)(const float *x, const float *norm_weight,
+                            float eps, int64_t n, int64_t cols, float *normed,
+                            int8_t *q, float *q_scales, int32_t *q_sums) {
+  for (int64_t t = 0; t < n; ++t) {
+    const float *row = x + t * cols;
+    if (norm_weight) {
+      TRIT_CAT(rms_norm_row_, TRIT_ISA)(row, norm_weight, eps, cols, normed);
+      row = normed;
+    }
+    q_scales[t] = trit_quantize_row_generic(row, q + t * cols, cols,
+                                            &q_sums[t]);
+  }
+}
+
+/* What a BitLinear's worker ranges read; filled by trit_op_bitlinear. */
+typedef struct TRIT_CAT(bitlinear_args_, TRIT_ISA) {
+  const uint8_t *weights;
+  const int8_t *q;
+  const float *q_scales;
+  const int32_t *q_sums;
+  float *out;
+  int64_t n;
+  float w_scale;
+} TRIT_CAT(bitlinear_args_, TRIT_ISA);
+
+/* Output rows [begin, end) for every token. Called by the generated range
+ * function with `cols` as a constant. Rows are taken in tiles so a tile's
+ * weights stay in cache while every token passes over them. */
+void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
+                              int64_t rows, int64_t begin, int64_t end) {
+  const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
+  enum { tile = 16 };
+  for (int64_t r0 = begin; r0 < end; r0 += tile) {
+    int64_t r1 = r0 + tile < end ? r0 + tile : end;
+    for (int64_t t = 0; t < a->n; ++t) {
+      int32_t dots[tile];
+      TRIT_KERNEL(i2s_dot_rows)(a->weights, a->q + t * cols, cols, r0, r1,
+                                dots);
+      for (int64_t r = r0; r < r1; ++r)
+        a->out[t * rows + r] = trit_bitlinear_output(
+            dots[r - r0], a->q_sums[t], a->q_scales[t], a->w_scale);
+    }
+  }
+}
+
+void TRIT_OP(bitlinear)(const trit_exec_context *ctx, trit_range_fn range,
+                        const uint8_t *weights, float w_scale,
+                        const int8_t *q, const float *q_scales,
+                        const int32_t *q_sums, int64_t n, int64_t rows,
+                        float *out) {
+  TRIT_CAT(bitlinear_args_, TRIT_ISA)
+  args = {weights, q, q_scales, q_sums, out, n, w_scale};
+  trit_parallel_for(ctx, range, &args, 0, rows);
+}
+
+/*===--- RoPE, KV cache, attention ----------------------------------------===*/
+
+/* The runtime fills ctx->rope_cos/sin with ggml's tables: for position p and
+ * pair i, theta = p * theta_scale^i (multiplied iteratively in float). */
+void TRIT_OP(rope)(const trit_exec_context *ctx, const float *x, int64_t n,
+                   int64_t width, int64_t head_dim, int64_t start,
+                   int32_t neox, float *out) {
+  int64_t half = head_dim / 2;
+  for (int64_t t = 0; t < n; ++t) {
+    const float *cs = ctx->rope_cos + (start + t) * half;
+    const float *sn = ctx->rope_sin + (start + t) * half;
+    for (int64_t h = 0; h < width; h += head_dim) {
+      const float *xi = x + t * width + h;
+      float *o = out + t * width + h;
+      for (int64_t i = 0; i < half; ++i) {
+        int64_t i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;
+        float x0 = xi[i0], x1 = xi[i1];
+        o[i0] = x0 * cs[i] - x1 * sn[i];
+        o[i1] = x0 * sn[i] + x1 * cs[i];
+      }
+    }
+  }
+}
+
+static inline uint16_t *TRIT_CAT(kv_row_, TRIT_ISA)(
+    const trit_exec_context *ctx, int64_t layer, int64_t which, int64_t pos,
+    int64_t kv_width) {
+  return ctx->kv_cache + ((layer * 2 + which) * ctx->kv_capacity + pos) *
+                             kv_width;
+}
+
+void TRIT_OP(kv_store)(const trit_exec_context *ctx, int64_t layer,
+                       const float *k, const float *v, int64_t n,
+                       int64_t start, int64_t kv_width) {
+  for (int64_t t = 0; t < n; ++t) {
+    uint16_t *kr = TRIT_CAT(kv_row_, TRIT_ISA)(ctx, layer, 0, start + t,
+                                               kv_width);
+    uint16_t *vr = TRIT_CAT(kv_row_, TRIT_ISA)(ctx, layer, 1, start + t,
+                                               kv_width);
+    for (int64_t i = 0; i < kv_width; ++i) {
+      kr[i] = trit_f2h(k[t * kv_width + i]);
+      vr[i] = trit_f2h(v[t * kv_width + i]);
+    }
+  }
+}
+
+typedef struct TRIT_CAT(attention_args_, TRIT_ISA) {
+  const trit_exec_context *ctx;
+  const float *q;
+  float *scratch; /* [heads][max_context + head_dim] */
+  float *out;
+  int64_t layer, n, start, heads, kv_heads, head_dim, scratch_stride;
+} TRIT_CAT(attention_args_, TRIT_ISA);
+
+/* Causal attention of every token for heads [begin, end). */
+static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
+                                                 int64_t end) {
+  const TRIT_CAT(attention_args_, TRIT_ISA) *a = closure;
+  int64_t hd = a->head_dim, width = a->heads * hd;
+  int64_t kv_width = a->kv_heads * hd, group = a->heads / a->kv_heads;
+  float scale = 1.0f / __builtin_sqrtf((float)hd);
+  for (int64_t h = begin; h < end; ++h) {
+    float *qh = a->scratch + h * a->scratch_stride;
+    float *p = qh + hd;
+    int64_t g = h / group;
+    for (int64_t t = 0; t < a->n; ++t) {
+      int64_t len = a->start + t + 1;
+      for (int64_t d = 0; d < hd; ++d)
+        qh[d] = trit_round_f16(a->q[t * width + h * hd + d]);
+      float max = -__builtin_inff();
+      for (int64_t j = 0; j < len; ++j) {
+        const uint16_t *k =
+            TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 0, j, kv_width) +
+            g * hd;
+        float dot = 0.0f;
+        for (int64_t d = 0; d < hd; ++d)
+          dot += qh[d] * trit_h2f(k[d]);
+        p[j] = dot * scale;
+        max = p[j] > max ? p[j] : max;
+      }
+      double sum = 0.0;
+      for (int64_t j = 0; j < len; ++j) {
+        p[j] = trit_expf(p[j] - max);
+        sum += (double)p[j];
+      }
+      float inv = (float)(1.0 / sum);
+      for (int64_t j = 0; j < len; ++j)
+        p[j] = trit_round_f16(p[j] * inv);
+      float *o = a->out + t * width + h * hd;
+      for (int64_t d = 0; d < hd; ++d)
+        o[d] = 0.0f;
+      for (int64_t j = 0; j < len; ++j) {
+        const uint16_t *v =
+            TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 1, j, kv_width) +
+            g * hd;
+        for (int64_t d = 0; d < hd; ++d)
+          o[d] += p[j] * trit_h2f(v[d]);
+      }
+    }
+  }
+}
+
+void TRIT_OP(attention)(const trit_exec_context *ctx, int64_t layer,
+                        const float *q, int64_t n, int64_t start,
+                        int64_t heads, int64_t kv_heads, int64_t head_dim,
+                        int64_t max_context, float *scratch, float *out) {
+  TRIT_CAT(attention_args_, TRIT_ISA)
+  args = {ctx,   q,     scratch,  out,      layer,
+          n,     start, heads,    kv_heads, head_dim,
+          max_context + head_dim};
+  trit_parallel_for(ctx, TRIT_CAT(attention_heads_, TRIT_ISA), &args, 0,
+                    heads);
+}
+
+/*===--- LM head ----------------------------------------------------------===*/
+
+typedef struct TRIT_CAT(lm_head_args_, TRIT_ISA) {
+  const void *table;
+  const float *x; /* [n][dim], already rounded to f16 for an f16 table */
+  float *out;
+  int64_t n, dim, vocab, f16;
+} TRIT_CAT(lm_head_args_, TRIT_ISA);
+
+/* Vocabulary rows [begin, end): sixteen partial sums per row, so the loop
+ * vectorizes without reassociating a single accumulator. */
+static void TRIT_CAT(lm_head_rows_, TRIT_ISA)(void *closure, int64_t begin,
+                                              int64_t end) {
+  const TRIT_CAT(lm_head_args_, TRIT_ISA) *a = closure;
+  int64_t dim = a->dim;
+  for (int64_t r = begin; r < end; ++r) {
+    for (int64_t t = 0; t < a->n; ++t) {
+      const float *x = a->x + t * dim;
+      float acc[16] = {0};
+      int64_t k = 0;
+      if (a->f16) {
+        const uint16_t *row = (const uint16_t *)a->table + r * dim;
+        for (; k + 16 <= dim; k += 16)
+          for (int l = 0; l < 16; ++l)
+            acc[l] += trit_h2f(row[k + l]) * x[k + l];
+        for (; k < dim; ++k)
+          acc[0] += trit_h2f(row[k]) * x[k];
+      } else {
+        const float *row = (const float *)a->table + r * dim;
+        for (; k + 16 <= dim; k += 16)
+          for (int l = 0; l < 16; ++l)
+            acc[l] += row[k + l] * x[k + l];
+        for (; k < dim; ++k)
+          acc[0] += row[k] * x[k];
+      }
+      float sum = 0.0f;
+      for (int l = 0; l < 16; ++l)
+        sum += acc[l];
+      a->out[t * a->vocab + r] = sum;
+    }
+  }
+}
+
+void TRIT_OP(lm_head)(const trit_exec_context *ctx, const float *x, int64_t n,
+                      int64_t dim, const void *table, int32_t f16,
+                      int64_t vocab, float *x_rounded, float *out) {
+  const float *xin = x;
+  if (f16) {
+    for (int64_t i = 0; i < n * dim; ++i)
+      x_rounded[i] = trit_round_f16(x[i]);
+    xin = x_rounded;
+  }
+  TRIT_CAT(lm_head_args_, TRIT_ISA) args = {table, xin, out, n, dim, vocab, f16};
+  trit_parallel_for(ctx, TRIT_CAT(lm_head_rows_, TRIT_ISA), &args, 0, vocab);
+}
+
+#undef trit_h2f
+#undef trit_f2h
+#undef trit_round_f16
+#undef trit_expf
+#undef trit_parallel_for
