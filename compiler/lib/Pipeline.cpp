@@ -19,10 +19,23 @@ void buildOptimizePipeline(OpPassManager &pm,
   pm.addPass(createTritSelectKernels({options.kernel}));
 }
 
+void buildLowerToLLVMPipeline(OpPassManager &pm,
+                              const LowerToLLVMPipelineOptions &options) {
+  pm.addPass(createTritPlanMemory({options.maxTokens, options.maxContext}));
+  pm.addPass(createTritLowerToLLVM());
+}
+
 void registerTritPassesAndPipelines() {
   registerTritFuseBitLinear();
   registerTritFuseGating();
   registerTritSelectKernels();
+  registerTritPlanMemory();
+  registerTritLowerToLLVM();
+  PassPipelineRegistration<LowerToLLVMPipelineOptions>(
+      "trit-lower",
+      "Plan the activation memory and lower to LLVM dialect kernel calls "
+      "(after trit-optimize)",
+      buildLowerToLLVMPipeline);
   PassPipelineRegistration<OptimizePipelineOptions>(
       "trit-optimize",
       "The trit-level optimizations: canonicalize, CSE, fuse RMSNorm + "

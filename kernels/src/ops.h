@@ -341,6 +341,7 @@ typedef struct TRIT_CAT(attention_args_, TRIT_ISA) {
   float *scratch; /* [heads][max_context + head_dim] */
   float *out;
   int64_t layer, n, start, heads, kv_heads, head_dim, scratch_stride;
+  float scale;
 } TRIT_CAT(attention_args_, TRIT_ISA);
 
 /* Causal attention of every token for heads [begin, end). */
@@ -349,7 +350,7 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
   const TRIT_CAT(attention_args_, TRIT_ISA) *a = closure;
   int64_t hd = a->head_dim, width = a->heads * hd;
   int64_t kv_width = a->kv_heads * hd, group = a->heads / a->kv_heads;
-  float scale = 1.0f / __builtin_sqrtf((float)hd);
+  float scale = a->scale;
   for (int64_t h = begin; h < end; ++h) {
     float *qh = a->scratch + h * a->scratch_stride;
     float *p = qh + hd;
@@ -394,11 +395,12 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
 void TRIT_OP(attention)(const trit_exec_context *ctx, int64_t layer,
                         const float *q, int64_t n, int64_t start,
                         int64_t heads, int64_t kv_heads, int64_t head_dim,
-                        int64_t max_context, float *scratch, float *out) {
+                        float scale, int64_t max_context, float *scratch,
+                        float *out) {
   TRIT_CAT(attention_args_, TRIT_ISA)
   args = {ctx,   q,     scratch,  out,      layer,
           n,     start, heads,    kv_heads, head_dim,
-          max_context + head_dim};
+          max_context + head_dim, scale};
   trit_parallel_for(ctx, TRIT_CAT(attention_heads_, TRIT_ISA), &args, 0,
                     heads);
 }

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "trit/Compiler/CodeGen.h"
 #include "trit/Compiler/Passes.h"
 #include "trit/Compiler/Target.h"
 #include "trit/Frontends/ModelBuilder.h"
@@ -24,7 +25,7 @@
 using namespace llvm;
 
 namespace {
-enum class Emit { MLIR, OptMLIR, Tokenizer, Summary };
+enum class Emit { MLIR, OptMLIR, LLVMMLIR, LLVM, Asm, Obj, Tokenizer, Summary };
 
 cl::OptionCategory category("tritc options");
 cl::opt<std::string> input(cl::Positional, cl::Required,
@@ -39,6 +40,15 @@ cl::opt<Emit> emit(
                           "the imported model in the trit dialect"),
                clEnumValN(Emit::OptMLIR, "opt-mlir",
                           "the model after the trit passes (trit-optimize)"),
+               clEnumValN(Emit::LLVMMLIR, "llvm-mlir",
+                          "the LLVM dialect module (kernel calls, memory "
+                          "plan) before translation"),
+               clEnumValN(Emit::LLVM, "llvm",
+                          "LLVM IR with the kernels linked, after O3"),
+               clEnumValN(Emit::Asm, "asm", "assembly for the target"),
+               clEnumValN(Emit::Obj, "obj",
+                          "an ELF object (position independent) exporting "
+                          "trit_prefill and trit_decode"),
                clEnumValN(Emit::Tokenizer, "tokenizer",
                           "the tokenizer data as JSON"),
                clEnumValN(Emit::Summary, "summary",
@@ -69,6 +79,17 @@ cl::opt<std::string> kernel(
              "avx2, avx512vnni or neon_dotprod"),
     cl::init("auto"), cl::cat(category));
 
+cl::opt<int64_t> maxTokens(
+    "max-tokens",
+    cl::desc("Prompt tokens one prefill call evaluates; sizes the scratch "
+             "arena (default: 64)"),
+    cl::init(64), cl::cat(category));
+cl::opt<int64_t> maxContext(
+    "max-context",
+    cl::desc("Largest context the runtime may create (default: the model's "
+             "context length)"),
+    cl::init(0), cl::cat(category));
+
 int fail(const Twine &message) {
   WithColor::error(errs(), "tritc") << message << "\n";
   return 1;
@@ -96,6 +117,10 @@ int main(int argc, char **argv) {
       "  tritc model.gguf --emit=mlir      print the imported trit module\n"
       "  tritc model.gguf --emit=opt-mlir --target-cpu=znver4\n"
       "                                    ... after the trit passes for a CPU\n"
+      "  tritc model.gguf --emit=obj -o model.o\n"
+      "                                    compile for this machine\n"
+      "  tritc model.gguf --emit=asm --target-cpu=haswell\n"
+      "                                    the assembly for another CPU\n"
       "  tritc hf-folder/ --emit=tokenizer print the tokenizer data\n"
       "  tritc model.gguf --emit=summary   describe the model and its tensors\n");
 
@@ -116,9 +141,15 @@ int main(int argc, char **argv) {
   case Emit::Tokenizer:
     trit::writeTokenizerJSON((*model)->tokenizer, out->os());
     break;
-  case Emit::MLIR:
-  case Emit::OptMLIR: {
-    mlir::MLIRContext context;
+  default: {
+    // Compile: import, the trit passes, the lowering, then LLVM. With
+    // --mlir-timing each stage is timed, the passes one by one.
+    mlir::DefaultTimingManager timing;
+    mlir::applyDefaultTimingManagerCLOptions(timing);
+    mlir::TimingScope rootTiming = timing.getRootScope();
+    mlir::DialectRegistry registry;
+    trit::registerCodeGenTranslations(registry);
+    mlir::MLIRContext context(registry);
     trit::TargetOptions targetOptions;
     targetOptions.triple = targetTriple;
     targetOptions.cpu = targetCPU;
@@ -127,25 +158,56 @@ int main(int argc, char **argv) {
         trit::resolveTarget(context, targetOptions);
     if (!target)
       return fail(toString(target.takeError()));
+    mlir::TimingScope importTiming = rootTiming.nest("import");
     mlir::OwningOpRef<mlir::ModuleOp> module =
         trit::buildModule(context, **model);
     (*module)->setAttr(mlir::trit::TargetAttr::getAttrName(), *target);
     if (mlir::failed(mlir::verify(*module)))
       return fail("internal error: the imported module does not verify");
-    if (emit == Emit::OptMLIR) {
+    importTiming.stop();
+    if (emit != Emit::MLIR) {
       mlir::PassManager pm(&context);
       if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
         return fail("invalid pass manager options");
-      mlir::applyDefaultTimingPassManagerCLOptions(pm);
+      mlir::TimingScope passTiming = rootTiming.nest("passes");
+      pm.enableTiming(passTiming);
       mlir::trit::OptimizePipelineOptions options;
       options.fuseGating = bool(fuseGating);
       options.kernel = std::string(kernel);
       mlir::trit::buildOptimizePipeline(pm, options);
+      if (emit != Emit::OptMLIR) {
+        mlir::trit::LowerToLLVMPipelineOptions lowerOptions;
+        lowerOptions.maxTokens = int64_t(maxTokens);
+        lowerOptions.maxContext = int64_t(maxContext);
+        mlir::trit::buildLowerToLLVMPipeline(pm, lowerOptions);
+      }
       if (mlir::failed(pm.run(*module)))
-        return fail("the trit passes failed on " + input);
+        return fail("compiling " + input + " failed");
     }
-    module->print(out->os());
-    out->os() << "\n";
+    if (emit == Emit::MLIR || emit == Emit::OptMLIR ||
+        emit == Emit::LLVMMLIR) {
+      module->print(out->os());
+      out->os() << "\n";
+      break;
+    }
+    mlir::TimingScope llvmTiming = rootTiming.nest("llvm-link-and-o3");
+    LLVMContext llvmContext;
+    Expected<std::unique_ptr<Module>> llvmModule =
+        trit::buildOptimizedLLVMModule(*module, llvmContext);
+    if (!llvmModule)
+      return fail(toString(llvmModule.takeError()));
+    llvmTiming.stop();
+    if (emit == Emit::LLVM) {
+      (*llvmModule)->print(out->os(), nullptr);
+      break;
+    }
+    mlir::TimingScope codegenTiming = rootTiming.nest("llvm-codegen");
+    if (Error e = trit::emitMachineCode(
+            **llvmModule,
+            emit == Emit::Asm ? trit::MachineCodeKind::Assembly
+                              : trit::MachineCodeKind::Object,
+            out->os()))
+      return fail(toString(std::move(e)));
     break;
   }
   }

@@ -1,5 +1,6 @@
 //===- SelectKernels.cpp - choose kernels and weight layouts per target ---===//
 
+#include "trit/Compiler/KernelFamilies.h"
 #include "trit/Compiler/Passes.h"
 #include "trit/Dialect/TritOps.h"
 
@@ -15,38 +16,6 @@ using namespace mlir;
 using namespace mlir::trit;
 
 namespace {
-
-/// The features each kernel family needs; empty for the portable kernel.
-static SmallVector<StringRef> getRequiredFeatures(KernelKind kind) {
-  switch (kind) {
-  case KernelKind::Generic:
-    return {};
-  case KernelKind::AVX2: // its f16 conversions and float ops use F16C and FMA
-    return {"avx2", "fma", "f16c"};
-  case KernelKind::AVX512VNNI:
-    return {"avx512vnni", "avx512bw", "avx512vl"};
-  case KernelKind::NEONDotprod:
-    return {"dotprod"};
-  }
-  return {};
-}
-
-static bool isAArch64Kernel(KernelKind kind) {
-  return kind == KernelKind::NEONDotprod;
-}
-
-static bool canRun(TargetAttr target, KernelKind kind) {
-  StringRef triple = target.getTriple();
-  bool x86 = triple.starts_with("x86_64") || triple.starts_with("i686") ||
-             triple.starts_with("i386");
-  bool aarch64 = triple.starts_with("aarch64") || triple.starts_with("arm64");
-  if (kind != KernelKind::Generic &&
-      !(isAArch64Kernel(kind) ? aarch64 : x86))
-    return false;
-  return llvm::all_of(getRequiredFeatures(kind), [&](StringRef feature) {
-    return target.hasFeature(feature);
-  });
-}
 
 struct SelectKernelsPass
     : public mlir::trit::impl::TritSelectKernelsBase<SelectKernelsPass> {
@@ -87,11 +56,7 @@ struct SelectKernelsPass
       }
       return forced;
     }
-    for (KernelKind candidate : {KernelKind::AVX512VNNI, KernelKind::AVX2,
-                                 KernelKind::NEONDotprod})
-      if (canRun(target, candidate))
-        return candidate;
-    return KernelKind::Generic;
+    return getBestKernel(target);
   }
 
   /// Every ternary weight takes the I2_S layout the kernels read.

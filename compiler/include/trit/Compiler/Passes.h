@@ -33,7 +33,28 @@ struct OptimizePipelineOptions
 void buildOptimizePipeline(OpPassManager &pm,
                            const OptimizePipelineOptions &options);
 
-/// Registers every trit pass and the `trit-optimize` pipeline.
+/// Options of the `trit-lower` pipeline.
+struct LowerToLLVMPipelineOptions
+    : public PassPipelineOptions<LowerToLLVMPipelineOptions> {
+  Option<int64_t> maxTokens{
+      *this, "max-tokens",
+      llvm::cl::desc("Prompt tokens one prefill call evaluates (the runtime "
+                     "splits longer prompts)"),
+      llvm::cl::init(64)};
+  Option<int64_t> maxContext{
+      *this, "max-context",
+      llvm::cl::desc("Largest context the runtime may create (0: the "
+                     "model's context length)"),
+      llvm::cl::init(0)};
+};
+
+/// From optimized trit IR to LLVM dialect: trit-plan-memory, then
+/// trit-lower-to-llvm.
+void buildLowerToLLVMPipeline(OpPassManager &pm,
+                              const LowerToLLVMPipelineOptions &options);
+
+/// Registers every trit pass and the `trit-optimize` and `trit-lower`
+/// pipelines.
 void registerTritPassesAndPipelines();
 
 } // namespace mlir::trit

@@ -105,4 +105,103 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
   ];
 }
 
+def TritPlanMemory : Pass<"trit-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Give every activation a fixed place in one scratch arena";
+  let description = [{
+    The static memory plan: no allocation per token. For each function of
+    the model (every `func.func` that is not an entry point), every tensor
+    an op produces, and the scratch some ops need, gets a byte offset in a
+    single arena. A tensor with a dynamic token dimension is sized for
+    `max-tokens` rows; the runtime splits longer prompts. Offsets are
+    assigned in op order by first fit over live ranges (a buffer is free
+    once its last reader has run), 64-byte aligned; an op's results never
+    share memory with its operands.
+
+    Tensors returned by the function (the logits) are written straight into
+    the caller's buffer and get no offset. The plan is recorded as
+    attributes the lowering reads:
+
+    - `trit.buffers` on each op: one offset per result, -1 for results that
+      live elsewhere (the returned logits, the KV cache);
+    - `trit.scratch` on ops that need scratch: the fused BitLinear (its
+      normalized row, quantized activations and, when gated, the gate and up
+      products), attention (a query row and the probabilities per head), the
+      LM head (the activation rounded to f16);
+    - `trit.memory_plan = {arena_size, max_tokens, max_context}` on the
+      function. `max_context` comes from the module's `trit.model`
+      `context_length` unless the `max-context` option is set.
+
+    Before:
+
+    ```mlir
+    func.func private @forward(%tokens: tensor<?xi32>, ...) -> ... {
+      %h = trit.embedding %table[%tokens] : ... -> tensor<?x2560xf32>
+      %n = trit.rms_norm %h, %w eps 1.0e-05 : tensor<?x2560xf32>, ...
+    ```
+
+    After (`max-tokens=64`):
+
+    ```mlir
+    func.func private @forward(...) attributes {trit.memory_plan =
+        {arena_size = 1310720 : i64, max_context = 4096 : i64,
+         max_tokens = 64 : i64}} {
+      %h = trit.embedding %table[%tokens] {trit.buffers = array<i64: 0>} ...
+      %n = trit.rms_norm %h, %w eps 1.0e-05 {trit.buffers = array<i64: 655360>} ...
+    ```
+  }];
+  let options = [
+    Option<"maxTokens", "max-tokens", "int64_t", /*default=*/"64",
+           "rows of a dynamic token dimension the arena holds">,
+    Option<"maxContext", "max-context", "int64_t", /*default=*/"0",
+           "context length for attention scratch (0: the model's)">
+  ];
+}
+
+def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Lower planned trit IR to the LLVM dialect as kernel calls";
+  let description = [{
+    Turns a module that went through `trit-select-kernels` and
+    `trit-plan-memory` into LLVM dialect code that implements the runtime
+    ABI of `kernels/include/trit/abi.h`:
+
+    - the model function becomes `trit.forward(ctx, tokens, n, start,
+      logits)`; each trit op becomes a call of the matching
+      `trit_op_<name>_<isa>` kernel (kernels/src/ops.h) with constant
+      shapes and pointers into the arena, the weights or the KV cache;
+    - each BitLinear's output rows are split into ranges that the runtime's
+      `parallel_for` runs; the range function is generated per kernel and
+      shape (`trit.bitlinear.<isa>.<rows>x<cols>`), so once the kernel
+      bitcode is inlined into it the loop bounds are constants;
+    - every `trit.entry_point` function becomes an exported `trit_<name>`
+      that checks its inputs (ABI version, token count against the memory
+      plan, context capacity, token ids) and returns a status;
+    - external weights become indices into the context's weight table,
+      recorded in order as the module's `trit.weights`; inline scalar scales
+      become constants. The kernel families to link are recorded as
+      `trit.kernel_isas`, and the RoPE table parameters the runtime must
+      provide as `trit.rope`.
+
+    Ops other than the BitLinears use the best kernel family the target
+    runs. The pass fails, at the op, on anything the runtime ABI cannot
+    express (e.g. a RoPE with another theta than the rest of the model).
+
+    Before:
+
+    ```mlir
+    %h = trit.embedding %table[%tokens] {trit.buffers = array<i64: 0>}
+        : tensor<512x256xf16>, tensor<?xi32> -> tensor<?x256xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %c256 = llvm.mlir.constant(256 : i64) : i64
+    %h = llvm.getelementptr %arena[0] : (!llvm.ptr) -> !llvm.ptr, i8
+    llvm.call @trit_op_embedding_f16_avx512vnni(%table, %tokens, %n, %c256, %h)
+        : (!llvm.ptr, !llvm.ptr, i64, i64, !llvm.ptr) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif // TRIT_COMPILER_PASSES_TD

@@ -1,0 +1,58 @@
+//===- MemoryPlan.h - the arena layout shared by planner and lowering -*- C++ -*-===//
+//
+// trit-plan-memory decides offsets; trit-lower-to-llvm turns them into
+// pointers. Both size buffers and scratch with these functions, so the two
+// can never disagree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_COMPILER_MEMORYPLAN_H
+#define TRIT_COMPILER_MEMORYPLAN_H
+
+#include "mlir/IR/Operation.h"
+
+#include <optional>
+
+namespace mlir::trit {
+
+inline constexpr llvm::StringLiteral kBuffersAttr = "trit.buffers";
+inline constexpr llvm::StringLiteral kScratchAttr = "trit.scratch";
+inline constexpr llvm::StringLiteral kMemoryPlanAttr = "trit.memory_plan";
+
+/// Every buffer starts on a cache line.
+inline constexpr int64_t kArenaAlignment = 64;
+inline int64_t alignArenaSize(int64_t size) {
+  return (size + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+}
+
+/// Rows of a value whose leading dimension may be the dynamic token count.
+int64_t getPlannedRows(int64_t rows, int64_t maxTokens);
+
+/// Where the parts of quantized activations [rows][cols] live in their
+/// buffer: int8 codes, then f32 scales, then int32 sums, each aligned.
+struct QActLayout {
+  int64_t codes = 0, scales = 0, sums = 0, size = 0;
+};
+QActLayout getQActLayout(int64_t rows, int64_t cols);
+
+/// Bytes of the arena buffer for a value of `type`; nullopt for values that
+/// do not live in the arena (the KV cache).
+std::optional<int64_t> getBufferSize(Type type, int64_t maxTokens);
+
+/// The scratch buffers an op needs while it runs, in a fixed order:
+///  - trit.fused_bitlinear: [normalized row, quantized input, gate, up]
+///    (size 0 when the op has no norm or no gate);
+///  - trit.attention: [per head: a query row and max_context
+///    probabilities];
+///  - trit.lm_head: [the input rounded to f16].
+SmallVector<int64_t> getScratchSizes(Operation *op, int64_t maxTokens,
+                                     int64_t maxContext);
+
+/// Floats of attention scratch per head.
+inline int64_t getAttentionScratchStride(int64_t headDim, int64_t maxContext) {
+  return maxContext + headDim;
+}
+
+} // namespace mlir::trit
+
+#endif // TRIT_COMPILER_MEMORYPLAN_H

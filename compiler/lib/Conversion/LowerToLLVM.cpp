@@ -1,0 +1,746 @@
+//===- LowerToLLVM.cpp - planned trit IR to LLVM dialect kernel calls -----===//
+//
+// Each trit op becomes a call of a kernel from kernels/src/ops.h with
+// constant shapes and pointers from the memory plan; see the pass
+// description in Passes.td and the ABI in kernels/include/trit/abi.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/Compiler/KernelFamilies.h"
+#include "trit/Compiler/MemoryPlan.h"
+#include "trit/Compiler/Passes.h"
+#include "trit/Dialect/TritOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace mlir::trit {
+#define GEN_PASS_DEF_TRITLOWERTOLLVM
+#include "trit/Compiler/Passes.h.inc"
+} // namespace mlir::trit
+
+using namespace mlir;
+using namespace mlir::trit;
+
+namespace {
+
+/// Lowers one module: the planned model function and its entry points.
+class ModuleLowering {
+public:
+  ModuleLowering(ModuleOp module, TargetAttr target)
+      : module(module), builder(module.getContext()),
+        opsKernel(getBestKernel(target)) {
+    MLIRContext *ctx = module.getContext();
+    ptrType = LLVM::LLVMPointerType::get(ctx);
+    i64Type = builder.getI64Type();
+    i32Type = builder.getI32Type();
+    f32Type = builder.getF32Type();
+    voidType = LLVM::LLVMVoidType::get(ctx);
+    kernelIsas.insert(stringifyKernelKind(KernelKind::Generic));
+    kernelIsas.insert(stringifyKernelKind(opsKernel));
+  }
+
+  LogicalResult run();
+
+private:
+  LogicalResult collectWeights();
+  LogicalResult lowerModelFunction(func::FuncOp func);
+  LogicalResult lowerEntryPoint(func::FuncOp entry, func::FuncOp model);
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerFusedBitLinear(FusedBitLinearOp op);
+  LogicalResult lowerBitLinear(BitLinearOp op);
+  LogicalResult checkRope(RopeOp op);
+
+  // Building blocks.
+  Value constI64(int64_t v) {
+    return builder.create<LLVM::ConstantOp>(loc, i64Type,
+                                            builder.getI64IntegerAttr(v));
+  }
+  Value constI32(int32_t v) {
+    return builder.create<LLVM::ConstantOp>(loc, i32Type,
+                                            builder.getI32IntegerAttr(v));
+  }
+  Value constF32(float v) {
+    return builder.create<LLVM::ConstantOp>(loc, f32Type,
+                                            builder.getF32FloatAttr(v));
+  }
+  Value nullPtr() { return builder.create<LLVM::ZeroOp>(loc, ptrType); }
+  Value arenaAt(int64_t offset) {
+    return builder.create<LLVM::GEPOp>(loc, ptrType, builder.getI8Type(),
+                                       arena,
+                                       ArrayRef<LLVM::GEPArg>{constI64(offset)});
+  }
+  /// Calls trit_op_<name>_<isa>, declaring it on first use.
+  Value callKernel(StringRef name, ValueRange args, Type result = {},
+                   std::optional<KernelKind> kind = std::nullopt);
+  LLVM::LLVMFuncOp getOrCreateRangeFunction(KernelKind kind, int64_t rows,
+                                            int64_t cols);
+
+  /// The row count of a value whose leading dimension may be dynamic.
+  Value rowsOf(Value tensor) {
+    int64_t rows = cast<RankedTensorType>(tensor.getType()).getDimSize(0);
+    return ShapedType::isDynamic(rows) ? tokenCount : constI64(rows);
+  }
+  Value elementsOf(Value tensor) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    int64_t perRow = 1;
+    for (int64_t dim : type.getShape().drop_front())
+      perRow *= dim;
+    return builder.create<LLVM::MulOp>(loc, rowsOf(tensor), constI64(perRow));
+  }
+  static int64_t colsOf(Value tensor) {
+    return cast<RankedTensorType>(tensor.getType()).getDimSize(1);
+  }
+  /// Where result `i` of `op` lives: its arena buffer or the caller's.
+  FailureOr<Value> resultPointer(Operation *op, unsigned i);
+  FailureOr<Value> scratchPointer(Operation *op, unsigned i);
+  FailureOr<Value> operand(Operation *op, Value v);
+  FailureOr<Value> scaleOf(Operation *op, Value v);
+  FailureOr<Value> indexOf(Operation *op, Value v);
+
+  ModuleOp module;
+  OpBuilder builder;
+  Location loc = UnknownLoc::get(module.getContext());
+  KernelKind opsKernel;
+  Type ptrType, i64Type, i32Type, f32Type, voidType;
+
+  // The weight table, in module order, and inline values.
+  llvm::StringMap<int64_t> weightIndex;
+  SmallVector<Attribute> weightNames;
+  llvm::StringMap<ElementsAttr> inlineWeights;
+
+  // Per model function.
+  int64_t maxTokens = 0, maxContext = 0, vocab = 0;
+  Value ctxArg, tokensArg, tokenCount, startArg, logitsArg, arena;
+  Value returnedLogits, modelTokens;
+  DenseMap<Value, Value> pointers, scalars;
+  llvm::StringMap<LLVM::LLVMFuncOp> kernelDecls;
+  llvm::SetVector<StringRef> kernelIsas;
+  std::optional<RopeOp> ropeReference;
+};
+
+Value ModuleLowering::callKernel(StringRef name, ValueRange args,
+                                 Type result, std::optional<KernelKind> kind) {
+  std::string symbol = ("trit_op_" + name + "_" +
+                        stringifyKernelKind(kind.value_or(opsKernel)))
+                           .str();
+  kernelIsas.insert(stringifyKernelKind(kind.value_or(opsKernel)));
+  LLVM::LLVMFuncOp &decl = kernelDecls[symbol];
+  if (!decl) {
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToStart(module.getBody());
+    SmallVector<Type> argTypes(args.getTypes());
+    decl = builder.create<LLVM::LLVMFuncOp>(
+        loc, symbol,
+        LLVM::LLVMFunctionType::get(result ? result : voidType, argTypes));
+  }
+  auto call = builder.create<LLVM::CallOp>(loc, decl, args);
+  return result ? call.getResult() : Value();
+}
+
+LLVM::LLVMFuncOp ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
+                                                          int64_t rows,
+                                                          int64_t cols) {
+  std::string name = ("trit.bitlinear." + stringifyKernelKind(kind) + "." +
+                      Twine(rows) + "x" + Twine(cols))
+                         .str();
+  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return existing;
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = builder.create<LLVM::LLVMFuncOp>(
+      loc, name,
+      LLVM::LLVMFunctionType::get(voidType, {ptrType, i64Type, i64Type}),
+      LLVM::Linkage::Internal);
+  Block *body = func.addEntryBlock(builder);
+  builder.setInsertionPointToStart(body);
+  callKernel("bitlinear_range",
+             {body->getArgument(0), constI64(cols), constI64(rows),
+              body->getArgument(1), body->getArgument(2)},
+             {}, kind);
+  builder.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return func;
+}
+
+FailureOr<Value> ModuleLowering::operand(Operation *op, Value v) {
+  auto it = pointers.find(v);
+  if (it == pointers.end())
+    return op->emitOpError() << "has an operand the lowering has no buffer "
+                                "for (not produced by a planned trit op)";
+  return it->second;
+}
+
+FailureOr<Value> ModuleLowering::scaleOf(Operation *op, Value v) {
+  if (Value constant = scalars.lookup(v))
+    return constant;
+  FailureOr<Value> ptr = operand(op, v);
+  if (failed(ptr))
+    return failure();
+  Type element = cast<RankedTensorType>(v.getType()).getElementType();
+  if (element.isF32())
+    return builder.create<LLVM::LoadOp>(loc, f32Type, *ptr).getResult();
+  Value half = builder.create<LLVM::LoadOp>(loc, element, *ptr);
+  return builder.create<LLVM::FPExtOp>(loc, f32Type, half).getResult();
+}
+
+FailureOr<Value> ModuleLowering::indexOf(Operation *op, Value v) {
+  if (Value constant = scalars.lookup(v))
+    return constant;
+  return op->emitOpError() << "has a position that is neither the model "
+                              "function's start argument nor a constant";
+}
+
+FailureOr<Value> ModuleLowering::resultPointer(Operation *op, unsigned i) {
+  Value result = op->getResult(i);
+  if (result == returnedLogits)
+    return logitsArg;
+  auto buffers = op->getAttrOfType<DenseI64ArrayAttr>(kBuffersAttr);
+  if (!buffers || buffers.size() != static_cast<int64_t>(op->getNumResults()) ||
+      buffers[i] < 0)
+    return op->emitOpError() << "has no " << kBuffersAttr
+                             << " entry for result " << i
+                             << "; run trit-plan-memory first";
+  return arenaAt(buffers[i]);
+}
+
+FailureOr<Value> ModuleLowering::scratchPointer(Operation *op, unsigned i) {
+  auto scratch = op->getAttrOfType<DenseI64ArrayAttr>(kScratchAttr);
+  if (!scratch || scratch.size() <= static_cast<int64_t>(i))
+    return op->emitOpError() << "has no " << kScratchAttr
+                             << " entry; run trit-plan-memory first";
+  return arenaAt(scratch[i]);
+}
+
+LogicalResult ModuleLowering::collectWeights() {
+  for (GlobalOp global : module.getOps<GlobalOp>()) {
+    if (auto value = dyn_cast<ElementsAttr>(global.getValue())) {
+      inlineWeights[global.getSymName()] = value;
+      continue;
+    }
+    weightIndex[global.getSymName()] = weightNames.size();
+    weightNames.push_back(builder.getStringAttr(global.getSymName()));
+  }
+  return success();
+}
+
+LogicalResult ModuleLowering::checkRope(RopeOp op) {
+  if (!ropeReference) {
+    ropeReference = op;
+    return success();
+  }
+  if (op.getHeadDim() != ropeReference->getHeadDim() ||
+      op.getTheta().convertToDouble() !=
+          ropeReference->getTheta().convertToDouble())
+    return op.emitOpError()
+           << "uses head_dim " << op.getHeadDim() << " and theta "
+           << op.getTheta().convertToDouble()
+           << ", but the runtime provides one RoPE table and an earlier "
+              "rope uses head_dim "
+           << ropeReference->getHeadDim() << " and theta "
+           << ropeReference->getTheta().convertToDouble();
+  return success();
+}
+
+LogicalResult ModuleLowering::lowerBitLinear(BitLinearOp op) {
+  if (!op.getKernel())
+    return op.emitOpError() << "has no kernel; run trit-select-kernels first";
+  auto qact = cast<QActType>(op.getInput().getType());
+  auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+  FailureOr<Value> input = operand(op, op.getInput());
+  FailureOr<Value> weights = operand(op, op.getWeight());
+  FailureOr<Value> scale = scaleOf(op, op.getWeightScale());
+  FailureOr<Value> out = resultPointer(op, 0);
+  if (failed(input) || failed(weights) || failed(scale) || failed(out))
+    return failure();
+  QActLayout layout = getQActLayout(getPlannedRows(qact.getRows(), maxTokens),
+                                    qact.getCols());
+  auto at = [&](int64_t offset) {
+    return builder.create<LLVM::GEPOp>(loc, ptrType, builder.getI8Type(),
+                                       *input,
+                                       ArrayRef<LLVM::GEPArg>{constI64(offset)});
+  };
+  int64_t rows = weightType.getDimSize(0);
+  auto range =
+      getOrCreateRangeFunction(*op.getKernel(), rows, qact.getCols());
+  Value rangePtr = builder.create<LLVM::AddressOfOp>(loc, range);
+  Value tokens = ShapedType::isDynamic(qact.getRows()) ? tokenCount
+                                                       : constI64(qact.getRows());
+  callKernel("bitlinear", {ctxArg, rangePtr, *weights, *scale,
+                           at(layout.codes), at(layout.scales),
+                           at(layout.sums), tokens, constI64(rows), *out});
+  pointers[op.getResult()] = *out;
+  return success();
+}
+
+LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
+  if (!op.getKernel())
+    return op.emitOpError() << "has no kernel; run trit-select-kernels first";
+  Value input = op.getInput();
+  int64_t cols = colsOf(input);
+  FailureOr<Value> x = operand(op, input);
+  if (failed(x))
+    return failure();
+  Value normWeight = nullPtr();
+  float eps = 0.0f;
+  if (op.getNormWeight()) {
+    FailureOr<Value> w = operand(op, op.getNormWeight());
+    if (failed(w))
+      return failure();
+    normWeight = *w;
+    eps = static_cast<float>(op.getEps()->convertToDouble());
+  }
+  FailureOr<Value> normed = scratchPointer(op, 0);
+  FailureOr<Value> quantized = scratchPointer(op, 1);
+  if (failed(normed) || failed(quantized))
+    return failure();
+  QActLayout layout = getQActLayout(
+      getPlannedRows(cast<RankedTensorType>(input.getType()).getDimSize(0),
+                     maxTokens),
+      cols);
+  auto at = [&](int64_t offset) {
+    return builder.create<LLVM::GEPOp>(loc, ptrType, builder.getI8Type(),
+                                       *quantized,
+                                       ArrayRef<LLVM::GEPArg>{constI64(offset)});
+  };
+  Value codes = at(layout.codes), scales = at(layout.scales),
+        sums = at(layout.sums), tokens = rowsOf(input);
+  callKernel("norm_quantize", {*x, normWeight, constF32(eps), tokens,
+                               constI64(cols), *normed, codes, scales, sums});
+
+  bool gated = op.getGate().has_value();
+  SmallVector<Value> outputs;
+  for (unsigned k = 0; k < op.getWeights().size(); ++k) {
+    FailureOr<Value> out =
+        gated ? scratchPointer(op, 2 + k) : resultPointer(op, k);
+    FailureOr<Value> weights = operand(op, op.getWeights()[k]);
+    FailureOr<Value> scale = scaleOf(op, op.getScales()[k]);
+    if (failed(out) || failed(weights) || failed(scale))
+      return failure();
+    int64_t rows =
+        cast<RankedTensorType>(op.getWeights()[k].getType()).getDimSize(0);
+    auto range = getOrCreateRangeFunction(*op.getKernel(), rows, cols);
+    Value rangePtr = builder.create<LLVM::AddressOfOp>(loc, range);
+    callKernel("bitlinear", {ctxArg, rangePtr, *weights, *scale, codes,
+                             scales, sums, tokens, constI64(rows), *out});
+    outputs.push_back(*out);
+  }
+  if (!gated) {
+    for (auto [result, out] : llvm::zip(op.getResults(), outputs))
+      pointers[result] = out;
+    return success();
+  }
+  FailureOr<Value> out = resultPointer(op, 0);
+  if (failed(out))
+    return failure();
+  int32_t kind = *op.getGate() == GateKind::Relu2 ? 0 : 1;
+  callKernel("gate", {constI32(kind), outputs[0], outputs[1],
+                      elementsOf(op.getResult(0)), *out});
+  pointers[op.getResult(0)] = *out;
+  return success();
+}
+
+LogicalResult ModuleLowering::lowerOp(Operation *op) {
+  loc = op->getLoc();
+  // Scalars first: constants and weights need no buffer.
+  if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+    auto value = dyn_cast<IntegerAttr>(constant.getValue());
+    if (!value)
+      return op->emitOpError() << "is not an integer or index constant";
+    scalars[constant.getResult()] = constI64(value.getInt());
+    return success();
+  }
+  if (auto weight = dyn_cast<WeightOp>(op)) {
+    auto it = weightIndex.find(weight.getName());
+    if (it != weightIndex.end()) {
+      pointers[weight.getResult()] =
+          callKernel("weight", {ctxArg, constI64(it->second)}, ptrType);
+      return success();
+    }
+    ElementsAttr value = inlineWeights.lookup(weight.getName());
+    if (!value)
+      return op->emitOpError() << "names no trit.global";
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getRank() == 0 && type.getElementType().isF32()) {
+      scalars[weight.getResult()] =
+          constF32(value.getValues<APFloat>()[0].convertToFloat());
+      return success();
+    }
+    // Other inline tensors become constant globals.
+    auto dense = dyn_cast<DenseElementsAttr>(value);
+    if (!dense)
+      return op->emitOpError() << "has an inline value that is not dense";
+    int64_t count = type.getNumElements();
+    auto flat = dense.reshape(RankedTensorType::get({count}, type.getElementType()));
+    std::string name = ("trit.inline." + weight.getName()).str();
+    if (!module.lookupSymbol(name)) {
+      OpBuilder::InsertionGuard guard(builder);
+      builder.setInsertionPointToStart(module.getBody());
+      builder.create<LLVM::GlobalOp>(
+          loc, LLVM::LLVMArrayType::get(type.getElementType(), count),
+          /*isConstant=*/true, LLVM::Linkage::Internal, name, flat,
+          /*alignment=*/kArenaAlignment);
+    }
+    pointers[weight.getResult()] =
+        builder.create<LLVM::AddressOfOp>(loc, ptrType, name);
+    return success();
+  }
+  if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+    builder.create<LLVM::ReturnOp>(loc, ValueRange{});
+    return success();
+  }
+  if (!isa<TritDialect>(op->getDialect()))
+    return op->emitOpError() << "cannot be lowered to kernel calls";
+
+  // Ops whose results live in a buffer.
+  auto setResult = [&](Value ptr) { pointers[op->getResult(0)] = ptr; };
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](EmbeddingOp e) -> LogicalResult {
+        auto table = cast<RankedTensorType>(e.getTable().getType());
+        Type element = table.getElementType();
+        if (!element.isF16() && !element.isF32())
+          return e.emitOpError() << "has a " << element
+                                 << " table; the kernels read f16 or f32";
+        if (e.getTokens() != modelTokens)
+          return e.emitOpError() << "must read the model function's tokens";
+        FailureOr<Value> t = operand(e, e.getTable());
+        FailureOr<Value> out = resultPointer(e, 0);
+        if (failed(t) || failed(out))
+          return failure();
+        vocab = table.getDimSize(0);
+        callKernel(element.isF16() ? "embedding_f16" : "embedding_f32",
+                   {*t, tokensArg, rowsOf(e.getResult()),
+                    constI64(table.getDimSize(1)), *out});
+        setResult(*out);
+        return success();
+      })
+      .Case([&](RMSNormOp n) -> LogicalResult {
+        FailureOr<Value> x = operand(n, n.getInput());
+        FailureOr<Value> w = operand(n, n.getWeight());
+        FailureOr<Value> out = resultPointer(n, 0);
+        if (failed(x) || failed(w) || failed(out))
+          return failure();
+        callKernel("rms_norm",
+                   {*x, *w, constF32(static_cast<float>(
+                                n.getEps().convertToDouble())),
+                    rowsOf(n.getInput()), constI64(colsOf(n.getInput())),
+                    *out});
+        setResult(*out);
+        return success();
+      })
+      .Case([&](QuantizeOp q) -> LogicalResult {
+        auto type = cast<QActType>(q.getResult().getType());
+        if (!type.isPerRow())
+          return q.emitOpError()
+                 << "quantizes per block, which no kernel implements";
+        FailureOr<Value> x = operand(q, q.getInput());
+        FailureOr<Value> out = resultPointer(q, 0);
+        if (failed(x) || failed(out))
+          return failure();
+        QActLayout layout = getQActLayout(
+            getPlannedRows(type.getRows(), maxTokens), type.getCols());
+        auto at = [&](int64_t offset) {
+          return builder.create<LLVM::GEPOp>(
+              loc, ptrType, builder.getI8Type(), *out,
+              ArrayRef<LLVM::GEPArg>{constI64(offset)});
+        };
+        callKernel("norm_quantize",
+                   {*x, nullPtr(), constF32(0.0f), rowsOf(q.getInput()),
+                    constI64(type.getCols()), nullPtr(), at(layout.codes),
+                    at(layout.scales), at(layout.sums)});
+        setResult(*out);
+        return success();
+      })
+      .Case([&](BitLinearOp b) { return lowerBitLinear(b); })
+      .Case([&](FusedBitLinearOp f) { return lowerFusedBitLinear(f); })
+      .Case([&](RopeOp r) -> LogicalResult {
+        if (failed(checkRope(r)))
+          return failure();
+        FailureOr<Value> x = operand(r, r.getInput());
+        FailureOr<Value> start = indexOf(r, r.getStart());
+        FailureOr<Value> out = resultPointer(r, 0);
+        if (failed(x) || failed(start) || failed(out))
+          return failure();
+        callKernel("rope", {ctxArg, *x, rowsOf(r.getInput()),
+                            constI64(colsOf(r.getInput())),
+                            constI64(r.getHeadDim()), *start,
+                            constI32(r.getMode() == RopeMode::NeoX), *out});
+        setResult(*out);
+        return success();
+      })
+      .Case([&](KVStoreOp s) -> LogicalResult {
+        auto cache = cast<KVCacheType>(s.getCache().getType());
+        if (!cache.getElementType().isF16())
+          return s.emitOpError() << "stores into a " << cache.getElementType()
+                                 << " cache; the kernels keep the KV cache "
+                                    "in f16";
+        FailureOr<Value> k = operand(s, s.getKeys());
+        FailureOr<Value> v = operand(s, s.getValues());
+        FailureOr<Value> start = indexOf(s, s.getStart());
+        if (failed(k) || failed(v) || failed(start))
+          return failure();
+        callKernel("kv_store",
+                   {ctxArg, constI64(s.getLayer()), *k, *v,
+                    rowsOf(s.getKeys()), *start,
+                    constI64(cache.getKvHeads() * cache.getHeadDim())});
+        return success();
+      })
+      .Case([&](AttentionOp a) -> LogicalResult {
+        auto cache = cast<KVCacheType>(a.getCache().getType());
+        FailureOr<Value> q = operand(a, a.getQuery());
+        FailureOr<Value> start = indexOf(a, a.getStart());
+        FailureOr<Value> scratch = scratchPointer(a, 0);
+        FailureOr<Value> out = resultPointer(a, 0);
+        if (failed(q) || failed(start) || failed(scratch) || failed(out))
+          return failure();
+        int64_t headDim = cache.getHeadDim();
+        float scale = a.getScale()
+                          ? static_cast<float>(a.getScale()->convertToDouble())
+                          : 1.0f / std::sqrt(static_cast<float>(headDim));
+        callKernel("attention",
+                   {ctxArg, constI64(a.getLayer()), *q, rowsOf(a.getQuery()),
+                    *start, constI64(a.getNumHeads()),
+                    constI64(cache.getKvHeads()), constI64(headDim),
+                    constF32(scale), constI64(maxContext), *scratch, *out});
+        setResult(*out);
+        return success();
+      })
+      .Case([&](GateOp g) -> LogicalResult {
+        FailureOr<Value> gate = operand(g, g.getGate());
+        FailureOr<Value> up = operand(g, g.getUp());
+        FailureOr<Value> out = resultPointer(g, 0);
+        if (failed(gate) || failed(up) || failed(out))
+          return failure();
+        callKernel("gate",
+                   {constI32(g.getKind() == GateKind::Relu2 ? 0 : 1), *gate,
+                    *up, elementsOf(g.getResult()), *out});
+        setResult(*out);
+        return success();
+      })
+      .Case<AddOp, MulOp>([&](auto e) -> LogicalResult {
+        if (e.getLhs().getType() != e.getRhs().getType())
+          return e.emitOpError() << "broadcasts, which the kernels do not";
+        FailureOr<Value> lhs = operand(e, e.getLhs());
+        FailureOr<Value> rhs = operand(e, e.getRhs());
+        FailureOr<Value> out = resultPointer(e, 0);
+        if (failed(lhs) || failed(rhs) || failed(out))
+          return failure();
+        callKernel(isa<AddOp>(e.getOperation()) ? "add" : "mul",
+                   {*lhs, *rhs, elementsOf(e.getResult()), *out});
+        setResult(*out);
+        return success();
+      })
+      .Case([&](LMHeadOp h) -> LogicalResult {
+        auto table = cast<RankedTensorType>(h.getTable().getType());
+        Type element = table.getElementType();
+        if (!element.isF16() && !element.isF32())
+          return h.emitOpError() << "has a " << element
+                                 << " table; the kernels read f16 or f32";
+        FailureOr<Value> x = operand(h, h.getInput());
+        FailureOr<Value> t = operand(h, h.getTable());
+        FailureOr<Value> scratch = scratchPointer(h, 0);
+        FailureOr<Value> out = resultPointer(h, 0);
+        if (failed(x) || failed(t) || failed(scratch) || failed(out))
+          return failure();
+        callKernel("lm_head",
+                   {ctxArg, *x, rowsOf(h.getInput()),
+                    constI64(colsOf(h.getInput())), *t,
+                    constI32(element.isF16()), constI64(table.getDimSize(0)),
+                    *scratch, *out});
+        setResult(*out);
+        return success();
+      })
+      .Default([](Operation *op) {
+        return op->emitOpError() << "has no lowering to kernel calls";
+      });
+}
+
+LogicalResult ModuleLowering::lowerModelFunction(func::FuncOp func) {
+  auto plan = func->getAttrOfType<DictionaryAttr>(kMemoryPlanAttr);
+  maxTokens = plan.getAs<IntegerAttr>("max_tokens").getInt();
+  maxContext = plan.getAs<IntegerAttr>("max_context").getInt();
+
+  // The model function's contract: (tokens, start, caches...) ->
+  // (logits, caches...).
+  FunctionType type = func.getFunctionType();
+  Block &body = func.getBody().front();
+  Value tokens, start, logits;
+  for (BlockArgument arg : body.getArguments()) {
+    auto tensor = dyn_cast<RankedTensorType>(arg.getType());
+    if (tensor && tensor.getRank() == 1 &&
+        tensor.getElementType().isInteger(32) && !tokens)
+      tokens = arg;
+    else if (arg.getType().isIndex() && !start)
+      start = arg;
+    else if (!isa<KVCacheType>(arg.getType()))
+      return func.emitOpError()
+             << "has an argument of type " << arg.getType()
+             << "; a model function takes tokens, a start position and KV "
+                "caches";
+  }
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (Value v : ret.getOperands()) {
+    if (isa<KVCacheType>(v.getType()))
+      continue;
+    if (logits || !isa<RankedTensorType>(v.getType()))
+      return func.emitOpError()
+             << "must return one logits tensor and KV caches";
+    logits = v;
+  }
+  if (!tokens || !start || !logits)
+    return func.emitOpError() << "must take tokens (tensor<?xi32>) and a "
+                                 "start position and return logits, not "
+                              << type;
+  if (logits.getDefiningOp() == nullptr ||
+      !isa<TritDialect>(logits.getDefiningOp()->getDialect()))
+    return func.emitOpError() << "must return logits computed by a trit op";
+
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto lowered = builder.create<LLVM::LLVMFuncOp>(
+      func.getLoc(), "trit.forward",
+      LLVM::LLVMFunctionType::get(
+          voidType, {ptrType, ptrType, i64Type, i64Type, ptrType}),
+      LLVM::Linkage::Internal);
+  Block *entry = lowered.addEntryBlock(builder);
+  builder.setInsertionPointToStart(entry);
+  ctxArg = entry->getArgument(0);
+  tokensArg = entry->getArgument(1);
+  tokenCount = entry->getArgument(2);
+  startArg = entry->getArgument(3);
+  logitsArg = entry->getArgument(4);
+  returnedLogits = logits;
+  loc = func.getLoc();
+  arena = callKernel("arena", {ctxArg}, ptrType);
+
+  // Map the function's arguments to the lowered ones, then its ops.
+  pointers.clear();
+  scalars.clear();
+  pointers[tokens] = tokensArg;
+  scalars[start] = startArg;
+  modelTokens = tokens;
+  for (Operation &op : body)
+    if (failed(lowerOp(&op)))
+      return failure();
+  return success();
+}
+
+LogicalResult ModuleLowering::lowerEntryPoint(func::FuncOp entry,
+                                              func::FuncOp model) {
+  bool callsModel = false;
+  entry.walk([&](func::CallOp call) {
+    callsModel |= call.getCallee() == model.getSymName();
+  });
+  if (!callsModel)
+    return entry.emitOpError() << "is an entry point that does not call the "
+                                  "model function @"
+                               << model.getSymName();
+  auto name = entry->getAttrOfType<StringAttr>("trit.entry_point");
+  if (!name)
+    return entry.emitOpError() << "has a trit.entry_point that is not a string";
+  // A static token count (decode: tensor<1xi32>) bounds n further.
+  int64_t entryMaxTokens = maxTokens;
+  if (auto tokens = dyn_cast<RankedTensorType>(entry.getArgumentTypes()[0]))
+    if (tokens.hasStaticShape())
+      entryMaxTokens = std::min(entryMaxTokens, tokens.getDimSize(0));
+
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  loc = entry.getLoc();
+  auto lowered = builder.create<LLVM::LLVMFuncOp>(
+      loc, ("trit_" + name.getValue()).str(),
+      LLVM::LLVMFunctionType::get(
+          i32Type, {ptrType, ptrType, i64Type, i64Type, ptrType}));
+  Block *body = lowered.addEntryBlock(builder);
+  Block *run = lowered.addBlock();
+  Block *fail = lowered.addBlock();
+  builder.setInsertionPointToStart(body);
+  Value status = callKernel(
+      "check_inputs",
+      {body->getArgument(0), body->getArgument(1), body->getArgument(2),
+       body->getArgument(3), constI64(entryMaxTokens), constI64(maxContext),
+       constI64(vocab)},
+      i32Type);
+  Value ok = builder.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq,
+                                          status, constI32(0));
+  builder.create<LLVM::CondBrOp>(loc, ok, run, fail);
+  builder.setInsertionPointToStart(run);
+  auto forward = module.lookupSymbol<LLVM::LLVMFuncOp>("trit.forward");
+  builder.create<LLVM::CallOp>(loc, forward, body->getArguments());
+  builder.create<LLVM::ReturnOp>(loc, ValueRange{constI32(0)});
+  builder.setInsertionPointToStart(fail);
+  builder.create<LLVM::ReturnOp>(loc, ValueRange{status});
+  return success();
+}
+
+LogicalResult ModuleLowering::run() {
+  SmallVector<func::FuncOp> models, entries, others;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func->hasAttr("trit.entry_point"))
+      entries.push_back(func);
+    else if (func->hasAttr(kMemoryPlanAttr))
+      models.push_back(func);
+    else
+      others.push_back(func);
+  }
+  if (models.size() != 1)
+    return module.emitError()
+           << "needs exactly one model function with a " << kMemoryPlanAttr
+           << " (run trit-plan-memory first), found " << models.size();
+  if (!others.empty())
+    return others.front().emitOpError()
+           << "is neither the planned model function nor an entry point";
+  if (entries.empty())
+    return module.emitError() << "has no trit.entry_point function";
+  if (failed(collectWeights()) || failed(lowerModelFunction(models.front())))
+    return failure();
+  if (vocab == 0)
+    return models.front().emitOpError() << "has no trit.embedding";
+  for (func::FuncOp entry : entries)
+    if (failed(lowerEntryPoint(entry, models.front())))
+      return failure();
+
+  // What the runtime and the code generator need to know.
+  MLIRContext *ctx = module.getContext();
+  module->setAttr("trit.weights", builder.getArrayAttr(weightNames));
+  SmallVector<Attribute> isas;
+  for (StringRef isa : kernelIsas)
+    isas.push_back(builder.getStringAttr(isa));
+  module->setAttr("trit.kernel_isas", builder.getArrayAttr(isas));
+  module->setAttr(kMemoryPlanAttr, models.front()->getAttr(kMemoryPlanAttr));
+  if (ropeReference)
+    module->setAttr(
+        "trit.rope",
+        DictionaryAttr::get(
+            ctx, {builder.getNamedAttr("head_dim", ropeReference->getHeadDimAttr()),
+                  builder.getNamedAttr("theta", ropeReference->getThetaAttr())}));
+  for (func::FuncOp func : llvm::concat<func::FuncOp>(entries, models))
+    func.erase();
+  for (GlobalOp global : llvm::make_early_inc_range(module.getOps<GlobalOp>()))
+    global.erase();
+  return success();
+}
+
+struct LowerToLLVMPass
+    : public mlir::trit::impl::TritLowerToLLVMBase<LowerToLLVMPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    TargetAttr target = TargetAttr::lookup(module);
+    if (!target) {
+      module.emitError() << "has no " << TargetAttr::getAttrName()
+                         << " attribute; tritc sets it from --target-cpu";
+      return signalPassFailure();
+    }
+    ModuleLowering lowering(module, target);
+    if (failed(lowering.run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace
