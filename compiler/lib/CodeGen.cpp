@@ -18,7 +18,6 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Triple.h"
 
-#include <algorithm>
 #include <mutex>
 
 using llvm::Error;
@@ -151,9 +150,11 @@ trit::buildOptimizedLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context
                      "; supported: x86_64 and aarch64");
   // The instruction-set families first: their ops call the generic
   // quantizer, which LinkOnlyNeeded only pulls in once it is referenced.
-  llvm::SmallVector<StringRef> order(isas.getAsValueRange<mlir::StringAttr>());
-  std::stable_partition(order.begin(), order.end(),
-                        [](StringRef isa) { return isa != "generic"; });
+  llvm::SmallVector<StringRef> order;
+  for (StringRef isa : isas.getAsValueRange<mlir::StringAttr>())
+    if (isa != "generic")
+      order.push_back(isa);
+  order.push_back("generic");
   for (StringRef isa : order) {
     StringRef bitcode = getKernelBitcode(isa, arch);
     if (bitcode.empty())
