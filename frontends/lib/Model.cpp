@@ -387,3 +387,32 @@ Expected<std::unique_ptr<Model>> importModel(StringRef path) {
 }
 
 } // namespace trit
+
+llvm::Expected<llvm::ArrayRef<uint8_t>>
+trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
+                     std::vector<uint8_t> &storage) {
+  if (layout == "i2_s")
+    return getI2SBytes(weight, storage);
+  size_t count = 1;
+  for (int64_t dim : weight.shape)
+    count *= dim;
+  if (layout == "f16") {
+    if (weight.encoding != WeightEncoding::F16)
+      return fileError(weight.sourceFile,
+                       weight.sourceKey + " is " +
+                           getWeightEncodingName(weight.encoding) +
+                           "; an f16 layout needs f16 source data");
+    return weight.data;
+  }
+  if (layout != "f32")
+    return fileError(weight.sourceFile, "unknown weight layout '" + layout +
+                                            "' for " + weight.sourceKey);
+  if (weight.encoding == WeightEncoding::F32)
+    return weight.data;
+  storage.resize(count * sizeof(float));
+  for (size_t i = 0; i < count; ++i) {
+    float v = loadFloatElement(weight, i);
+    std::memcpy(storage.data() + i * sizeof(float), &v, sizeof(float));
+  }
+  return llvm::ArrayRef<uint8_t>(storage);
+}

@@ -115,6 +115,8 @@ private:
   llvm::StringMap<int64_t> weightIndex;
   SmallVector<Attribute> weightNames;
   llvm::StringMap<ElementsAttr> inlineWeights;
+  llvm::StringMap<StringRef> weightLayout;
+  DenseMap<Value, bool> f16Tables;
 
   // Per model function.
   int64_t maxTokens = 0, maxContext = 0, vocab = 0;
@@ -218,14 +220,41 @@ FailureOr<Value> ModuleLowering::scratchPointer(Operation *op, unsigned i) {
   return arenaAt(scratch[i]);
 }
 
+/// True when every use of the global goes through arith.extf to f32.
+static bool isOnlyExtended(GlobalOp global) {
+  bool onlyExtended = true;
+  global->getParentOp()->walk([&](WeightOp weight) {
+    if (weight.getName() != global.getSymName())
+      return;
+    for (Operation *user : weight->getUsers())
+      onlyExtended &= isa<arith::ExtFOp>(user);
+  });
+  return onlyExtended;
+}
+
 LogicalResult ModuleLowering::collectWeights() {
   for (GlobalOp global : module.getOps<GlobalOp>()) {
     if (auto value = dyn_cast<ElementsAttr>(global.getValue())) {
       inlineWeights[global.getSymName()] = value;
       continue;
     }
+    // The layout the kernels read the weight in. bf16 widens to f32
+    // exactly; an f16 weight that is only ever extended (a norm weight of a
+    // Hugging Face model) is stored as f32 too.
+    Type element = global.getTensorType().getElementType();
+    StringRef layout = isa<TernaryType>(element) ? "i2_s"
+                       : element.isF32() || element.isBF16() ? "f32"
+                       : element.isF16() ? (isOnlyExtended(global) ? "f32" : "f16")
+                                         : "";
+    if (layout.empty())
+      return global.emitOpError() << "holds " << element
+                                  << " values, which the kernels do not read";
+    weightLayout[global.getSymName()] = layout;
     weightIndex[global.getSymName()] = weightNames.size();
-    weightNames.push_back(builder.getStringAttr(global.getSymName()));
+    weightNames.push_back(builder.getDictionaryAttr(
+        {builder.getNamedAttr("layout", builder.getStringAttr(layout)),
+         builder.getNamedAttr("name",
+                              builder.getStringAttr(global.getSymName()))}));
   }
   return success();
 }
@@ -361,6 +390,8 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
     if (it != weightIndex.end()) {
       pointers[weight.getResult()] =
           callKernel("weight", {ctxArg, constI64(it->second)}, ptrType);
+      f16Tables[weight.getResult()] =
+          weightLayout.lookup(weight.getName()) == "f16";
       return success();
     }
     ElementsAttr value = inlineWeights.lookup(weight.getName());
@@ -391,6 +422,15 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         builder.create<LLVM::AddressOfOp>(loc, ptrType, name);
     return success();
   }
+  if (auto extend = dyn_cast<arith::ExtFOp>(op)) {
+    // Weights widened to f32 are stored as f32 (collectWeights).
+    auto weight = extend.getIn().getDefiningOp<WeightOp>();
+    if (!weight || weightLayout.lookup(weight.getName()) != "f32")
+      return op->emitOpError() << "widens a value other than a weight stored "
+                                  "as f32";
+    pointers[extend.getResult()] = pointers.lookup(extend.getIn());
+    return success();
+  }
   if (auto ret = dyn_cast<func::ReturnOp>(op)) {
     builder.create<LLVM::ReturnOp>(loc, ValueRange{});
     return success();
@@ -403,10 +443,7 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](EmbeddingOp e) -> LogicalResult {
         auto table = cast<RankedTensorType>(e.getTable().getType());
-        Type element = table.getElementType();
-        if (!element.isF16() && !element.isF32())
-          return e.emitOpError() << "has a " << element
-                                 << " table; the kernels read f16 or f32";
+        bool f16 = f16Tables.lookup(e.getTable());
         if (e.getTokens() != modelTokens)
           return e.emitOpError() << "must read the model function's tokens";
         FailureOr<Value> t = operand(e, e.getTable());
@@ -414,7 +451,7 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         if (failed(t) || failed(out))
           return failure();
         vocab = table.getDimSize(0);
-        callKernel(element.isF16() ? "embedding_f16" : "embedding_f32",
+        callKernel(f16 ? "embedding_f16" : "embedding_f32",
                    {*t, tokensArg, rowsOf(e.getResult()),
                     constI64(table.getDimSize(1)), *out});
         setResult(*out);
@@ -538,10 +575,7 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
       })
       .Case([&](LMHeadOp h) -> LogicalResult {
         auto table = cast<RankedTensorType>(h.getTable().getType());
-        Type element = table.getElementType();
-        if (!element.isF16() && !element.isF32())
-          return h.emitOpError() << "has a " << element
-                                 << " table; the kernels read f16 or f32";
+        bool f16 = f16Tables.lookup(h.getTable());
         FailureOr<Value> x = operand(h, h.getInput());
         FailureOr<Value> t = operand(h, h.getTable());
         FailureOr<Value> scratch = scratchPointer(h, 0);
@@ -551,7 +585,7 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         callKernel("lm_head",
                    {ctxArg, *x, rowsOf(h.getInput()),
                     constI64(colsOf(h.getInput())), *t,
-                    constI32(element.isF16()), constI64(table.getDimSize(0)),
+                    constI32(f16), constI64(table.getDimSize(0)),
                     *scratch, *out});
         setResult(*out);
         return success();

@@ -167,6 +167,14 @@ llvm::Expected<std::vector<int8_t>> decodeTernary(const Weight &weight);
 llvm::Expected<llvm::ArrayRef<uint8_t>>
 getI2SBytes(const Weight &weight, std::vector<uint8_t> &storage);
 
+/// The weight's bytes in a layout the compiled code reads ("i2_s", "f32",
+/// "f16"; recorded per weight by the lowering as the module's
+/// `trit.weights`): a view of the mapped source when it already has that
+/// layout, else converted into `storage`.
+llvm::Expected<llvm::ArrayRef<uint8_t>>
+getWeightBytes(const Weight &weight, llvm::StringRef layout,
+               std::vector<uint8_t> &storage);
+
 /// Checks a model's hyperparameters for consistency (heads divide, sizes
 /// positive); `source` names the file in the message.
 llvm::Error validateConfig(const ModelConfig &config, llvm::StringRef source);

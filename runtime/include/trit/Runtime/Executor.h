@@ -1,0 +1,75 @@
+//===- Executor.h - run a compiled model's entry points ---------*- C++ -*-===//
+//
+// Owns what the compiled code borrows through trit_exec_context: the KV
+// cache, the scratch arena of the memory plan, the RoPE tables and the
+// thread pool. The weights are the caller's (mapped from an artifact, or
+// packed by a test harness).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_RUNTIME_EXECUTOR_H
+#define TRIT_RUNTIME_EXECUTOR_H
+
+#include "trit/Runtime/ThreadPool.h"
+#include "trit/abi.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <vector>
+
+namespace trit {
+
+using EntryPointFn = int32_t (*)(trit_exec_context *, const int32_t *,
+                                 int64_t, int64_t, float *);
+
+/// What the runtime must know about a compiled model (recorded by the
+/// compiler next to the code).
+struct CompiledModelInfo {
+  EntryPointFn prefill = nullptr, decode = nullptr;
+  int64_t arenaSize = 0, maxTokens = 0, maxContext = 0;
+  int64_t layers = 0, kvHeads = 0, headDim = 0, vocab = 0;
+  int64_t ropeDim = 0;
+  double ropeTheta = 0;
+};
+
+class Executor {
+public:
+  /// A context of `capacity` positions (at most info.maxContext).
+  static llvm::Expected<std::unique_ptr<Executor>>
+  create(const CompiledModelInfo &info, std::vector<const void *> weights,
+         int64_t capacity, int threads);
+
+  /// Evaluates tokens at positions start.. and writes logits
+  /// [tokens.size()][vocab]; prompts longer than the memory plan's
+  /// max_tokens are evaluated in chunks.
+  llvm::Error prefill(llvm::ArrayRef<int32_t> tokens, int64_t start,
+                      float *logits);
+  /// One token at `position`; logits [vocab].
+  llvm::Error decode(int32_t token, int64_t position, float *logits);
+
+  int64_t getCapacity() const { return context.kv_capacity; }
+  const CompiledModelInfo &getInfo() const { return info; }
+
+private:
+  Executor(const CompiledModelInfo &info, int threads) : info(info), pool(threads) {}
+  llvm::Error check(int32_t status, int64_t start, int64_t n);
+
+  CompiledModelInfo info;
+  ThreadPool pool;
+  std::vector<const void *> weights;
+  std::vector<uint16_t> kvCache;
+  std::unique_ptr<uint8_t, void (*)(void *)> arena{nullptr, nullptr};
+  std::vector<float> ropeCos, ropeSin;
+  trit_exec_context context{};
+};
+
+/// ggml's RoPE tables: for position p and pair i < dim/2,
+/// theta = p * (base^(-2/dim))^i, multiplied up iteratively in float.
+void computeRopeTables(double base, int64_t dim, int64_t positions,
+                       std::vector<float> &cos, std::vector<float> &sin);
+
+} // namespace trit
+
+#endif // TRIT_RUNTIME_EXECUTOR_H

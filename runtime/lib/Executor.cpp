@@ -1,0 +1,112 @@
+//===- Executor.cpp - run a compiled model's entry points -----------------===//
+
+#include "trit/Runtime/Executor.h"
+
+#include <cmath>
+#include <cstdlib>
+
+using namespace trit;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+void trit::computeRopeTables(double base, int64_t dim, int64_t positions,
+                             std::vector<float> &cos,
+                             std::vector<float> &sin) {
+  int64_t half = dim / 2;
+  cos.assign(positions * half, 0.0f);
+  sin.assign(positions * half, 0.0f);
+  float thetaScale = powf(static_cast<float>(base), -2.0f / dim);
+  for (int64_t p = 0; p < positions; ++p) {
+    float theta = static_cast<float>(p);
+    for (int64_t i = 0; i < half; ++i) {
+      cos[p * half + i] = cosf(theta);
+      sin[p * half + i] = sinf(theta);
+      theta *= thetaScale;
+    }
+  }
+}
+
+llvm::Expected<std::unique_ptr<Executor>>
+Executor::create(const CompiledModelInfo &info,
+                 std::vector<const void *> weights, int64_t capacity,
+                 int threads) {
+  if (capacity < 1 || capacity > info.maxContext)
+    return makeError("a context of " + llvm::Twine(capacity) +
+                     " positions; the model was compiled for 1 to " +
+                     llvm::Twine(info.maxContext));
+  if (threads < 1 || threads > 1024)
+    return makeError("thread count " + llvm::Twine(threads) +
+                     " is not between 1 and 1024");
+  std::unique_ptr<Executor> exec(new Executor(info, threads));
+  exec->weights = std::move(weights);
+  exec->kvCache.assign(
+      static_cast<size_t>(info.layers) * 2 * capacity * info.kvHeads *
+          info.headDim,
+      0);
+  size_t arenaBytes = std::max<int64_t>(64, (info.arenaSize + 63) / 64 * 64);
+  exec->arena = {static_cast<uint8_t *>(std::aligned_alloc(64, arenaBytes)),
+                 std::free};
+  if (!exec->arena)
+    return makeError("cannot allocate the " + llvm::Twine(arenaBytes) +
+                     "-byte scratch arena");
+  if (info.ropeDim > 0)
+    computeRopeTables(info.ropeTheta, info.ropeDim, capacity, exec->ropeCos,
+                      exec->ropeSin);
+  trit_exec_context &ctx = exec->context;
+  ctx.abi_version = TRIT_ABI_VERSION;
+  ctx.weights = exec->weights.data();
+  ctx.kv_cache = exec->kvCache.data();
+  ctx.kv_capacity = capacity;
+  ctx.arena = exec->arena.get();
+  ctx.rope_cos = exec->ropeCos.data();
+  ctx.rope_sin = exec->ropeSin.data();
+  ctx.parallel_for = &ThreadPool::parallelForCallback;
+  ctx.pool = &exec->pool;
+  return exec;
+}
+
+llvm::Error Executor::check(int32_t status, int64_t start, int64_t n) {
+  switch (status) {
+  case TRIT_EXEC_OK:
+    return llvm::Error::success();
+  case TRIT_EXEC_ABI_MISMATCH:
+    return makeError("the compiled model expects another runtime ABI version "
+                     "than " + llvm::Twine(TRIT_ABI_VERSION));
+  case TRIT_EXEC_TOO_MANY_TOKENS:
+    return makeError(llvm::Twine(n) + " tokens in one call; the memory plan "
+                     "holds " + llvm::Twine(info.maxTokens));
+  case TRIT_EXEC_CONTEXT_FULL:
+    return makeError("positions " + llvm::Twine(start) + ".." +
+                     llvm::Twine(start + n - 1) + " do not fit a context of " +
+                     llvm::Twine(context.kv_capacity) + " tokens");
+  case TRIT_EXEC_BAD_TOKEN:
+    return makeError("a token id is outside the vocabulary of " +
+                     llvm::Twine(info.vocab) + " tokens");
+  case TRIT_EXEC_BAD_CAPACITY:
+    return makeError("the context is larger than the compiled maximum");
+  default:
+    return makeError("the compiled model returned status " +
+                     llvm::Twine(status));
+  }
+}
+
+llvm::Error Executor::prefill(llvm::ArrayRef<int32_t> tokens, int64_t start,
+                              float *logits) {
+  for (size_t done = 0; done < tokens.size();) {
+    int64_t n = std::min<int64_t>(info.maxTokens, tokens.size() - done);
+    if (llvm::Error e = check(info.prefill(&context, tokens.data() + done, n,
+                                           start + done,
+                                           logits + done * info.vocab),
+                              start + done, n))
+      return e;
+    done += n;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Executor::decode(int32_t token, int64_t position, float *logits) {
+  return check(info.decode(&context, &token, 1, position, logits), position,
+               1);
+}

@@ -1,0 +1,198 @@
+//===- trit-run-compiled.cpp - compile a model in-process and run it ------===//
+//
+// A test harness for the compiler's generated code, ahead of the artifact:
+// imports MODEL, compiles it for the host exactly as tritc does, links the
+// object into a shared library with clang, loads it and evaluates tokens
+// through the runtime's Executor. Prints the greedy continuation and dumps
+// the logits of every evaluated position, for comparison with the NumPy
+// reference (test/Inputs/reference-forward.py).
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/Compiler/CodeGen.h"
+#include "trit/Compiler/Passes.h"
+#include "trit/Compiler/Target.h"
+#include "trit/Frontends/ModelBuilder.h"
+#include "trit/Runtime/Executor.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace llvm;
+
+namespace {
+cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model>"));
+cl::opt<std::string> targetCPU("target-cpu", cl::init("host"));
+cl::opt<std::string> kernel("kernel", cl::init("auto"));
+cl::opt<int64_t> maxTokens("max-tokens", cl::init(64));
+cl::list<int32_t> promptTokens("prompt-tokens", cl::CommaSeparated,
+                               cl::desc("prompt token ids"));
+cl::opt<int> generate("n", cl::init(0), cl::desc("greedy steps"));
+cl::opt<int> threads("t", cl::init(1));
+cl::opt<int64_t> contextSize("ctx-size", cl::init(0));
+cl::opt<std::string> dumpLogits("dump-logits", cl::init(""));
+cl::opt<bool> promptByDecode("prompt-by-decode",
+                             cl::desc("evaluate the prompt one decode step "
+                                      "per token"));
+
+int fail(const Twine &message) {
+  WithColor::error(errs(), "trit-run-compiled") << message << "\n";
+  return 1;
+}
+
+int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
+  auto attr = dict ? dict.getAs<mlir::IntegerAttr>(key) : mlir::IntegerAttr();
+  return attr ? attr.getInt() : 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "trit-run-compiled\n");
+  auto model = trit::importModel(input);
+  if (!model)
+    return fail(toString(model.takeError()));
+
+  mlir::DialectRegistry registry;
+  trit::registerCodeGenTranslations(registry);
+  mlir::MLIRContext context(registry);
+  trit::TargetOptions targetOptions;
+  targetOptions.cpu = targetCPU;
+  auto target = trit::resolveTarget(context, targetOptions);
+  if (!target)
+    return fail(toString(target.takeError()));
+  auto module = trit::buildModule(context, **model);
+  (*module)->setAttr(mlir::trit::TargetAttr::getAttrName(), *target);
+  mlir::PassManager pm(&context);
+  mlir::trit::OptimizePipelineOptions optimize;
+  optimize.kernel = std::string(kernel);
+  mlir::trit::buildOptimizePipeline(pm, optimize);
+  mlir::trit::LowerToLLVMPipelineOptions lower;
+  lower.maxTokens = int64_t(maxTokens);
+  mlir::trit::buildLowerToLLVMPipeline(pm, lower);
+  if (mlir::failed(pm.run(*module)))
+    return fail("compiling " + input + " failed");
+
+  // What the runtime needs, from the lowered module's attributes.
+  auto plan = (*module)->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
+  auto meta = (*module)->getAttrOfType<mlir::DictionaryAttr>("trit.model");
+  auto rope = (*module)->getAttrOfType<mlir::DictionaryAttr>("trit.rope");
+  trit::CompiledModelInfo info;
+  info.arenaSize = getInt(plan, "arena_size");
+  info.maxTokens = getInt(plan, "max_tokens");
+  info.maxContext = getInt(plan, "max_context");
+  info.layers = getInt(meta, "layers");
+  info.kvHeads = getInt(meta, "kv_heads");
+  info.headDim = getInt(meta, "head_dim");
+  info.vocab = getInt(meta, "vocab_size");
+  if (rope) {
+    info.ropeDim = getInt(rope, "head_dim");
+    info.ropeTheta = rope.getAs<mlir::FloatAttr>("theta").getValueAsDouble();
+  }
+  std::vector<std::vector<uint8_t>> storage;
+  std::vector<const void *> weights;
+  for (auto entry : (*module)->getAttrOfType<mlir::ArrayAttr>("trit.weights")
+                        .getAsRange<mlir::DictionaryAttr>()) {
+    StringRef name = entry.getAs<mlir::StringAttr>("name").getValue();
+    StringRef layout = entry.getAs<mlir::StringAttr>("layout").getValue();
+    const trit::Weight *weight = (*model)->lookup(name);
+    if (!weight)
+      return fail("no weight " + name);
+    std::vector<uint8_t> converted;
+    auto bytes = trit::getWeightBytes(*weight, layout, converted);
+    if (!bytes)
+      return fail(toString(bytes.takeError()));
+    // 64-byte aligned copies (padded: kernels may read a vector past a row).
+    storage.emplace_back(bytes->size() + 128);
+    auto *base = storage.back().data();
+    auto *aligned = base + ((64 - reinterpret_cast<uintptr_t>(base) % 64) % 64);
+    std::memcpy(aligned, bytes->data(), bytes->size());
+    weights.push_back(aligned);
+  }
+
+  // Code generation, then a shared object the harness can load.
+  LLVMContext llvmContext;
+  auto llvmModule = trit::buildOptimizedLLVMModule(*module, llvmContext);
+  if (!llvmModule)
+    return fail(toString(llvmModule.takeError()));
+  SmallString<128> objectPath, libraryPath;
+  int fd;
+  if (sys::fs::createTemporaryFile("trit-model", "o", fd, objectPath) ||
+      sys::fs::createTemporaryFile("trit-model", "so", libraryPath))
+    return fail("cannot create temporary files");
+  {
+    raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (Error e = trit::emitMachineCode(**llvmModule,
+                                        trit::MachineCodeKind::Object, os))
+      return fail(toString(std::move(e)));
+  }
+  std::string clang = TRIT_CLANG;
+  SmallVector<StringRef> linkArgs = {clang, "-shared", "-fuse-ld=lld",
+                                     objectPath, "-o", libraryPath};
+  std::string linkError;
+  if (sys::ExecuteAndWait(clang, linkArgs, std::nullopt, {}, 0, 0,
+                          &linkError) != 0)
+    return fail("linking the model failed: " + linkError);
+  void *library = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  sys::fs::remove(objectPath);
+  sys::fs::remove(libraryPath);
+  if (!library)
+    return fail(Twine("dlopen: ") + dlerror());
+  info.prefill = reinterpret_cast<trit::EntryPointFn>(dlsym(library, "trit_prefill"));
+  info.decode = reinterpret_cast<trit::EntryPointFn>(dlsym(library, "trit_decode"));
+  if (!info.prefill || !info.decode)
+    return fail("the compiled model lacks trit_prefill or trit_decode");
+
+  int64_t capacity = contextSize ? int64_t(contextSize) : info.maxContext;
+  auto exec = trit::Executor::create(info, weights, capacity, threads);
+  if (!exec)
+    return fail(toString(exec.takeError()));
+
+  std::vector<int32_t> prompt(promptTokens.begin(), promptTokens.end());
+  if (prompt.empty())
+    return fail("--prompt-tokens is required");
+  std::vector<float> logits(prompt.size() * info.vocab);
+  if (promptByDecode) {
+    for (size_t i = 0; i < prompt.size(); ++i)
+      if (Error e = (*exec)->decode(prompt[i], i, &logits[i * info.vocab]))
+        return fail(toString(std::move(e)));
+  } else if (Error e = (*exec)->prefill(prompt, 0, logits.data())) {
+    return fail(toString(std::move(e)));
+  }
+  std::vector<int32_t> generated;
+  int64_t position = prompt.size();
+  for (int step = 0; step < generate; ++step) {
+    const float *last = &logits[(position - 1) * info.vocab];
+    int32_t next = std::max_element(last, last + info.vocab) - last;
+    generated.push_back(next);
+    logits.resize((position + 1) * info.vocab);
+    if (Error e = (*exec)->decode(next, position, &logits[position * info.vocab]))
+      return fail(toString(std::move(e)));
+    ++position;
+  }
+  for (size_t i = 0; i < generated.size(); ++i)
+    outs() << (i ? "," : "") << generated[i];
+  outs() << "\n";
+  if (!dumpLogits.empty()) {
+    std::error_code ec;
+    raw_fd_ostream os(dumpLogits, ec);
+    if (ec)
+      return fail(dumpLogits + ": " + ec.message());
+    os.write(reinterpret_cast<const char *>(logits.data()),
+             logits.size() * sizeof(float));
+  }
+  return 0;
+}
