@@ -21,7 +21,7 @@ config.substitutions.append(
     ("%gen-model", config.python_executable + " " +
      os.path.join(config.trit_src_root, "tools", "trit-gen-model.py")))
 
-tools = ["trit-opt", "tritc"]
+tools = ["trit-opt", "tritc", "trit-run-compiled"]
 fuzzers = ["trit-fuzz-gguf", "trit-fuzz-safetensors", "trit-fuzz-hf-config"]
 if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
     config.available_features.add("fuzzers")

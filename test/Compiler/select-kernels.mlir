@@ -18,7 +18,7 @@
 // CHECK: trit.bitlinear {{.*}} kernel avx512vnni :
 // FORCED-LABEL: module @znver4
 // FORCED: trit.fused_bitlinear {{.*}} kernel avx2 :
-module @znver4 attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512bw,+avx512f,+avx512vl,+avx512vnni">} {
+module @znver4 attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512bw,+avx512f,+avx512vl,+avx512vnni,+f16c,+fma">} {
   trit.global @wq : tensor<256x256x!trit.ternary, #trit.packing<tq2_0>> = #trit.external<"m.gguf", "q">
   trit.global @wk : tensor<128x256x!trit.ternary> = #trit.external<"m", "k">
   trit.global @norm : tensor<256xf32> = #trit.external<"m.gguf", "n">

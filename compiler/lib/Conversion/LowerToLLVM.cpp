@@ -730,10 +730,10 @@ LogicalResult ModuleLowering::run() {
   if (!others.empty())
     return others.front().emitOpError()
            << "is neither the planned model function nor an entry point";
-  if (entries.empty())
-    return module.emitError() << "has no trit.entry_point function";
   if (failed(collectWeights()) || failed(lowerModelFunction(models.front())))
     return failure();
+  if (entries.empty())
+    return module.emitError() << "has no trit.entry_point function";
   if (vocab == 0)
     return models.front().emitOpError() << "has no trit.embedding";
   for (func::FuncOp entry : entries)

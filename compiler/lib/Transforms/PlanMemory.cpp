@@ -60,7 +60,7 @@ struct PlanMemoryPass
     ModuleOp module = getOperation();
     if (maxTokens < 1)
       return module.emitError() << "max-tokens must be at least 1, not "
-                                << maxTokens,
+                                << static_cast<int64_t>(maxTokens),
              signalPassFailure();
     int64_t context = maxContext;
     if (context == 0) {
