@@ -21,6 +21,7 @@
 
 #include "trit/abi.h"
 #include "trit/kernels.h"
+#include "trit/ops.h" /* the prototypes these definitions must match */
 
 #define TRIT_CAT2(a, b) a##b
 #define TRIT_CAT(a, b) TRIT_CAT2(a, b)

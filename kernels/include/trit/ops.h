@@ -1,0 +1,72 @@
+/*===- ops.h - prototypes of the model operations, per instruction set ---===*
+ *
+ * Defined in kernels/src/ops.h, once per instruction-set file. Generated code
+ * calls them (through the bitcode); tests call the native builds.
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TRIT_OPS_H
+#define TRIT_OPS_H
+
+#include "trit/abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TRIT_DECLARE_OPS(isa)                                                  \
+  const void *trit_op_weight_##isa(const trit_exec_context *ctx,              \
+                                   int64_t index);                             \
+  uint8_t *trit_op_arena_##isa(const trit_exec_context *ctx);                 \
+  int32_t trit_op_check_inputs_##isa(                                          \
+      const trit_exec_context *ctx, const int32_t *tokens, int64_t n,          \
+      int64_t start, int64_t max_tokens, int64_t max_context, int64_t vocab); \
+  void trit_op_embedding_f16_##isa(const uint16_t *table,                     \
+                                   const int32_t *tokens, int64_t n,          \
+                                   int64_t dim, float *out);                  \
+  void trit_op_embedding_f32_##isa(const float *table, const int32_t *tokens, \
+                                   int64_t n, int64_t dim, float *out);       \
+  void trit_op_rms_norm_##isa(const float *x, const float *w, float eps,      \
+                              int64_t n, int64_t cols, float *out);           \
+  void trit_op_add_##isa(const float *a, const float *b, int64_t count,       \
+                         float *out);                                          \
+  void trit_op_mul_##isa(const float *a, const float *b, int64_t count,       \
+                         float *out);                                          \
+  void trit_op_gate_##isa(int32_t kind, const float *g, const float *u,       \
+                          int64_t count, float *out);                         \
+  void trit_op_norm_quantize_##isa(const float *x, const float *norm_weight,  \
+                                   float eps, int64_t n, int64_t cols,        \
+                                   float *normed, int8_t *q, float *q_scales, \
+                                   int32_t *q_sums);                          \
+  void trit_op_bitlinear_range_##isa(const void *closure, int64_t cols,       \
+                                     int64_t rows, int64_t begin,             \
+                                     int64_t end);                            \
+  void trit_op_bitlinear_##isa(                                                \
+      const trit_exec_context *ctx, trit_range_fn range,                      \
+      const uint8_t *weights, float w_scale, const int8_t *q,                  \
+      const float *q_scales, const int32_t *q_sums, int64_t n, int64_t rows,   \
+      float *out);                                                             \
+  void trit_op_rope_##isa(const trit_exec_context *ctx, const float *x,       \
+                          int64_t n, int64_t width, int64_t head_dim,         \
+                          int64_t start, int32_t neox, float *out);           \
+  void trit_op_kv_store_##isa(const trit_exec_context *ctx, int64_t layer,    \
+                              const float *k, const float *v, int64_t n,      \
+                              int64_t start, int64_t kv_width);               \
+  void trit_op_attention_##isa(                                                \
+      const trit_exec_context *ctx, int64_t layer, const float *q, int64_t n, \
+      int64_t start, int64_t heads, int64_t kv_heads, int64_t head_dim,       \
+      float scale, int64_t max_context, float *scratch, float *out);          \
+  void trit_op_lm_head_##isa(const trit_exec_context *ctx, const float *x,    \
+                             int64_t n, int64_t dim, const void *table,       \
+                             int32_t f16, int64_t vocab, float *x_rounded,    \
+                             float *out);
+
+TRIT_DECLARE_OPS(generic)
+TRIT_DECLARE_OPS(avx2)
+TRIT_DECLARE_OPS(avx512vnni)
+TRIT_DECLARE_OPS(neon_dotprod)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRIT_OPS_H */

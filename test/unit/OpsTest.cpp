@@ -1,0 +1,306 @@
+//===- OpsTest.cpp - the model operations the compiled code calls ---------===//
+//
+// Each instruction set's build of kernels/src/ops.h must agree bit for bit
+// with the generic build (no FMA contraction anywhere), on odd shapes; the
+// generic build must follow ggml's formulas and IEEE f16 rounding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/kernels.h"
+#include "trit/ops.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace {
+
+struct OpsVariant {
+  const char *name;
+  bool supported;
+  decltype(&trit_op_rms_norm_generic) rmsNorm;
+  decltype(&trit_op_norm_quantize_generic) normQuantize;
+  decltype(&trit_op_gate_generic) gate;
+  decltype(&trit_op_rope_generic) rope;
+  decltype(&trit_op_kv_store_generic) kvStore;
+  decltype(&trit_op_attention_generic) attention;
+  decltype(&trit_op_lm_head_generic) lmHead;
+  decltype(&trit_op_embedding_f16_generic) embeddingF16;
+};
+
+#define TRIT_OPS_VARIANT(isa, supported)                                       \
+  OpsVariant {                                                                 \
+    #isa, supported, trit_op_rms_norm_##isa, trit_op_norm_quantize_##isa,      \
+        trit_op_gate_##isa, trit_op_rope_##isa, trit_op_kv_store_##isa,        \
+        trit_op_attention_##isa, trit_op_lm_head_##isa,                        \
+        trit_op_embedding_f16_##isa                                            \
+  }
+
+std::vector<OpsVariant> variants() {
+  __builtin_cpu_init();
+  bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  bool vnni = __builtin_cpu_supports("avx512vnni") &&
+              __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vl");
+  return {TRIT_OPS_VARIANT(generic, true), TRIT_OPS_VARIANT(avx2, avx2),
+          TRIT_OPS_VARIANT(avx512vnni, vnni)};
+}
+
+uint16_t halfBits(float f) {
+  _Float16 h = static_cast<_Float16>(f);
+  uint16_t bits;
+  std::memcpy(&bits, &h, 2);
+  return bits;
+}
+
+std::vector<float> randomFloats(size_t n, float scale, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+/// A context with a KV cache and RoPE tables, run on the caller's thread.
+struct TestContext {
+  TestContext(int64_t layers, int64_t capacity, int64_t kvWidth,
+              int64_t headDim)
+      : cache(layers * 2 * capacity * kvWidth),
+        cos(capacity * headDim / 2), sin(capacity * headDim / 2) {
+    for (int64_t p = 0; p < capacity; ++p)
+      for (int64_t i = 0; i < headDim / 2; ++i) {
+        float theta = p * std::pow(10000.0f, -2.0f * i / headDim);
+        cos[p * headDim / 2 + i] = std::cos(theta);
+        sin[p * headDim / 2 + i] = std::sin(theta);
+      }
+    ctx.abi_version = TRIT_ABI_VERSION;
+    ctx.kv_cache = cache.data();
+    ctx.kv_capacity = capacity;
+    ctx.rope_cos = cos.data();
+    ctx.rope_sin = sin.data();
+  }
+  std::vector<uint16_t> cache;
+  std::vector<float> cos, sin;
+  trit_exec_context ctx{};
+};
+
+TEST(Ops, EmbeddingDecodesEveryHalfExactly) {
+  std::vector<uint16_t> table(65536);
+  for (int i = 0; i < 65536; ++i)
+    table[i] = uint16_t(i);
+  int32_t token = 0;
+  for (const OpsVariant &v : variants()) {
+    if (!v.supported)
+      continue;
+    std::vector<float> out(65536);
+    v.embeddingF16(table.data(), &token, 1, 65536, out.data());
+    for (int i = 0; i < 65536; ++i) {
+      _Float16 h;
+      std::memcpy(&h, &table[i], 2);
+      float expected = static_cast<float>(h);
+      if (std::isnan(expected))
+        EXPECT_TRUE(std::isnan(out[i])) << v.name << " " << i;
+      else
+        EXPECT_EQ(std::memcmp(&out[i], &expected, 4), 0)
+            << v.name << " half 0x" << std::hex << i;
+    }
+  }
+}
+
+TEST(Ops, KVStoreRoundsToNearestEven) {
+  // Ties, subnormals, overflow, infinities, signed zeros, random values.
+  std::vector<float> values = {0.0f,      -0.0f,      1.0f,        -2.5f,
+                               65504.0f,  65519.99f,  65520.0f,    1e6f,
+                               -1e6f,     6.1e-5f,    5.96e-8f,    2.98e-8f,
+                               2.99e-8f,  1e-10f,     INFINITY,    -INFINITY,
+                               1.0009765625f /* 1 + 2^-10 */,
+                               1.00048828125f /* tie: 1 + 2^-11 */,
+                               1.00146484375f /* tie up: 1 + 3 * 2^-11 */};
+  for (float x : randomFloats(4000, 30.0f, 7))
+    values.push_back(x);
+  for (float x : randomFloats(4000, 1e-5f, 8))
+    values.push_back(x);
+  int64_t width = values.size();
+  for (const OpsVariant &v : variants()) {
+    if (!v.supported)
+      continue;
+    TestContext t(1, 1, width, 2);
+    v.kvStore(&t.ctx, 0, values.data(), values.data(), 1, 0, width);
+    for (int64_t i = 0; i < width; ++i)
+      EXPECT_EQ(t.cache[i], halfBits(values[i]))
+          << v.name << " value " << values[i];
+  }
+}
+
+TEST(Ops, RmsNormFollowsGgml) {
+  const int64_t n = 3, cols = 259;
+  std::vector<float> x = randomFloats(n * cols, 2.0f, 1);
+  std::vector<float> w = randomFloats(cols, 1.0f, 2), out(n * cols);
+  trit_op_rms_norm_generic(x.data(), w.data(), 1e-5f, n, cols, out.data());
+  for (int64_t t = 0; t < n; ++t) {
+    double sum = 0;
+    for (int64_t k = 0; k < cols; ++k)
+      sum += double(x[t * cols + k] * x[t * cols + k]);
+    float scale = 1.0f / std::sqrt(float(sum / cols) + 1e-5f);
+    for (int64_t k = 0; k < cols; ++k)
+      EXPECT_EQ(out[t * cols + k], (x[t * cols + k] * scale) * w[k]);
+  }
+}
+
+TEST(Ops, SiluIsWithinTwoUlpOfLibm) {
+  std::vector<float> g = randomFloats(10000, 6.0f, 3);
+  g.insert(g.end(), {-100.0f, -87.0f, -20.0f, 0.0f, 20.0f, 88.0f, 100.0f});
+  std::vector<float> ones(g.size(), 1.0f), out(g.size());
+  trit_op_gate_generic(1, g.data(), ones.data(), g.size(), out.data());
+  for (size_t i = 0; i < g.size(); ++i) {
+    float expected = float(double(g[i]) / (1.0 + std::exp(-double(g[i]))));
+    EXPECT_NEAR(out[i], expected, 4 * std::abs(expected) * 1.2e-7f + 1e-30f)
+        << "silu(" << g[i] << ")";
+  }
+}
+
+TEST(Ops, EveryIsaMatchesGenericExactly) {
+  std::vector<OpsVariant> all = variants();
+  const OpsVariant &ref = all[0];
+  // Odd shapes: 3 tokens, rows of 259, heads of 64 with GQA, a vocabulary of
+  // 37 rows of 100 (not a multiple of the 16 partial sums).
+  const int64_t n = 3, cols = 259, heads = 4, kvHeads = 2, hd = 64;
+  const int64_t width = heads * hd, kvWidth = kvHeads * hd, start = 5;
+  const int64_t capacity = 16, vocab = 37, dim = 100;
+  std::vector<float> x = randomFloats(n * cols, 3.0f, 4);
+  std::vector<float> w = randomFloats(cols, 1.0f, 5);
+  std::vector<float> q = randomFloats(n * width, 1.0f, 6);
+  std::vector<float> k = randomFloats(n * kvWidth, 1.0f, 7);
+  std::vector<float> vv = randomFloats(n * kvWidth, 1.0f, 8);
+  std::vector<float> head = randomFloats(vocab * dim, 0.1f, 9);
+  std::vector<float> hx = randomFloats(n * dim, 1.0f, 10);
+  std::vector<uint16_t> head16(head.size());
+  for (size_t i = 0; i < head.size(); ++i)
+    head16[i] = halfBits(head[i]);
+
+  struct Results {
+    std::vector<float> norm, normed, gate0, gate1, rope0, rope1, attention,
+        lm16, lm32, qscales;
+    std::vector<int8_t> codes;
+    std::vector<int32_t> sums;
+    std::vector<uint16_t> cache;
+  };
+  auto run = [&](const OpsVariant &v) {
+    Results r;
+    r.norm.resize(n * cols);
+    v.rmsNorm(x.data(), w.data(), 1e-5f, n, cols, r.norm.data());
+    r.normed.resize(cols);
+    r.codes.resize(n * cols);
+    r.qscales.resize(n);
+    r.sums.resize(n);
+    v.normQuantize(x.data(), w.data(), 1e-5f, n, cols, r.normed.data(),
+                   r.codes.data(), r.qscales.data(), r.sums.data());
+    r.gate0.resize(n * cols);
+    r.gate1.resize(n * cols);
+    v.gate(0, x.data(), r.norm.data(), n * cols, r.gate0.data());
+    v.gate(1, x.data(), r.norm.data(), n * cols, r.gate1.data());
+    TestContext t(2, capacity, kvWidth, hd);
+    r.rope0.resize(n * width);
+    r.rope1.resize(n * width);
+    v.rope(&t.ctx, q.data(), n, width, hd, start, 1, r.rope0.data());
+    v.rope(&t.ctx, q.data(), n, width, hd, start, 0, r.rope1.data());
+    // Fill positions 0..start+n of layer 1, then attend from start.
+    for (int64_t p = 0; p < start; ++p)
+      v.kvStore(&t.ctx, 1, k.data(), vv.data(), 1, p, kvWidth);
+    v.kvStore(&t.ctx, 1, k.data(), vv.data(), n, start, kvWidth);
+    r.cache = t.cache;
+    std::vector<float> scratch(heads * (capacity + hd));
+    r.attention.resize(n * width);
+    v.attention(&t.ctx, 1, r.rope0.data(), n, start, heads, kvHeads, hd,
+                0.125f, capacity, scratch.data(), r.attention.data());
+    std::vector<float> rounded(n * dim);
+    r.lm16.resize(n * vocab);
+    r.lm32.resize(n * vocab);
+    v.lmHead(&t.ctx, hx.data(), n, dim, head16.data(), 1, vocab,
+             rounded.data(), r.lm16.data());
+    v.lmHead(&t.ctx, hx.data(), n, dim, head.data(), 0, vocab, rounded.data(),
+             r.lm32.data());
+    return r;
+  };
+  Results expected = run(ref);
+  for (const OpsVariant &v : all) {
+    if (!v.supported || &v == &all[0])
+      continue;
+    Results got = run(v);
+    auto same = [](const auto &a, const auto &b) {
+      return a.size() == b.size() &&
+             std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0;
+    };
+    EXPECT_TRUE(same(got.norm, expected.norm)) << v.name << " rms_norm";
+    EXPECT_TRUE(same(got.codes, expected.codes)) << v.name << " quantize";
+    EXPECT_TRUE(same(got.qscales, expected.qscales)) << v.name << " scales";
+    EXPECT_TRUE(same(got.sums, expected.sums)) << v.name << " sums";
+    EXPECT_TRUE(same(got.gate0, expected.gate0)) << v.name << " relu2";
+    EXPECT_TRUE(same(got.gate1, expected.gate1)) << v.name << " silu";
+    EXPECT_TRUE(same(got.rope0, expected.rope0)) << v.name << " rope neox";
+    EXPECT_TRUE(same(got.rope1, expected.rope1)) << v.name << " rope";
+    EXPECT_TRUE(same(got.cache, expected.cache)) << v.name << " kv_store";
+    EXPECT_TRUE(same(got.attention, expected.attention))
+        << v.name << " attention";
+    EXPECT_TRUE(same(got.lm16, expected.lm16)) << v.name << " lm_head f16";
+    EXPECT_TRUE(same(got.lm32, expected.lm32)) << v.name << " lm_head f32";
+  }
+}
+
+TEST(Ops, AttentionOfOnePositionReturnsItsValue) {
+  // With a single cached position the softmax is exactly 1.
+  const int64_t hd = 64;
+  TestContext t(1, 4, hd, hd);
+  std::vector<float> k = randomFloats(hd, 1.0f, 11), v(hd), q(hd, 0.5f);
+  for (int64_t i = 0; i < hd; ++i)
+    v[i] = float(i) * 0.25f; // exact in f16
+  trit_op_kv_store_generic(&t.ctx, 0, k.data(), v.data(), 1, 0, hd);
+  std::vector<float> scratch(4 + hd), out(hd);
+  trit_op_attention_generic(&t.ctx, 0, q.data(), 1, 0, 1, 1, hd, 0.125f, 4,
+                            scratch.data(), out.data());
+  for (int64_t i = 0; i < hd; ++i)
+    EXPECT_EQ(out[i], v[i]);
+}
+
+TEST(Ops, BitLinearRangesMatchTheGemv) {
+  const int64_t n = 3, rows = 37, cols = 384;
+  std::mt19937 rng(12);
+  std::vector<uint8_t> packed(rows * cols / 4);
+  for (uint8_t &b : packed) {
+    // Codes 0..2 only (3 is not a ternary code).
+    b = 0;
+    for (int j = 0; j < 4; ++j)
+      b |= uint8_t(rng() % 3) << (2 * j);
+  }
+  std::vector<float> x = randomFloats(n * cols, 1.0f, 13);
+  std::vector<int8_t> codes(n * cols);
+  std::vector<float> scales(n);
+  std::vector<int32_t> sums(n);
+  trit_op_norm_quantize_generic(x.data(), nullptr, 0.0f, n, cols, nullptr,
+                                codes.data(), scales.data(), sums.data());
+  std::vector<float> out(n * rows);
+  trit_exec_context ctx{};
+  // The range function the compiler generates, written by hand.
+  static thread_local int64_t rangeCols, rangeRows;
+  rangeCols = cols;
+  rangeRows = rows;
+  trit_range_fn range = [](void *args, int64_t b, int64_t e) {
+    trit_op_bitlinear_range_generic(args, rangeCols, rangeRows, b, e);
+  };
+  trit_op_bitlinear_generic(&ctx, range, packed.data(), 0.75f, codes.data(),
+                            scales.data(), sums.data(), n, rows, out.data());
+  for (int64_t t = 0; t < n; ++t) {
+    std::vector<float> expected(rows);
+    trit_bitlinear_gemv_generic(packed.data(), codes.data() + t * cols,
+                                sums[t], scales[t], 0.75f, cols, 0, rows,
+                                expected.data());
+    for (int64_t r = 0; r < rows; ++r)
+      EXPECT_EQ(out[t * rows + r], expected[r]) << "token " << t << " row " << r;
+  }
+}
+
+} // namespace
