@@ -21,6 +21,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/WithColor.h"
@@ -28,6 +29,7 @@
 
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -44,6 +46,8 @@ cl::opt<int> generate("n", cl::init(0), cl::desc("greedy steps"));
 cl::opt<int> threads("t", cl::init(1));
 cl::opt<int64_t> contextSize("ctx-size", cl::init(0));
 cl::opt<std::string> dumpLogits("dump-logits", cl::init(""));
+cl::opt<bool> showTimings("timings",
+                          cl::desc("print prompt and generation tokens/s"));
 cl::opt<bool> promptByDecode("prompt-by-decode",
                              cl::desc("evaluate the prompt one decode step "
                                       "per token"));
@@ -165,6 +169,8 @@ int main(int argc, char **argv) {
   if (prompt.empty())
     return fail("--prompt-tokens is required");
   std::vector<float> logits(prompt.size() * info.vocab);
+  auto now = [] { return std::chrono::steady_clock::now(); };
+  auto promptStart = now();
   if (promptByDecode) {
     for (size_t i = 0; i < prompt.size(); ++i)
       if (Error e = (*exec)->decode(prompt[i], i, &logits[i * info.vocab]))
@@ -172,6 +178,9 @@ int main(int argc, char **argv) {
   } else if (Error e = (*exec)->prefill(prompt, 0, logits.data())) {
     return fail(toString(std::move(e)));
   }
+  double promptSeconds =
+      std::chrono::duration<double>(now() - promptStart).count();
+  auto generationStart = now();
   std::vector<int32_t> generated;
   int64_t position = prompt.size();
   for (int step = 0; step < generate; ++step) {
@@ -183,9 +192,17 @@ int main(int argc, char **argv) {
       return fail(toString(std::move(e)));
     ++position;
   }
+  double generationSeconds =
+      std::chrono::duration<double>(now() - generationStart).count();
   for (size_t i = 0; i < generated.size(); ++i)
     outs() << (i ? "," : "") << generated[i];
   outs() << "\n";
+  if (showTimings)
+    errs() << format("prompt: %zu tokens, %.1f tok/s; generation: %zu "
+                     "tokens, %.1f tok/s (%d thread%s)\n",
+                     prompt.size(), prompt.size() / promptSeconds,
+                     generated.size(), generated.size() / generationSeconds,
+                     int(threads), threads == 1 ? "" : "s");
   if (!dumpLogits.empty()) {
     std::error_code ec;
     raw_fd_ostream os(dumpLogits, ec);
