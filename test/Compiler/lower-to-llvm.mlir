@@ -125,3 +125,4 @@ module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit
 // expected-error @+1 {{has no trit.target attribute; tritc sets it from --target-cpu}}
 module attributes {trit.model = {context_length = 16 : i64}} {
 }
+

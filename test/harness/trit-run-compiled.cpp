@@ -9,25 +9,21 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CompileAndLoad.h"
+
 #include "trit/Compiler/CodeGen.h"
-#include "trit/Compiler/Passes.h"
 #include "trit/Compiler/Target.h"
 #include "trit/Frontends/ModelBuilder.h"
 #include "trit/Runtime/Executor.h"
 
-#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <dlfcn.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -39,6 +35,7 @@ namespace {
 cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model>"));
 cl::opt<std::string> targetCPU("target-cpu", cl::init("host"));
 cl::opt<std::string> kernel("kernel", cl::init("auto"));
+cl::opt<std::string> normCodegen("norm-codegen", cl::init("kernel"));
 cl::opt<int64_t> maxTokens("max-tokens", cl::init(64));
 cl::list<int32_t> promptTokens("prompt-tokens", cl::CommaSeparated,
                                cl::desc("prompt token ids"));
@@ -57,10 +54,6 @@ int fail(const Twine &message) {
   return 1;
 }
 
-int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
-  auto attr = dict ? dict.getAs<mlir::IntegerAttr>(key) : mlir::IntegerAttr();
-  return attr ? attr.getInt() : 0;
-}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -80,38 +73,19 @@ int main(int argc, char **argv) {
     return fail(toString(target.takeError()));
   auto module = trit::buildModule(context, **model);
   (*module)->setAttr(mlir::trit::TargetAttr::getAttrName(), *target);
-  mlir::PassManager pm(&context);
-  mlir::trit::OptimizePipelineOptions optimize;
-  optimize.kernel = std::string(kernel);
-  mlir::trit::buildOptimizePipeline(pm, optimize);
-  mlir::trit::LowerToLLVMPipelineOptions lower;
-  lower.maxTokens = int64_t(maxTokens);
-  mlir::trit::buildLowerToLLVMPipeline(pm, lower);
-  if (mlir::failed(pm.run(*module)))
-    return fail("compiling " + input + " failed");
-
-  // What the runtime needs, from the lowered module's attributes.
-  auto plan = (*module)->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
-  auto meta = (*module)->getAttrOfType<mlir::DictionaryAttr>("trit.model");
-  auto rope = (*module)->getAttrOfType<mlir::DictionaryAttr>("trit.rope");
+  trit::harness::LoweringOptions options;
+  options.kernel = std::string(kernel);
+  options.normCodegen = std::string(normCodegen);
+  options.maxTokens = int64_t(maxTokens);
   trit::CompiledModelInfo info;
-  info.arenaSize = getInt(plan, "arena_size");
-  info.maxTokens = getInt(plan, "max_tokens");
-  info.maxContext = getInt(plan, "max_context");
-  info.layers = getInt(meta, "layers");
-  info.kvHeads = getInt(meta, "kv_heads");
-  info.headDim = getInt(meta, "head_dim");
-  info.vocab = getInt(meta, "vocab_size");
-  if (rope) {
-    info.ropeDim = getInt(rope, "head_dim");
-    info.ropeTheta = rope.getAs<mlir::FloatAttr>("theta").getValueAsDouble();
-  }
+  std::vector<std::pair<std::string, std::string>> weightTable;
+  if (Error e = trit::harness::compileAndLoad(*module, options, info,
+                                              weightTable))
+    return fail(toString(std::move(e)));
+
   std::vector<std::vector<uint8_t>> storage;
   std::vector<const void *> weights;
-  for (auto entry : (*module)->getAttrOfType<mlir::ArrayAttr>("trit.weights")
-                        .getAsRange<mlir::DictionaryAttr>()) {
-    StringRef name = entry.getAs<mlir::StringAttr>("name").getValue();
-    StringRef layout = entry.getAs<mlir::StringAttr>("layout").getValue();
+  for (const auto &[name, layout] : weightTable) {
     const trit::Weight *weight = (*model)->lookup(name);
     if (!weight)
       return fail("no weight " + name);
@@ -126,39 +100,6 @@ int main(int argc, char **argv) {
     std::memcpy(aligned, bytes->data(), bytes->size());
     weights.push_back(aligned);
   }
-
-  // Code generation, then a shared object the harness can load.
-  LLVMContext llvmContext;
-  auto llvmModule = trit::buildOptimizedLLVMModule(*module, llvmContext);
-  if (!llvmModule)
-    return fail(toString(llvmModule.takeError()));
-  SmallString<128> objectPath, libraryPath;
-  int fd;
-  if (sys::fs::createTemporaryFile("trit-model", "o", fd, objectPath) ||
-      sys::fs::createTemporaryFile("trit-model", "so", libraryPath))
-    return fail("cannot create temporary files");
-  {
-    raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (Error e = trit::emitMachineCode(**llvmModule,
-                                        trit::MachineCodeKind::Object, os))
-      return fail(toString(std::move(e)));
-  }
-  std::string clang = TRIT_CLANG;
-  SmallVector<StringRef> linkArgs = {clang, "-shared", "-fuse-ld=lld",
-                                     objectPath, "-o", libraryPath};
-  std::string linkError;
-  if (sys::ExecuteAndWait(clang, linkArgs, std::nullopt, {}, 0, 0,
-                          &linkError) != 0)
-    return fail("linking the model failed: " + linkError);
-  void *library = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  sys::fs::remove(objectPath);
-  sys::fs::remove(libraryPath);
-  if (!library)
-    return fail(Twine("dlopen: ") + dlerror());
-  info.prefill = reinterpret_cast<trit::EntryPointFn>(dlsym(library, "trit_prefill"));
-  info.decode = reinterpret_cast<trit::EntryPointFn>(dlsym(library, "trit_decode"));
-  if (!info.prefill || !info.decode)
-    return fail("the compiled model lacks trit_prefill or trit_decode");
 
   int64_t capacity = contextSize ? int64_t(contextSize) : info.maxContext;
   auto exec = trit::Executor::create(info, weights, capacity, threads);

@@ -84,6 +84,11 @@ cl::opt<int64_t> maxTokens(
     cl::desc("Prompt tokens one prefill call evaluates; sizes the scratch "
              "arena (default: 64)"),
     cl::init(64), cl::cat(category));
+cl::opt<std::string> normCodegen(
+    "norm-codegen",
+    cl::desc("RMSNorm through the C kernel (kernel, default) or generated "
+             "vector-dialect code (vector)"),
+    cl::init("kernel"), cl::cat(category));
 cl::opt<int64_t> maxContext(
     "max-context",
     cl::desc("Largest context the runtime may create (default: the model's "
@@ -178,6 +183,7 @@ int main(int argc, char **argv) {
       if (emit != Emit::OptMLIR) {
         mlir::trit::LowerToLLVMPipelineOptions lowerOptions;
         lowerOptions.maxTokens = int64_t(maxTokens);
+        lowerOptions.normCodegen = std::string(normCodegen);
         lowerOptions.maxContext = int64_t(maxContext);
         mlir::trit::buildLowerToLLVMPipeline(pm, lowerOptions);
       }

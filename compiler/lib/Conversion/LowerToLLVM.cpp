@@ -9,6 +9,7 @@
 #include "trit/Compiler/KernelFamilies.h"
 #include "trit/Compiler/MemoryPlan.h"
 #include "trit/Compiler/Passes.h"
+#include "trit/Compiler/VectorCodegen.h"
 #include "trit/Dialect/TritOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -34,9 +35,9 @@ namespace {
 /// Lowers one module: the planned model function and its entry points.
 class ModuleLowering {
 public:
-  ModuleLowering(ModuleOp module, TargetAttr target)
+  ModuleLowering(ModuleOp module, TargetAttr target, bool vectorNorms)
       : module(module), builder(module.getContext()),
-        opsKernel(getBestKernel(target)) {
+        opsKernel(getBestKernel(target)), vectorNorms(vectorNorms) {
     MLIRContext *ctx = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(ctx);
     i64Type = builder.getI64Type();
@@ -109,6 +110,7 @@ private:
   OpBuilder builder;
   Location loc = UnknownLoc::get(module.getContext());
   KernelKind opsKernel;
+  bool vectorNorms;
   Type ptrType, i64Type, i32Type, f32Type, voidType;
 
   // The weight table, in module order, and inline values.
@@ -463,11 +465,17 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         FailureOr<Value> out = resultPointer(n, 0);
         if (failed(x) || failed(w) || failed(out))
           return failure();
-        callKernel("rms_norm",
-                   {*x, *w, constF32(static_cast<float>(
-                                n.getEps().convertToDouble())),
-                    rowsOf(n.getInput()), constI64(colsOf(n.getInput())),
-                    *out});
+        Value eps =
+            constF32(static_cast<float>(n.getEps().convertToDouble()));
+        int64_t cols = colsOf(n.getInput());
+        if (vectorNorms && cols % kVectorRMSNormLanes == 0) {
+          builder.create<LLVM::CallOp>(
+              loc, getOrCreateVectorRMSNorm(module, cols),
+              ValueRange{*x, *w, eps, rowsOf(n.getInput()), *out});
+        } else {
+          callKernel("rms_norm", {*x, *w, eps, rowsOf(n.getInput()),
+                                  constI64(cols), *out});
+        }
         setResult(*out);
         return success();
       })
@@ -763,6 +771,7 @@ LogicalResult ModuleLowering::run() {
 
 struct LowerToLLVMPass
     : public mlir::trit::impl::TritLowerToLLVMBase<LowerToLLVMPass> {
+  using TritLowerToLLVMBase::TritLowerToLLVMBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     TargetAttr target = TargetAttr::lookup(module);
@@ -771,7 +780,12 @@ struct LowerToLLVMPass
                          << " attribute; tritc sets it from --target-cpu";
       return signalPassFailure();
     }
-    ModuleLowering lowering(module, target);
+    if (normCodegen != "kernel" && normCodegen != "vector") {
+      module.emitError() << "unknown norm-codegen '" << normCodegen
+                         << "'; expected kernel or vector";
+      return signalPassFailure();
+    }
+    ModuleLowering lowering(module, target, normCodegen == "vector");
     if (failed(lowering.run()))
       signalPassFailure();
   }

@@ -3,6 +3,10 @@
 #ifndef TRIT_COMPILER_PASSES_H
 #define TRIT_COMPILER_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::trit {
@@ -46,6 +50,11 @@ struct LowerToLLVMPipelineOptions
       llvm::cl::desc("Largest context the runtime may create (0: the "
                      "model's context length)"),
       llvm::cl::init(0)};
+  Option<std::string> normCodegen{
+      *this, "norm-codegen",
+      llvm::cl::desc("RMSNorm through the C kernel (kernel) or generated "
+                     "vector-dialect code (vector)"),
+      llvm::cl::init("kernel")};
 };
 
 /// From optimized trit IR to LLVM dialect: trit-plan-memory, then

@@ -182,7 +182,11 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
       provide as `trit.rope`.
 
     Ops other than the BitLinears use the best kernel family the target
-    runs. The pass fails, at the op, on anything the runtime ABI cannot
+    runs. With `norm-codegen=vector`, a standalone `trit.rms_norm` is
+    instead generated as scf/arith/vector-dialect loops
+    (`trit.rms_norm.vector.<cols>`), which the conversions that follow in
+    the `trit-lower` pipeline take to LLVM; docs/design/lowering.md compares
+    the two. The pass fails, at the op, on anything the runtime ABI cannot
     express (e.g. a RoPE with another theta than the rest of the model).
 
     Before:
@@ -201,7 +205,16 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
         : (!llvm.ptr, !llvm.ptr, i64, i64, !llvm.ptr) -> ()
     ```
   }];
-  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"normCodegen", "norm-codegen", "std::string",
+           /*default=*/"\"kernel\"",
+           "RMSNorm through the C kernel (kernel) or generated vector-dialect "
+           "code (vector)">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 #endif // TRIT_COMPILER_PASSES_TD

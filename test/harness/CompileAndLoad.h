@@ -1,0 +1,36 @@
+//===- CompileAndLoad.h - compile a trit module and load its code -*- C++ -*-===//
+//
+// For test harnesses and benchmarks, ahead of the artifact: runs the lowering
+// and code generation on a module in memory, links the object into a shared
+// library with clang and loads it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_TEST_HARNESS_COMPILEANDLOAD_H
+#define TRIT_TEST_HARNESS_COMPILEANDLOAD_H
+
+#include "trit/Runtime/Executor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/Support/Error.h"
+
+namespace trit::harness {
+
+struct LoweringOptions {
+  std::string kernel = "auto";
+  std::string normCodegen = "kernel";
+  int64_t maxTokens = 64;
+};
+
+/// Runs trit-optimize and trit-lower on `module` (which has its target),
+/// then code generation; loads the result. Fills the code and memory-plan
+/// fields of `info`, and the weight table's names and layouts.
+llvm::Error compileAndLoad(mlir::ModuleOp module, const LoweringOptions &options,
+                           CompiledModelInfo &info,
+                           std::vector<std::pair<std::string, std::string>>
+                               &weightTable);
+
+} // namespace trit::harness
+
+#endif // TRIT_TEST_HARNESS_COMPILEANDLOAD_H
