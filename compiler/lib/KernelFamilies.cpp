@@ -38,6 +38,14 @@ bool canRun(TargetAttr target, KernelKind kind) {
   });
 }
 
+TargetAttr lookupTargetOrEmitError(ModuleOp module) {
+  TargetAttr target = TargetAttr::lookup(module);
+  if (!target)
+    module.emitError() << "has no " << TargetAttr::getAttrName()
+                       << " attribute; tritc sets it from --target-cpu";
+  return target;
+}
+
 KernelKind getBestKernel(TargetAttr target) {
   for (KernelKind candidate : {KernelKind::AVX512VNNI, KernelKind::AVX2,
                                KernelKind::NEONDotprod})

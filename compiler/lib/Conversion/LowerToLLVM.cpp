@@ -774,12 +774,9 @@ struct LowerToLLVMPass
   using TritLowerToLLVMBase::TritLowerToLLVMBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    TargetAttr target = TargetAttr::lookup(module);
-    if (!target) {
-      module.emitError() << "has no " << TargetAttr::getAttrName()
-                         << " attribute; tritc sets it from --target-cpu";
+    TargetAttr target = lookupTargetOrEmitError(module);
+    if (!target)
       return signalPassFailure();
-    }
     if (normCodegen != "kernel" && normCodegen != "vector") {
       module.emitError() << "unknown norm-codegen '" << normCodegen
                          << "'; expected kernel or vector";

@@ -23,12 +23,9 @@ struct SelectKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    TargetAttr target = TargetAttr::lookup(module);
-    if (!target) {
-      module.emitError() << "has no " << TargetAttr::getAttrName()
-                         << " attribute; tritc sets it from --target-cpu";
+    TargetAttr target = lookupTargetOrEmitError(module);
+    if (!target)
       return signalPassFailure();
-    }
     std::optional<KernelKind> kind = chooseKernel(module, target);
     if (!kind)
       return signalPassFailure();

@@ -10,6 +10,8 @@
 
 #include "trit/Dialect/TritAttrs.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 #include "llvm/ADT/SmallVector.h"
 
 namespace mlir::trit {
@@ -22,6 +24,9 @@ bool isAArch64Kernel(KernelKind kind);
 
 /// Whether `target` can run `kind`: right architecture, every feature.
 bool canRun(TargetAttr target, KernelKind kind);
+
+/// The module's #trit.target; null after an error saying how to set it.
+TargetAttr lookupTargetOrEmitError(ModuleOp module);
 
 /// The fastest family the target runs (generic when nothing else fits).
 KernelKind getBestKernel(TargetAttr target);
