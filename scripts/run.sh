@@ -34,7 +34,7 @@ fi
 
 echo
 echo "== The imported model in the trit dialect: tritc model.gguf --emit=mlir (layer 0) =="
-"$bin/tritc" "$work/model.gguf" -o "$work/model.mlir"
+"$bin/tritc" "$work/model.gguf" --emit=mlir -o "$work/model.mlir"
 echo "$(wc -c < "$work/model.mlir") bytes of IR; verified by trit-opt:"
 "$bin/trit-opt" "$work/model.mlir" -o "$work/verified.mlir"
 sed -n '/func.func private @forward/,/kv_store.*\[0\]/p' "$work/verified.mlir"

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "trit/Compiler/ArtifactWriter.h"
 #include "trit/Compiler/CodeGen.h"
 #include "trit/Compiler/Passes.h"
 #include "trit/Compiler/Target.h"
@@ -25,18 +26,23 @@
 using namespace llvm;
 
 namespace {
-enum class Emit { MLIR, OptMLIR, LLVMMLIR, LLVM, Asm, Obj, Tokenizer, Summary };
+enum class Emit { Artifact, MLIR, OptMLIR, LLVMMLIR, LLVM, Asm, Obj, Tokenizer, Summary };
 
 cl::OptionCategory category("tritc options");
 cl::opt<std::string> input(cl::Positional, cl::Required,
                            cl::desc("<model.gguf | hugging-face-folder>"),
                            cl::cat(category));
-cl::opt<std::string> output("o", cl::desc("Output file (default: stdout)"),
+cl::opt<std::string> output("o", cl::desc("Output file (default: stdout; "
+                                           "required for --emit=trit)"),
                             cl::value_desc("file"), cl::init("-"),
                             cl::cat(category));
 cl::opt<Emit> emit(
-    "emit", cl::desc("What to write"), cl::init(Emit::MLIR),
-    cl::values(clEnumValN(Emit::MLIR, "mlir",
+    "emit", cl::desc("What to write"), cl::init(Emit::Artifact),
+    cl::values(clEnumValN(Emit::Artifact, "trit",
+                          "the compiled model: code, weights, tokenizer and "
+                          "metadata in one .trit file for trit-run (default; "
+                          "needs -o)"),
+               clEnumValN(Emit::MLIR, "mlir",
                           "the imported model in the trit dialect"),
                clEnumValN(Emit::OptMLIR, "opt-mlir",
                           "the model after the trit passes (trit-optimize)"),
@@ -119,6 +125,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "tritc: the Trit compiler for ternary (BitNet b1.58) models\n\n"
+      "  tritc model.gguf -o model.trit    compile for this machine; run it\n"
+      "                                    with trit-run model.trit\n"
       "  tritc model.gguf --emit=mlir      print the imported trit module\n"
       "  tritc model.gguf --emit=opt-mlir --target-cpu=znver4\n"
       "                                    ... after the trit passes for a CPU\n"
@@ -134,7 +142,12 @@ int main(int argc, char **argv) {
     return fail(toString(model.takeError()));
 
   std::string error;
-  auto out = mlir::openOutputFile(output, &error);
+  if (emit == Emit::Artifact && output == "-")
+    return fail("an artifact is written to a file: give -o model.trit (or "
+                "--emit=mlir|... to print a stage)");
+  // The artifact writer opens its own file; every other output goes here.
+  auto out = mlir::openOutputFile(emit == Emit::Artifact ? std::string("-") : std::string(output),
+                                  &error);
   if (!out)
     return fail(error);
 
@@ -205,6 +218,13 @@ int main(int argc, char **argv) {
     llvmTiming.stop();
     if (emit == Emit::LLVM) {
       (*llvmModule)->print(out->os(), nullptr);
+      break;
+    }
+    if (emit == Emit::Artifact) {
+      mlir::TimingScope writeTiming =
+          rootTiming.nest("llvm-codegen-and-write-artifact");
+      if (Error e = trit::writeArtifact(output, *module, **llvmModule, **model))
+        return fail(toString(std::move(e)));
       break;
     }
     mlir::TimingScope codegenTiming = rootTiming.nest("llvm-codegen");

@@ -1,0 +1,52 @@
+//===- Artifact.h - open a compiled model (.trit) ---------------*- C++ -*-===//
+//
+// Maps the file, checks it (prefix, size, checksum, FlatBuffer, ABI version,
+// target architecture and CPU features) before running any of it, loads the
+// compiled code and points the weight table into the mapping: no weight is
+// copied.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_RUNTIME_ARTIFACT_H
+#define TRIT_RUNTIME_ARTIFACT_H
+
+#include "trit/Runtime/Executor.h"
+#include "trit/Runtime/artifact_generated.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace trit {
+
+class Artifact {
+public:
+  /// Every problem is an error naming the file.
+  static llvm::Expected<std::unique_ptr<Artifact>> open(const std::string &path);
+  ~Artifact();
+  Artifact(const Artifact &) = delete;
+  Artifact &operator=(const Artifact &) = delete;
+
+  const artifact::Artifact &getHeader() const { return *header; }
+  const CompiledModelInfo &getInfo() const { return info; }
+  const std::vector<const void *> &getWeights() const { return weights; }
+  const std::string &getPath() const { return path; }
+
+private:
+  Artifact() = default;
+  llvm::Error load();
+
+  std::string path;
+  const uint8_t *data = nullptr;
+  size_t size = 0;
+  const artifact::Artifact *header = nullptr;
+  void *library = nullptr;
+  CompiledModelInfo info;
+  std::vector<const void *> weights;
+};
+
+} // namespace trit
+
+#endif // TRIT_RUNTIME_ARTIFACT_H

@@ -1,0 +1,176 @@
+//===- Artifact.cpp - open a compiled model (.trit) -----------------------===//
+
+#include "trit/Runtime/Artifact.h"
+#include "trit/Runtime/ArtifactFormat.h"
+#include "trit/Runtime/CpuFeatures.h"
+#include "trit/abi.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace trit;
+
+Artifact::~Artifact() {
+  if (library)
+    dlclose(library);
+  if (data)
+    munmap(const_cast<uint8_t *>(data), size);
+}
+
+llvm::Expected<std::unique_ptr<Artifact>>
+Artifact::open(const std::string &path) {
+  std::unique_ptr<Artifact> a(new Artifact());
+  a->path = path;
+  if (llvm::Error e = a->load())
+    return std::move(e);
+  return a;
+}
+
+llvm::Error Artifact::load() {
+  auto fail = [&](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " + message);
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail("not a regular file");
+  }
+  size = st.st_size;
+  if (size < sizeof(artifact::Prefix)) {
+    ::close(fd);
+    return fail("too small to be a Trit artifact (" + llvm::Twine(size) +
+                " bytes)");
+  }
+  void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) {
+    size = 0;
+    return fail(llvm::Twine("cannot map the file: ") + std::strerror(errno));
+  }
+  data = static_cast<const uint8_t *>(mapped);
+
+  // The prefix: magic, version, size, checksum.
+  artifact::Prefix prefix;
+  std::memcpy(&prefix, data, sizeof(prefix));
+  if (std::memcmp(prefix.magic, artifact::kMagic, 8) != 0)
+    return fail("not a Trit artifact (no TRITMODL magic); compile a model "
+                "with tritc MODEL -o model.trit");
+  if (prefix.containerVersion != artifact::kContainerVersion)
+    return fail("artifact format version " +
+                llvm::Twine(prefix.containerVersion) +
+                "; this runtime reads version " +
+                llvm::Twine(artifact::kContainerVersion) + ": recompile it");
+  if (prefix.fileSize != size)
+    return fail("truncated or extended: the artifact should be " +
+                llvm::Twine(prefix.fileSize) + " bytes, the file has " +
+                llvm::Twine(size));
+  if (prefix.headerOffset < sizeof(prefix) || prefix.headerOffset > size ||
+      prefix.headerSize > size - prefix.headerOffset)
+    return fail("the header lies outside the file");
+  uint64_t sum = artifact::checksum(data + sizeof(prefix), size - sizeof(prefix));
+  if (sum != prefix.checksum)
+    return fail("checksum mismatch: the file is damaged");
+
+  // The FlatBuffer header.
+  const uint8_t *headerBytes = data + prefix.headerOffset;
+  flatbuffers::Verifier verifier(headerBytes, prefix.headerSize);
+  if (!artifact::VerifyArtifactBuffer(verifier))
+    return fail("the header is not a valid artifact FlatBuffer");
+  header = artifact::GetArtifact(headerBytes);
+  if (header->abi_version() != TRIT_ABI_VERSION)
+    return fail("compiled for runtime ABI version " +
+                llvm::Twine(header->abi_version()) + "; this runtime has " +
+                llvm::Twine(TRIT_ABI_VERSION) + ": recompile it");
+  const artifact::Target *target = header->target();
+  auto str = [](const flatbuffers::String *s) {
+    return s ? s->str() : std::string();
+  };
+  if (!target || !header->model() || !header->memory_plan() ||
+      !header->weights())
+    return fail("the header lacks the target, model, memory plan or weights");
+
+  // The CPU: architecture, then features.
+  std::string triple = str(target->triple());
+  std::string arch = triple.substr(0, triple.find('-'));
+  if (arch == "arm64")
+    arch = "aarch64";
+  if (arch != getHostArch())
+    return fail("compiled for " + triple + " (" + str(target->cpu()) +
+                "); this machine is " + getHostArch());
+  std::vector<std::string> required;
+  if (target->required_features())
+    for (const flatbuffers::String *f : *target->required_features())
+      required.push_back(f->str());
+  std::vector<std::string> missing = getMissingFeatures(required);
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string &f : missing)
+      list += (list.empty() ? "" : ", ") + f;
+    return fail("compiled for " + str(target->cpu()) + "; this CPU lacks " +
+                list);
+  }
+
+  // Ranges of the code and the weights.
+  auto inFile = [&](uint64_t offset, uint64_t length) {
+    return offset % artifact::kAlignment == 0 && offset <= size &&
+           length <= size - offset;
+  };
+  if (!inFile(header->code_offset(), header->code_size()) ||
+      header->code_size() == 0)
+    return fail("the compiled code lies outside the file");
+  for (const artifact::Weight *w : *header->weights()) {
+    if (!inFile(w->offset(), w->size()))
+      return fail("weight '" + str(w->name()) + "' lies outside the file");
+    weights.push_back(data + w->offset());
+  }
+
+  // The code: an ELF shared object, loaded from an anonymous file.
+  int codeFd = memfd_create("trit-model", MFD_CLOEXEC);
+  if (codeFd < 0)
+    return fail(llvm::Twine("memfd_create: ") + std::strerror(errno));
+  const uint8_t *code = data + header->code_offset();
+  for (uint64_t done = 0; done < header->code_size();) {
+    ssize_t n = ::write(codeFd, code + done, header->code_size() - done);
+    if (n <= 0) {
+      ::close(codeFd);
+      return fail(llvm::Twine("writing the code: ") + std::strerror(errno));
+    }
+    done += n;
+  }
+  std::string fdPath = "/proc/self/fd/" + std::to_string(codeFd);
+  library = dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ::close(codeFd);
+  if (!library)
+    return fail(llvm::Twine("cannot load the compiled code: ") + dlerror());
+  info.prefill = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_prefill"));
+  info.decode = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_decode"));
+  if (!info.prefill || !info.decode)
+    return fail("the compiled code lacks trit_prefill or trit_decode");
+
+  const artifact::ModelInfo *model = header->model();
+  const artifact::MemoryPlan *plan = header->memory_plan();
+  info.arenaSize = plan->arena_size();
+  info.maxTokens = plan->max_tokens();
+  info.maxContext = plan->max_context();
+  info.layers = model->layers();
+  info.kvHeads = model->kv_heads();
+  info.headDim = model->head_dim();
+  info.vocab = model->vocab_size();
+  if (header->rope()) {
+    info.ropeDim = header->rope()->head_dim();
+    info.ropeTheta = header->rope()->theta();
+  }
+  if (info.maxTokens < 1 || info.maxContext < 1 || info.vocab < 1 ||
+      info.layers < 0 || info.kvHeads < 0 || info.headDim < 0 ||
+      info.arenaSize < 0 || info.maxContext > (1 << 24) ||
+      info.vocab > (1 << 24))
+    return fail("the header's model dimensions are implausible");
+  return llvm::Error::success();
+}
