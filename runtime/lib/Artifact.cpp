@@ -21,15 +21,15 @@ Artifact::~Artifact() {
 }
 
 llvm::Expected<std::unique_ptr<Artifact>>
-Artifact::open(const std::string &path) {
+Artifact::open(const std::string &path, const ArtifactOpenOptions &options) {
   std::unique_ptr<Artifact> a(new Artifact());
   a->path = path;
-  if (llvm::Error e = a->load())
+  if (llvm::Error e = a->load(options))
     return std::move(e);
   return a;
 }
 
-llvm::Error Artifact::load() {
+llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
   auto fail = [&](const llvm::Twine &message) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    path + ": " + message);
@@ -74,8 +74,11 @@ llvm::Error Artifact::load() {
   if (prefix.headerOffset < sizeof(prefix) || prefix.headerOffset > size ||
       prefix.headerSize > size - prefix.headerOffset)
     return fail("the header lies outside the file");
-  uint64_t sum = artifact::checksum(data + sizeof(prefix), size - sizeof(prefix));
-  if (sum != prefix.checksum)
+  uint64_t sum = options.verifyChecksum
+                     ? artifact::checksum(data + sizeof(prefix),
+                                          size - sizeof(prefix))
+                     : 0;
+  if (options.verifyChecksum && sum != prefix.checksum)
     return fail("checksum mismatch: the file is damaged");
 
   // The FlatBuffer header.
@@ -131,6 +134,29 @@ llvm::Error Artifact::load() {
     weights.push_back(data + w->offset());
   }
 
+  const artifact::ModelInfo *model = header->model();
+  const artifact::MemoryPlan *plan = header->memory_plan();
+  info.arenaSize = plan->arena_size();
+  info.maxTokens = plan->max_tokens();
+  info.maxContext = plan->max_context();
+  info.layers = model->layers();
+  info.kvHeads = model->kv_heads();
+  info.headDim = model->head_dim();
+  info.vocab = model->vocab_size();
+  if (header->rope()) {
+    info.ropeDim = header->rope()->head_dim();
+    info.ropeTheta = header->rope()->theta();
+  }
+  if (info.maxTokens < 1 || info.maxContext < 1 || info.vocab < 1 ||
+      info.layers < 0 || info.kvHeads < 0 || info.headDim < 0 ||
+      info.arenaSize < 0 || info.maxContext > (1 << 24) ||
+      info.vocab > (1 << 24) || info.ropeDim < 0 || info.ropeDim > 4096 ||
+      info.layers > 4096 || info.kvHeads > 4096 || info.headDim > 4096 ||
+      info.arenaSize > (int64_t(1) << 40))
+    return fail("the header's model dimensions are implausible");
+  if (!options.loadCode)
+    return llvm::Error::success();
+
   // The code: an ELF shared object, loaded from an anonymous file.
   int codeFd = memfd_create("trit-model", MFD_CLOEXEC);
   if (codeFd < 0)
@@ -154,23 +180,5 @@ llvm::Error Artifact::load() {
   if (!info.prefill || !info.decode)
     return fail("the compiled code lacks trit_prefill or trit_decode");
 
-  const artifact::ModelInfo *model = header->model();
-  const artifact::MemoryPlan *plan = header->memory_plan();
-  info.arenaSize = plan->arena_size();
-  info.maxTokens = plan->max_tokens();
-  info.maxContext = plan->max_context();
-  info.layers = model->layers();
-  info.kvHeads = model->kv_heads();
-  info.headDim = model->head_dim();
-  info.vocab = model->vocab_size();
-  if (header->rope()) {
-    info.ropeDim = header->rope()->head_dim();
-    info.ropeTheta = header->rope()->theta();
-  }
-  if (info.maxTokens < 1 || info.maxContext < 1 || info.vocab < 1 ||
-      info.layers < 0 || info.kvHeads < 0 || info.headDim < 0 ||
-      info.arenaSize < 0 || info.maxContext > (1 << 24) ||
-      info.vocab > (1 << 24))
-    return fail("the header's model dimensions are implausible");
   return llvm::Error::success();
 }

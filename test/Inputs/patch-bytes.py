@@ -71,6 +71,8 @@ def main():
     ap.add_argument("--replace", nargs=2)
     ap.add_argument("--gguf-u32", nargs=2)
     ap.add_argument("--tensor", nargs=3)
+    ap.add_argument("--at", nargs=2, metavar=("OFFSET", "HEX"),
+                    help="overwrite the bytes at a file offset")
     a = ap.parse_args()
     data = bytearray(open(a.input, "rb").read())
     if a.truncate is not None:
@@ -92,6 +94,9 @@ def main():
         find = gguf_tensor_start if data[:4] == b"GGUF" else safetensors_tensor_start
         at = find(bytes(data), name) + int(offset)
         patch = bytes.fromhex(hexbytes)
+        data[at:at + len(patch)] = patch
+    if a.at:
+        at, patch = int(a.at[0]), bytes.fromhex(a.at[1])
         data[at:at + len(patch)] = patch
     open(a.output, "wb").write(data)
 

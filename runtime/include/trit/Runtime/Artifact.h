@@ -21,10 +21,17 @@
 
 namespace trit {
 
+struct ArtifactOpenOptions {
+  bool verifyChecksum = true;
+  /// Off only for the fuzzer: it checks everything but runs no code.
+  bool loadCode = true;
+};
+
 class Artifact {
 public:
   /// Every problem is an error naming the file.
-  static llvm::Expected<std::unique_ptr<Artifact>> open(const std::string &path);
+  static llvm::Expected<std::unique_ptr<Artifact>>
+  open(const std::string &path, const ArtifactOpenOptions &options = {});
   ~Artifact();
   Artifact(const Artifact &) = delete;
   Artifact &operator=(const Artifact &) = delete;
@@ -36,7 +43,7 @@ public:
 
 private:
   Artifact() = default;
-  llvm::Error load();
+  llvm::Error load(const ArtifactOpenOptions &options);
 
   std::string path;
   const uint8_t *data = nullptr;
