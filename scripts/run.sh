@@ -2,9 +2,10 @@
 # The main job: set up, build, and show what Trit does today.
 #
 # Trit is being built in stages. Working now: importing GGUF / Hugging Face
-# models, the trit passes, and compiling models to machine code that runs and
-# matches the NumPy reference. Not yet: the artifact, tokenizer and text
-# generation; this script says so rather than pretending.
+# models, compiling them into .trit artifacts, and running them with
+# trit-run on token ids, matching the NumPy reference. Not yet: the
+# tokenizer, so no text in or out; this script says so rather than
+# pretending.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
@@ -59,11 +60,13 @@ grep -E '^trit\.bitlinear\.[a-z0-9_.x]+:' "$work/model.s" | sed 's/^/  /'
 grep -oE '\b(vpdpbusd|vpmaddubsw|sdot)\b' "$work/model.s" | sort | uniq -c | sed 's/^/  /'
 
 echo
-echo "== Run the compiled code on token ids, next to the NumPy reference =="
+echo "== Compile it into an artifact and run it: tritc model.gguf -o model.trit; trit-run =="
+"$bin/tritc" "$work/model.gguf" -o "$work/model.trit"
+echo "model.trit: $(wc -c < "$work/model.trit") bytes (header, code, weights mapped in place)."
 prompt=1,17,42,99,200,7
-echo "Greedy continuation of tokens $prompt, compiled (2 threads):"
-"$bin/trit-run-compiled" "$work/model.gguf" --prompt-tokens $prompt -n 24 -t 2 \
-  --timings --dump-logits "$work/compiled.logits" | tee "$work/compiled.ids"
+echo "Greedy continuation of tokens $prompt (2 threads):"
+"$bin/trit-run" "$work/model.trit" --prompt-tokens $prompt -n 24 -t 2 --ignore-eos \
+  --print-token-ids --dump-logits "$work/compiled.logits" | tee "$work/compiled.ids"
 echo "... and by the independent NumPy reference of bitnet.cpp's arithmetic:"
 /usr/bin/python3 "$root/test/Inputs/reference-forward.py" "$work/model.gguf" \
   --prompt-tokens $prompt -n 24 --dump-logits "$work/reference.logits" | tee "$work/reference.ids"
@@ -75,11 +78,13 @@ else
 fi
 /usr/bin/python3 "$root/test/Inputs/compare-logits.py" "$work/compiled.logits" \
   "$work/reference.logits" --vocab 2048
+echo "Sampling instead of greedy: --temp 0.8 --top-k 40 --top-p 0.95 --seed 1"
+"$bin/trit-run" "$work/model.trit" --prompt-tokens $prompt -n 24 -t 2 --temp 0.8 --seed 1
 
 cat <<'MSG'
 
 == Not yet available ==
-Text in, text out: the artifact (tritc -o model.trit), the tokenizer and
-sampling in the runtime, and trit-run are the next stage. The compiled code
-above already runs the whole model; this harness feeds it token ids.
+Text in, text out: the tokenizer (Llama 3 byte-level BPE, SentencePiece),
+the chat format and trit-run -p "text" are the next step. The compiled
+model above already runs end to end on token ids.
 MSG

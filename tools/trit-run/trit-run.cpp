@@ -155,6 +155,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < generated.size(); ++i)
       outs() << (i ? "," : "") << generated[i];
   outs() << "\n";
+  outs().flush();
   errs() << format("prompt: %zu tokens, %.2f tok/s; generation: %zu tokens, "
                    "%.2f tok/s; %d thread%s\n",
                    tokens.size(), tokens.size() / promptSeconds,
