@@ -388,6 +388,31 @@ Expected<std::unique_ptr<Model>> importModel(StringRef path) {
 
 } // namespace trit
 
+/// IEEE binary16, round to nearest even (overflow to infinity).
+static uint16_t floatToHalf(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000, abs = x & 0x7fffffff;
+  if (abs >= 0x7f800000) // inf or nan
+    return sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0);
+  if (abs >= 0x477ff000) // rounds to 65520 or more
+    return sign | 0x7c00;
+  if (abs < 0x38800000) { // subnormal or zero in f16
+    if (abs < 0x33000000)
+      return sign;
+    uint32_t mant = (abs & 0x7fffff) | 0x800000, shift = 126 - (abs >> 23);
+    uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1),
+             mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1)))
+      ++half;
+    return sign | half;
+  }
+  uint32_t base = abs - 0x38000000, half = base >> 13, rem = base & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (half & 1)))
+    ++half;
+  return sign | half;
+}
+
 llvm::Expected<llvm::ArrayRef<uint8_t>>
 trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
                      std::vector<uint8_t> &storage) {
@@ -397,12 +422,15 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
   for (int64_t dim : weight.shape)
     count *= dim;
   if (layout == "f16") {
-    if (weight.encoding != WeightEncoding::F16)
-      return fileError(weight.sourceFile,
-                       weight.sourceKey + " is " +
-                           getWeightEncodingName(weight.encoding) +
-                           "; an f16 layout needs f16 source data");
-    return weight.data;
+    if (weight.encoding == WeightEncoding::F16)
+      return weight.data;
+    // Round to nearest even, as a converter to f16 GGUF does.
+    storage.resize(count * sizeof(uint16_t));
+    for (size_t i = 0; i < count; ++i) {
+      uint16_t h = floatToHalf(loadFloatElement(weight, i));
+      std::memcpy(storage.data() + i * sizeof(uint16_t), &h, sizeof(h));
+    }
+    return llvm::ArrayRef<uint8_t>(storage);
   }
   if (layout != "f32")
     return fileError(weight.sourceFile, "unknown weight layout '" + layout +

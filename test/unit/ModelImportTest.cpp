@@ -115,3 +115,41 @@ TEST(ModelImport, EverySourcePacksToTheSameI2SBytes) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(WeightBytes, F16LayoutRoundsToNearestEven) {
+  std::vector<float> values = {0.0f,       -0.0f,   1.0f,         -2.5f,
+                               65504.0f,   65520.0f, 1e6f,        6.1e-5f,
+                               5.96e-8f,   2.98e-8f, 1e-10f,      INFINITY,
+                               -INFINITY,  1.00048828125f, 1.00146484375f,
+                               3.14159265f, -123.456f};
+  trit::Weight weight;
+  weight.name = weight.sourceKey = "w";
+  weight.sourceFile = "test";
+  weight.shape = {int64_t(values.size())};
+  weight.encoding = trit::WeightEncoding::F32;
+  weight.data = llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
+  std::vector<uint8_t> storage;
+  auto bytes = trit::getWeightBytes(weight, "f16", storage);
+  ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+  ASSERT_EQ(bytes->size(), values.size() * 2);
+  for (size_t i = 0; i < values.size(); ++i) {
+    _Float16 expected = static_cast<_Float16>(values[i]);
+    uint16_t want, got;
+    std::memcpy(&want, &expected, 2);
+    std::memcpy(&got, bytes->data() + 2 * i, 2);
+    EXPECT_EQ(got, want) << values[i];
+  }
+  // f32 from f32 is the source itself, not a copy.
+  auto same = trit::getWeightBytes(weight, "f32", storage);
+  ASSERT_TRUE(bool(same));
+  EXPECT_EQ(same->data(), weight.data.data());
+  auto unknown = trit::getWeightBytes(weight, "q4", storage);
+  ASSERT_FALSE(bool(unknown));
+  EXPECT_NE(llvm::toString(unknown.takeError()).find("unknown weight layout 'q4'"),
+            std::string::npos);
+}
+
+} // namespace

@@ -240,14 +240,18 @@ LogicalResult ModuleLowering::collectWeights() {
       inlineWeights[global.getSymName()] = value;
       continue;
     }
-    // The layout the kernels read the weight in. bf16 widens to f32
-    // exactly; an f16 weight that is only ever extended (a norm weight of a
-    // Hugging Face model) is stored as f32 too.
+    // The layout the kernels read the weight in. A 16-bit weight that is
+    // only ever widened (a norm weight of a Hugging Face model) is stored as
+    // f32, exactly. A bf16 table (embedding, LM head) is stored as f16, as
+    // bitnet.cpp's converter stores it, so a Hugging Face model computes
+    // what its GGUF conversion computes.
     Type element = global.getTensorType().getElementType();
-    StringRef layout = isa<TernaryType>(element) ? "i2_s"
-                       : element.isF32() || element.isBF16() ? "f32"
-                       : element.isF16() ? (isOnlyExtended(global) ? "f32" : "f16")
-                                         : "";
+    StringRef layout =
+        isa<TernaryType>(element)                        ? "i2_s"
+        : element.isF32()                                ? "f32"
+        : (element.isF16() || element.isBF16())
+            ? (isOnlyExtended(global) ? "f32" : "f16")
+            : "";
     if (layout.empty())
       return global.emitOpError() << "holds " << element
                                   << " values, which the kernels do not read";
