@@ -11,7 +11,7 @@ packages=(
   cmake ninja-build ccache
   libflatbuffers-dev flatbuffers-compiler
   libfmt-dev libgtest-dev libgmock-dev libpcre2-dev libbenchmark-dev
-  python3-numpy pkg-config
+  python3-numpy python3-regex pkg-config
   # aarch64: cross sysroot and qemu to test the NEON kernels on x86 hosts.
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )

@@ -182,3 +182,31 @@ llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
 
   return llvm::Error::success();
 }
+
+TokenizerSpec Artifact::getTokenizerSpec() const {
+  TokenizerSpec spec;
+  const artifact::Tokenizer *t = header->tokenizer();
+  if (!t)
+    return spec;
+  auto str = [](const flatbuffers::String *s) {
+    return s ? s->str() : std::string();
+  };
+  spec.model = str(t->model());
+  spec.pre = str(t->pre());
+  if (t->tokens())
+    for (const flatbuffers::String *s : *t->tokens())
+      spec.tokens.push_back(s->str());
+  if (t->token_types())
+    spec.tokenTypes.assign(t->token_types()->begin(), t->token_types()->end());
+  if (t->scores())
+    spec.scores.assign(t->scores()->begin(), t->scores()->end());
+  if (t->merges())
+    for (const flatbuffers::String *s : *t->merges())
+      spec.merges.push_back(s->str());
+  spec.bosId = t->bos_id();
+  spec.eosId = t->eos_id();
+  spec.eotId = t->eot_id();
+  spec.addBos = t->add_bos();
+  spec.chatTemplate = str(t->chat_template());
+  return spec;
+}

@@ -23,7 +23,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   options.verifyChecksum = false;
   options.loadCode = false;
   auto artifact = trit::Artifact::open(path, options);
-  if (!artifact)
+  if (!artifact) {
     llvm::consumeError(artifact.takeError());
+    return 0;
+  }
+  // The tokenizer it carries, and a round of encoding with it.
+  auto tokenizer = trit::Tokenizer::create((*artifact)->getTokenizerSpec());
+  if (!tokenizer) {
+    llvm::consumeError(tokenizer.takeError());
+    return 0;
+  }
+  std::vector<int32_t> ids =
+      (*tokenizer)->encode("Hello, world! 123 <|eot_id|>", true, true);
+  (void)(*tokenizer)->decode(ids, true);
   return 0;
 }

@@ -11,6 +11,7 @@
 #define TRIT_RUNTIME_ARTIFACT_H
 
 #include "trit/Runtime/Executor.h"
+#include "trit/Runtime/Tokenizer.h"
 #include "trit/Runtime/artifact_generated.h"
 
 #include "llvm/Support/Error.h"
@@ -40,6 +41,8 @@ public:
   const CompiledModelInfo &getInfo() const { return info; }
   const std::vector<const void *> &getWeights() const { return weights; }
   const std::string &getPath() const { return path; }
+  /// The tokenizer data recorded in the header.
+  TokenizerSpec getTokenizerSpec() const;
 
 private:
   Artifact() = default;
