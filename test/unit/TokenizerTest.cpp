@@ -77,6 +77,9 @@ TEST(Tokenizer, MergesByRankAndKeepsSpecialTokens) {
   EXPECT_TRUE((*t)->isEndOfGeneration(int32_t(spec.eotId)));
 }
 
+// NUL bytes and invalid UTF-8.
+const char kInvalid[] = "\0\x01\xff\xfe invalid \xc3 utf-8";
+
 TEST(Tokenizer, RoundTripsAnyBytes) {
   auto t = trit::Tokenizer::create(byteLevelSpec());
   ASSERT_TRUE(bool(t));
@@ -84,7 +87,7 @@ TEST(Tokenizer, RoundTripsAnyBytes) {
   std::vector<std::string> texts = {
       "", " ", "  leading and trailing  ", "tabs\tnew\nlines\r\n",
       "héllo wörld — 日本語 🙂", "1234567890", "it's DON'T we'll",
-      std::string("\0\x01\xff\xfe invalid \xc3 utf-8", 22)};
+      std::string(kInvalid, sizeof(kInvalid) - 1)};
   for (int i = 0; i < 200; ++i) {
     std::string s;
     for (int k = rng() % 40; k > 0; --k)
