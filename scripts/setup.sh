@@ -16,6 +16,13 @@ packages=(
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 
+# scripts/setup.sh --training adds what tools/train/train-bitnet.py needs:
+# PyTorch, the fortunes text it learns from, and OpenBLAS (Debian's PyTorch
+# uses the reference BLAS otherwise, 25x slower).
+if [ "${1:-}" = "--training" ]; then
+  packages+=(python3-torch fortunes libopenblas0-pthread)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

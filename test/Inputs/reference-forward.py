@@ -10,6 +10,7 @@ and LM-head activation; softmax with a double sum).
 
 Usage: reference-forward.py MODEL.gguf --prompt-tokens 1,2,3 -n 8
            [--dump-logits FILE]
+       reference-forward.py MODEL.gguf --perplexity TEXT --ctx 128 --chunks 8
 Prints the greedy continuation's token ids on one line, like the compiled
 model's harness, and writes float32 logits [positions x vocab].
 """
@@ -207,14 +208,54 @@ class Reference:
         return (y.astype(np.float64) @ table.T.astype(np.float64)).astype(np.float32)
 
 
+def perplexity(ref, path, ctx, max_chunks):
+    """llama-perplexity's method, as trit-perplexity: chunks of ctx tokens
+    starting with BOS, the second half of each scored."""
+    import importlib.util
+    import os
+    spec = importlib.util.spec_from_file_location(
+        "reference_tokenizer", os.path.join(os.path.dirname(__file__), "reference-tokenizer.py"))
+    tok = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tok)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    tokens = tok.encode(text, ref.meta, True)
+    bos = ref.meta["tokenizer.ggml.bos_token_id"]
+    chunks = len(tokens) // ctx
+    if max_chunks:
+        chunks = min(chunks, max_chunks)
+    nll, count = 0.0, 0
+    for c in range(chunks):
+        chunk = tokens[c * ctx:(c + 1) * ctx]
+        chunk[0] = bos
+        ref.k_cache = [[] for _ in range(ref.layers)]
+        ref.v_cache = [[] for _ in range(ref.layers)]
+        logits = ref.forward(chunk, 0).astype(np.float64)
+        for j in range(ctx // 2, ctx - 1):
+            row = logits[j]
+            m = row.max()
+            nll += np.log(np.exp(row - m).sum()) + m - row[tokens[c * ctx + j + 1]]
+            count += 1
+    return float(np.exp(nll / count))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model")
-    p.add_argument("--prompt-tokens", required=True)
+    p.add_argument("--prompt-tokens")
     p.add_argument("-n", type=int, default=0)
     p.add_argument("--dump-logits")
+    p.add_argument("--perplexity", metavar="TEXT",
+                   help="print the perplexity of TEXT instead (see perplexity())")
+    p.add_argument("--ctx", type=int, default=512)
+    p.add_argument("--chunks", type=int, default=0)
     args = p.parse_args()
     ref = Reference(args.model)
+    if args.perplexity:
+        print("PPL = %.4f" % perplexity(ref, args.perplexity, args.ctx, args.chunks))
+        return
+    if not args.prompt_tokens:
+        sys.exit("--prompt-tokens or --perplexity is required")
     prompt = [int(s) for s in args.prompt_tokens.split(",")]
     logits = [ref.forward(prompt, 0)]
     generated = []
