@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <optional>
 #include <cmath>
 #include <cstdio>
 
@@ -78,6 +79,29 @@ std::vector<std::string> splitUtf8(llvm::StringRef s) {
     i += n;
   }
   return units;
+}
+
+/// BPE: repeatedly merges the adjacent pair with the highest priority
+/// (`priority` returns none for pairs that do not merge), leftmost first.
+template <typename Priority>
+std::vector<std::string> mergeSymbols(std::vector<std::string> symbols,
+                                      Priority priority) {
+  while (symbols.size() > 1) {
+    std::optional<double> best;
+    size_t at = 0;
+    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
+      std::optional<double> p = priority(symbols[i], symbols[i + 1]);
+      if (p && (!best || *p > *best)) {
+        best = p;
+        at = i;
+      }
+    }
+    if (!best)
+      break;
+    symbols[at] += symbols[at + 1];
+    symbols.erase(symbols.begin() + at + 1);
+  }
+  return symbols;
 }
 
 } // namespace
@@ -167,22 +191,14 @@ void Tokenizer::encodeBytePairWord(llvm::StringRef word,
     out.push_back(whole->second);
     return;
   }
-  std::vector<std::string> symbols = splitUtf8(mapped);
-  while (symbols.size() > 1) {
-    int32_t best = INT32_MAX;
-    size_t at = 0;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      auto it = mergeRanks.find(symbols[i] + " " + symbols[i + 1]);
-      if (it != mergeRanks.end() && it->second < best) {
-        best = it->second;
-        at = i;
-      }
-    }
-    if (best == INT32_MAX)
-      break;
-    symbols[at] += symbols[at + 1];
-    symbols.erase(symbols.begin() + at + 1);
-  }
+  // Lowest merge rank first (leftmost on ties).
+  std::vector<std::string> symbols =
+      mergeSymbols(splitUtf8(mapped), [&](const std::string &left,
+                                          const std::string &right) {
+        auto it = mergeRanks.find(left + " " + right);
+        return it == mergeRanks.end() ? std::optional<double>()
+                                      : std::optional<double>(-it->second);
+      });
   for (const std::string &symbol : symbols) {
     auto it = ids.find(symbol);
     if (it != ids.end()) {
@@ -204,25 +220,16 @@ void Tokenizer::encodeSentencePiece(llvm::StringRef text,
   std::string normalized = kSentencePieceSpace;
   for (char c : text)
     normalized += c == ' ' ? std::string(kSentencePieceSpace) : std::string(1, c);
-  std::vector<std::string> symbols = splitUtf8(normalized);
-  while (symbols.size() > 1) {
-    float best = -INFINITY;
-    size_t at = SIZE_MAX;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      auto it = ids.find(symbols[i] + symbols[i + 1]);
-      if (it == ids.end())
-        continue;
-      float score = spec.scores.empty() ? 0.0f : spec.scores[it->second];
-      if (at == SIZE_MAX || score > best) {
-        best = score;
-        at = i;
-      }
-    }
-    if (at == SIZE_MAX)
-      break;
-    symbols[at] += symbols[at + 1];
-    symbols.erase(symbols.begin() + at + 1);
-  }
+  // Highest score of the merged piece first (leftmost on ties).
+  std::vector<std::string> symbols =
+      mergeSymbols(splitUtf8(normalized), [&](const std::string &left,
+                                              const std::string &right) {
+        auto it = ids.find(left + right);
+        if (it == ids.end())
+          return std::optional<double>();
+        return std::optional<double>(
+            spec.scores.empty() ? 0.0 : spec.scores[it->second]);
+      });
   for (const std::string &symbol : symbols) {
     auto it = ids.find(symbol);
     if (it != ids.end()) {

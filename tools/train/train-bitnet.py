@@ -239,54 +239,49 @@ class BitNet(torch.nn.Module):
 # Export through the project's writers
 # ----------------------------------------------------------------------------
 
-class TrainedModel:
-    """What tools/trit-gen-model.py's writers read, from trained weights."""
+def trained_model_class(gen):
+    """What tools/trit-gen-model.py's writers read, from trained weights: its
+    Model's shapes, with the parameters taken from the network."""
 
-    def __init__(self, gen, cfg, net, tokens, merges, specials):
-        self.gen, self.cfg = gen, cfg
-        self.tokenizer = type("Tok", (), {})()
-        tok = self.tokenizer
-        tok.regular = tokens
-        tok.merges = merges
-        tok.specials = specials
-        tok.tokens = tokens + specials
-        tok.bos_id, tok.eos_id, tok.eot_id = len(tokens), len(tokens) + 1, len(tokens) + 9
-        self.state = {k: v.detach().float().numpy() for k, v in net.state_dict().items()}
+    class TrainedModel(gen.Model):
+        def __init__(self, cfg, net, tokens, merges, specials):  # pylint: disable=super-init-not-called
+            self.gen, self.cfg = gen, cfg
+            self.tokenizer = type("Tok", (), {})()
+            tok = self.tokenizer
+            tok.regular = tokens
+            tok.merges = merges
+            tok.specials = specials
+            tok.tokens = tokens + specials
+            tok.bos_id, tok.eos_id, tok.eot_id = len(tokens), len(tokens) + 1, len(tokens) + 9
+            self.state = {k: v.detach().float().numpy() for k, v in net.state_dict().items()}
 
-    def linear_shape(self, role):
-        c = self.cfg
-        return {"q": (c.dim, c.dim), "k": (c.kv_dim, c.dim), "v": (c.kv_dim, c.dim),
-                "o": (c.dim, c.dim), "gate": (c.ffn, c.dim), "up": (c.ffn, c.dim),
-                "down": (c.dim, c.ffn)}[role]
+        def _weight(self, layer, role):
+            return self.state["layers.%d.%s.weight" % (layer, role)]
 
-    def norm_size(self, slot):
-        return self.cfg.ffn if slot == "ffn_sub_norm" else self.cfg.dim
+        def linear_scale(self, layer, role):
+            w = self._weight(layer, role)
+            return self.gen.scalar_bf16(max(float(np.abs(w).mean()), 1e-5))
 
-    def _weight(self, layer, role):
-        return self.state["layers.%d.%s.weight" % (layer, role)]
+        def linear_codes(self, layer, role):
+            w = self._weight(layer, role)
+            s = max(float(np.abs(w).mean()), 1e-5)
+            t = np.clip(np.rint(w / s), -1, 1)
+            return (t + 1).astype(np.uint8), self.linear_scale(layer, role)
 
-    def linear_scale(self, layer, role):
-        w = self._weight(layer, role)
-        return self.gen.scalar_bf16(max(float(np.abs(w).mean()), 1e-5))
+        def norm(self, layer, slot):
+            if layer is None:
+                v = self.state["norm.weight"]
+            else:
+                v = self.state["layers.%d.%s.weight" % (layer, slot)]
+            return self.gen.round_bf16(v.astype(np.float32))
 
-    def linear_codes(self, layer, role):
-        w = self._weight(layer, role)
-        s = max(float(np.abs(w).mean()), 1e-5)
-        t = np.clip(np.rint(w / s), -1, 1)
-        return (t + 1).astype(np.uint8), self.linear_scale(layer, role)
+        def matrix_chunks(self, slot):
+            assert slot == "embed"
+            e = self.state["embed"].astype(np.float32)
+            for r0 in range(0, e.shape[0], 1024):
+                yield self.gen.f16_bf16_exact(e[r0:r0 + 1024])
 
-    def norm(self, layer, slot):
-        if layer is None:
-            v = self.state["norm.weight"]
-        else:
-            v = self.state["layers.%d.%s.weight" % (layer, slot)]
-        return self.gen.round_bf16(v.astype(np.float32))
-
-    def matrix_chunks(self, slot):
-        assert slot == "embed"
-        e = self.state["embed"].astype(np.float32)
-        for r0 in range(0, e.shape[0], 1024):
-            yield self.gen.f16_bf16_exact(e[r0:r0 + 1024])
+    return TrainedModel
 
 
 # ----------------------------------------------------------------------------
@@ -394,7 +389,7 @@ def main():
             return "trit-fortunes"
 
     cfg = Config(gen_args)
-    model = TrainedModel(gen, cfg, net, tokens, merges, specials)
+    model = trained_model_class(gen)(cfg, net, tokens, merges, specials)
     gguf = os.path.join(args.out, "trit-fortunes.gguf")
     hf = os.path.join(args.out, "trit-fortunes-hf")
     gen.write_gguf(gguf, model, "i2_s", "f16", 32)
