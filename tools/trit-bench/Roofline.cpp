@@ -1,0 +1,157 @@
+//===- Roofline.cpp - this machine's limits, measured ---------------------===//
+
+#include "Roofline.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+using namespace trit::bench;
+
+namespace {
+
+double seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) uint64_t readAvx2(const uint8_t *p, size_t n) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 128 <= n; i += 128) {
+    a0 = _mm256_xor_si256(a0, _mm256_load_si256((const __m256i *)(p + i)));
+    a1 = _mm256_xor_si256(a1, _mm256_load_si256((const __m256i *)(p + i + 32)));
+    a2 = _mm256_xor_si256(a2, _mm256_load_si256((const __m256i *)(p + i + 64)));
+    a3 = _mm256_xor_si256(a3, _mm256_load_si256((const __m256i *)(p + i + 96)));
+  }
+  __m256i a = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+  return uint64_t(_mm256_extract_epi64(a, 0) ^ _mm256_extract_epi64(a, 3));
+}
+#endif
+
+uint64_t readPortable(const uint8_t *p, size_t n) {
+  uint64_t acc = 0;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    acc ^= v;
+  }
+  return acc;
+}
+
+uint64_t readRange(const uint8_t *p, size_t n) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2"))
+    return readAvx2(p, n);
+#endif
+  return readPortable(p, n);
+}
+
+} // namespace
+
+double trit::bench::measureReadBandwidth(size_t bytes, int threads,
+                                         int repeats) {
+  bytes = bytes / 4096 * 4096;
+  auto *buffer = static_cast<uint8_t *>(std::aligned_alloc(4096, bytes));
+  if (!buffer)
+    return 0;
+  // Touch every page from the threads that will read it (first touch).
+  std::vector<std::thread> pool;
+  size_t slice = bytes / threads / 128 * 128;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] { std::memset(buffer + t * slice, t + 1, slice); });
+  for (auto &th : pool)
+    th.join();
+  double best = 0;
+  std::atomic<uint64_t> sink{0};
+  for (int r = 0; r < repeats; ++r) {
+    pool.clear();
+    auto t0 = std::chrono::steady_clock::now();
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back(
+          [&, t] { sink ^= readRange(buffer + t * slice, slice); });
+    for (auto &th : pool)
+      th.join();
+    best = std::max(best, slice * double(threads) / seconds(t0) / 1e9);
+  }
+  std::free(buffer);
+  return sink == 42 ? best + 1e-12 : best; // keep the reads observable
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnniLoop() {
+  // Twelve independent accumulators hide the instruction's latency.
+  __m512i a[12];
+  for (int i = 0; i < 12; ++i)
+    a[i] = _mm512_set1_epi32(i);
+  __m512i x = _mm512_set1_epi8(3), y = _mm512_set1_epi8(-2);
+  const long iterations = 20000000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < iterations; ++i) {
+    for (int k = 0; k < 12; ++k)
+      a[k] = _mm512_dpbusd_epi32(a[k], x, y);
+    __asm__ volatile("" : "+v"(x));
+  }
+  double s = seconds(t0);
+  __m512i sum = a[0];
+  for (int k = 1; k < 12; ++k)
+    sum = _mm512_add_epi32(sum, a[k]);
+  volatile int keep = _mm512_reduce_add_epi32(sum);
+  (void)keep;
+  return iterations * 12.0 * 64 / s / 1e9;
+}
+
+__attribute__((target("avx2"))) static double avx2Loop() {
+  // Six accumulators with their own operands (16 ymm registers in all):
+  // maddubs multiplies and adds pairs, madd widens to int32.
+  __m256i a[6], b[6];
+  for (int i = 0; i < 6; ++i) {
+    a[i] = _mm256_set1_epi32(i);
+    b[i] = _mm256_set1_epi8(char(i - 3));
+  }
+  __m256i x = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
+  const long iterations = 40000000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < iterations; ++i) {
+    for (int k = 0; k < 6; ++k)
+      a[k] = _mm256_add_epi32(
+          a[k], _mm256_madd_epi16(_mm256_maddubs_epi16(x, b[k]), ones));
+    __asm__ volatile("" : "+x"(x));
+  }
+  double s = seconds(t0);
+  __m256i sum = a[0];
+  for (int k = 1; k < 6; ++k)
+    sum = _mm256_add_epi32(sum, a[k]);
+  volatile int keep = _mm256_extract_epi32(sum, 0);
+  (void)keep;
+  return iterations * 6.0 * 32 / s / 1e9;
+}
+#endif
+
+double trit::bench::measureVnniPeak() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
+    return vnniLoop();
+#endif
+  return 0;
+}
+
+double trit::bench::measureAvx2Peak() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2"))
+    return avx2Loop();
+#endif
+  return 0;
+}

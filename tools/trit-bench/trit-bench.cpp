@@ -1,0 +1,240 @@
+//===- trit-bench.cpp - prompt and generation speed of a compiled model ---===//
+//
+// Like llama-bench: prompt processing (pp) and generation (tg) tokens/s with
+// their spread over repetitions, per thread count, plus load time and peak
+// RSS. With --roofline it also measures this machine's limits in the same
+// run and prints each figure as a fraction of its limit: generation reads
+// every weight once per token (bytes/token x tok/s / read bandwidth);
+// prompt processing is multiply-accumulates (MACs/token x tok/s / the int8
+// peak of the cores used).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Roofline.h"
+
+#include "trit/Runtime/Artifact.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <sys/resource.h>
+
+using namespace llvm;
+
+namespace {
+cl::OptionCategory category("trit-bench options");
+cl::opt<std::string> input(cl::Positional, cl::Required,
+                           cl::desc("<model.trit>"), cl::cat(category));
+cl::opt<int> promptTokens("p", cl::desc("Prompt tokens (0: skip; default 128)"),
+                          cl::init(128), cl::cat(category));
+cl::opt<int> genTokens("n", cl::desc("Generated tokens (0: skip; default 64)"),
+                       cl::init(64), cl::cat(category));
+cl::list<int> threadCounts("t", cl::desc("Thread counts (default 1,2)"),
+                           cl::CommaSeparated, cl::cat(category));
+cl::opt<int> repeats("r", cl::desc("Repetitions (default 5)"), cl::init(5),
+                     cl::cat(category));
+cl::opt<bool> json("json", cl::desc("Print JSON instead of a table"),
+                   cl::cat(category));
+cl::opt<bool> roofline("roofline",
+                       cl::desc("Measure read bandwidth and int8 peak too, "
+                                "and print fractions of them"),
+                       cl::cat(category));
+
+int fail(const Twine &message) {
+  WithColor::error(errs(), "trit-bench") << message << "\n";
+  return 1;
+}
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Stat {
+  double mean = 0, stddev = 0;
+};
+Stat stats(const std::vector<double> &v) {
+  Stat s;
+  for (double x : v)
+    s.mean += x;
+  s.mean /= v.size();
+  for (double x : v)
+    s.stddev += (x - s.mean) * (x - s.mean);
+  s.stddev = v.size() > 1 ? std::sqrt(s.stddev / (v.size() - 1)) : 0;
+  return s;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "trit-bench: prompt and generation speed of a compiled model\n\n"
+      "  trit-bench model.trit -p 128 -n 64 -t 1,2 -r 5 --roofline\n");
+  if (promptTokens < 0 || genTokens < 0 || repeats < 1)
+    return fail("-p and -n must be 0 or more, -r at least 1");
+  std::vector<int> threads(threadCounts.begin(), threadCounts.end());
+  if (threads.empty())
+    threads = {1, 2};
+  for (int t : threads)
+    if (t < 1 || t > 1024)
+      return fail("thread count " + Twine(t) + " is not between 1 and 1024");
+
+  double t0 = now();
+  auto artifact = trit::Artifact::open(input);
+  if (!artifact)
+    return fail(toString(artifact.takeError()));
+  double loadSeconds = now() - t0;
+  const trit::CompiledModelInfo &info = (*artifact)->getInfo();
+  if (promptTokens + genTokens > info.maxContext)
+    return fail("-p + -n = " + Twine(promptTokens + genTokens) +
+                " exceeds the model's context of " + Twine(info.maxContext));
+
+  // What one token costs: every weight is read once per generated token (the
+  // tied LM head reads the whole embedding); a ternary weight is one MAC.
+  double weightBytes = 0, ternaryWeights = 0;
+  for (const auto *w : *(*artifact)->getHeader().weights()) {
+    weightBytes += w->size();
+    if (w->layout() && w->layout()->str() == "i2_s")
+      ternaryWeights += w->size() * 4.0;
+  }
+  const auto *model = (*artifact)->getHeader().model();
+  double macsPerToken =
+      ternaryWeights + double(model->vocab_size()) * model->hidden_size();
+
+  int maxThreads = *std::max_element(threads.begin(), threads.end());
+
+  struct Row {
+    int threads;
+    std::string test;
+    Stat tps;
+    double fraction;
+  };
+  std::vector<Row> rows;
+  std::mt19937 rng(1);
+  for (int t : threads) {
+    auto exec = trit::Executor::create(info, (*artifact)->getWeights(),
+                                       std::max(promptTokens + genTokens, 2),
+                                       t);
+    if (!exec)
+      return fail(toString(exec.takeError()));
+    std::vector<int32_t> prompt(std::max(promptTokens.getValue(), 1));
+    for (int32_t &id : prompt)
+      id = int32_t(rng() % info.vocab);
+    std::vector<float> logits(prompt.size() * info.vocab);
+    // Warm-up: fault the weights in, start the threads.
+    if (Error e = (*exec)->prefill(llvm::ArrayRef<int32_t>(prompt).take_front(
+                                       std::min<size_t>(prompt.size(), 8)),
+                                   0, logits.data()))
+      return fail(toString(std::move(e)));
+    if (promptTokens > 0) {
+      std::vector<double> speeds;
+      for (int r = 0; r < repeats; ++r) {
+        double s = now();
+        if (Error e = (*exec)->prefill(prompt, 0, logits.data()))
+          return fail(toString(std::move(e)));
+        speeds.push_back(promptTokens / (now() - s));
+      }
+      rows.push_back({t, "pp" + std::to_string(promptTokens), stats(speeds), 0});
+    }
+    if (genTokens > 0) {
+      std::vector<double> speeds;
+      for (int r = 0; r < repeats; ++r) {
+        double s = now();
+        for (int i = 0; i < genTokens; ++i)
+          if (Error e = (*exec)->decode(prompt[i % prompt.size()], i,
+                                        logits.data()))
+            return fail(toString(std::move(e)));
+        speeds.push_back(genTokens / (now() - s));
+      }
+      rows.push_back({t, "tg" + std::to_string(genTokens), stats(speeds), 0});
+    }
+  }
+  // Peak RSS before the roofline's 1 GB buffer.
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  double peakRssMb = usage.ru_maxrss / 1024.0;
+
+  // The machine's limits, measured after the model runs (same machine
+  // state), and each figure as a fraction of its limit.
+  double bandwidth1 = 0, bandwidthN = 0, vnni = 0, avx2 = 0;
+  if (roofline) {
+    const size_t buffer = size_t(1) << 30;
+    bandwidth1 = trit::bench::measureReadBandwidth(buffer, 1, 3);
+    bandwidthN = trit::bench::measureReadBandwidth(buffer, maxThreads, 3);
+    vnni = trit::bench::measureVnniPeak();
+    avx2 = trit::bench::measureAvx2Peak();
+    double peakPerCore = vnni > 0 ? vnni : avx2;
+    for (Row &r : rows) {
+      double bw = r.threads == 1 ? bandwidth1
+                  : r.threads == maxThreads ? bandwidthN
+                                            : 0.0;
+      if (r.test.rfind("tg", 0) == 0)
+        r.fraction = bw > 0 ? r.tps.mean * weightBytes / (bw * 1e9) : 0;
+      else
+        r.fraction = peakPerCore > 0 ? r.tps.mean * macsPerToken /
+                                           (peakPerCore * 1e9 * r.threads)
+                                     : 0;
+    }
+  }
+
+  std::string target = (*artifact)->getHeader().target()->cpu()->str();
+  if (json) {
+    outs() << "{\n  \"model\": \"" << input << "\", \"target\": \"" << target
+           << "\",\n  \"weight_bytes\": " << format("%.0f", weightBytes)
+           << ", \"macs_per_token\": " << format("%.0f", macsPerToken)
+           << ",\n  \"load_seconds\": " << format("%.4f", loadSeconds)
+           << ", \"peak_rss_mb\": " << format("%.1f", peakRssMb);
+    if (roofline)
+      outs() << ",\n  \"read_gbps\": {\"1\": " << format("%.2f", bandwidth1)
+             << ", \"" << maxThreads << "\": " << format("%.2f", bandwidthN)
+             << "}, \"int8_gmacs_per_core\": {\"vnni\": "
+             << format("%.1f", vnni) << ", \"avx2\": " << format("%.1f", avx2)
+             << "}";
+    outs() << ",\n  \"results\": [\n";
+    for (size_t i = 0; i < rows.size(); ++i)
+      outs() << format("    {\"threads\": %d, \"test\": \"%s\", \"tps\": "
+                       "%.3f, \"stddev\": %.3f, \"fraction_of_limit\": %.4f}%s\n",
+                       rows[i].threads, rows[i].test.c_str(),
+                       rows[i].tps.mean, rows[i].tps.stddev, rows[i].fraction,
+                       i + 1 < rows.size() ? "," : "");
+    outs() << "  ]\n}\n";
+    return 0;
+  }
+  outs() << format("model: %s (target %s), %.1f MB of weights, %.2f GMAC "
+                   "per token\n",
+                   input.c_str(), target.c_str(), weightBytes / 1e6,
+                   macsPerToken / 1e9);
+  outs() << format("load: %.1f ms; peak RSS %.1f MB\n", loadSeconds * 1e3,
+                   peakRssMb);
+  if (roofline)
+    outs() << format("machine: read %.1f GB/s (1 thread), %.1f GB/s (%d "
+                     "threads); int8 %.0f GMAC/s per core (VNNI), %.0f "
+                     "(AVX2)\n",
+                     bandwidth1, bandwidthN, maxThreads, vnni, avx2);
+  outs() << "\n| threads | test  |             t/s |"
+         << (roofline ? " of limit |" : "") << "\n|--------:|:------|----------------:|"
+         << (roofline ? "---------:|" : "") << "\n";
+  for (const Row &r : rows) {
+    outs() << format("| %7d | %-5s | %7.2f +- %5.2f |", r.threads,
+                     r.test.c_str(), r.tps.mean, r.tps.stddev);
+    if (roofline)
+    {
+      if (r.fraction > 0)
+        outs() << format(" %7.1f%% |", r.fraction * 100);
+      else
+        outs() << "        - |";
+    }
+    outs() << "\n";
+  }
+  return 0;
+}
