@@ -21,7 +21,7 @@ config.substitutions.append(
     ("%gen-model", config.python_executable + " " +
      os.path.join(config.trit_src_root, "tools", "trit-gen-model.py")))
 
-tools = ["trit-opt", "tritc", "trit-run", "trit-perplexity", "trit-run-compiled", "trit-c-api-example"]
+tools = ["trit-opt", "tritc", "trit-run", "trit-perplexity", "trit-bench", "trit-run-compiled", "trit-c-api-example"]
 fuzzers = ["trit-fuzz-gguf", "trit-fuzz-safetensors", "trit-fuzz-hf-config",
            "trit-fuzz-artifact"]
 if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
