@@ -27,7 +27,7 @@ void buildOptimizePipeline(OpPassManager &pm,
 void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const LowerToLLVMPipelineOptions &options) {
   pm.addPass(createTritPlanMemory({options.maxTokens, options.maxContext}));
-  pm.addPass(createTritLowerToLLVM({options.normCodegen}));
+  pm.addPass(createTritLowerToLLVM({options.normCodegen, options.lmHead}));
   // Generated vector-dialect code (norm-codegen=vector) to LLVM.
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertVectorToLLVMPass());

@@ -6,6 +6,7 @@
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -429,6 +430,32 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
     for (size_t i = 0; i < count; ++i) {
       uint16_t h = floatToHalf(loadFloatElement(weight, i));
       std::memcpy(storage.data() + i * sizeof(uint16_t), &h, sizeof(h));
+    }
+    return llvm::ArrayRef<uint8_t>(storage);
+  }
+  if (layout == "q8_rows") {
+    // The compact LM head: [rows] f32 scales (absmax / 127), 64-byte
+    // aligned, then [rows][cols] int8 codes rounded to nearest even.
+    if (weight.shape.size() != 2)
+      return fileError(weight.sourceFile,
+                       weight.sourceKey + " is not a matrix; q8_rows needs one");
+    size_t rows = weight.shape[0], cols = weight.shape[1];
+    size_t codesAt = (rows * 4 + 63) / 64 * 64;
+    storage.assign(codesAt + rows * cols, 0);
+    std::vector<float> row(cols);
+    for (size_t r = 0; r < rows; ++r) {
+      float max = 0;
+      for (size_t k = 0; k < cols; ++k) {
+        row[k] = loadFloatElement(weight, r * cols + k);
+        max = std::max(max, std::fabs(row[k]));
+      }
+      float scale = max / 127.0f;
+      std::memcpy(storage.data() + r * 4, &scale, 4);
+      for (size_t k = 0; k < cols; ++k) {
+        float q = scale > 0 ? std::nearbyint(row[k] / scale) : 0.0f;
+        storage[codesAt + r * cols + k] =
+            uint8_t(int8_t(std::max(-127.0f, std::min(127.0f, q))));
+      }
     }
     return llvm::ArrayRef<uint8_t>(storage);
   }

@@ -472,6 +472,58 @@ void TRIT_OP(lm_head)(const trit_exec_context *ctx, const float *x, int64_t n,
   trit_parallel_for(ctx, TRIT_CAT(lm_head_rows_, TRIT_ISA), &args, 0, vocab);
 }
 
+/*===--- compact LM head: int8 rows with one f32 scale each ---------------===*
+ *
+ * A faster, inexact variant chosen with tritc --lm-head=q8: the table is
+ * [vocab] f32 row scales, then (64-byte aligned) [vocab][dim] int8 codes,
+ * half the bytes of f16. The activation row is quantized like a BitLinear
+ * input (int8, absmax), so a logit is an exact int32 dot scaled twice. */
+
+typedef struct TRIT_CAT(lm_head_q8_args_, TRIT_ISA) {
+  const float *row_scales;
+  const int8_t *codes;
+  const int8_t *q;       /* [n][dim] */
+  const float *q_scales; /* [n] */
+  float *out;
+  int64_t n, dim, vocab;
+} TRIT_CAT(lm_head_q8_args_, TRIT_ISA);
+
+static void TRIT_CAT(lm_head_q8_rows_, TRIT_ISA)(void *closure, int64_t begin,
+                                                 int64_t end) {
+  const TRIT_CAT(lm_head_q8_args_, TRIT_ISA) *a = closure;
+  int64_t dim = a->dim;
+  for (int64_t r = begin; r < end; ++r) {
+    const int8_t *row = a->codes + r * dim;
+    for (int64_t t = 0; t < a->n; ++t) {
+      const int8_t *x = a->q + t * dim;
+      int32_t dot = 0;
+      for (int64_t k = 0; k < dim; ++k)
+        dot += (int32_t)row[k] * (int32_t)x[k];
+      a->out[t * a->vocab + r] =
+          (float)dot / a->q_scales[t] * a->row_scales[r];
+    }
+  }
+}
+
+void TRIT_OP(lm_head_q8)(const trit_exec_context *ctx, const float *x,
+                         int64_t n, int64_t dim, const void *table,
+                         int64_t vocab, void *scratch, float *out) {
+  int8_t *q = scratch;
+  float *q_scales = (float *)((uint8_t *)scratch + ((n * dim + 63) / 64) * 64);
+  for (int64_t t = 0; t < n; ++t) {
+    int32_t unused;
+    q_scales[t] =
+        trit_quantize_row_generic(x + t * dim, q + t * dim, dim, &unused);
+  }
+  const float *row_scales = table;
+  const int8_t *codes =
+      (const int8_t *)table + ((vocab * 4 + 63) / 64) * 64;
+  TRIT_CAT(lm_head_q8_args_, TRIT_ISA)
+  args = {row_scales, codes, q, q_scales, out, n, dim, vocab};
+  trit_parallel_for(ctx, TRIT_CAT(lm_head_q8_rows_, TRIT_ISA), &args, 0,
+                    vocab);
+}
+
 #undef trit_h2f
 #undef trit_f2h
 #undef trit_round_f16

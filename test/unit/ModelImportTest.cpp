@@ -146,6 +146,24 @@ TEST(WeightBytes, F16LayoutRoundsToNearestEven) {
   auto same = trit::getWeightBytes(weight, "f32", storage);
   ASSERT_TRUE(bool(same));
   EXPECT_EQ(same->data(), weight.data.data());
+  // q8_rows needs a matrix; as one row of the same values: absmax / 127
+  // scales and codes rounded to nearest.
+  weight.shape = {1, int64_t(values.size())};
+  values.back() = 0; // no infinities in a row to scale
+  values[11] = values[12] = 0;
+  auto q8 = trit::getWeightBytes(weight, "q8_rows", storage);
+  ASSERT_TRUE(bool(q8)) << llvm::toString(q8.takeError());
+  ASSERT_EQ(q8->size(), 64 + values.size());
+  float scale;
+  std::memcpy(&scale, q8->data(), 4);
+  EXPECT_EQ(scale, 1e6f / 127.0f);
+  EXPECT_EQ(int8_t((*q8)[64 + 6]), 127);   // 1e6
+  EXPECT_EQ(int8_t((*q8)[64 + 4]), 8);     // 65504 / (1e6 / 127) = 8.3
+  EXPECT_EQ(int8_t((*q8)[64 + 2]), 0);     // 1.0 is below half a step
+  weight.shape = {int64_t(values.size())};
+  auto vector = trit::getWeightBytes(weight, "q8_rows", storage);
+  ASSERT_FALSE(bool(vector));
+  llvm::consumeError(vector.takeError());
   auto unknown = trit::getWeightBytes(weight, "q4", storage);
   ASSERT_FALSE(bool(unknown));
   EXPECT_NE(llvm::toString(unknown.takeError()).find("unknown weight layout 'q4'"),

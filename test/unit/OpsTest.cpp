@@ -29,6 +29,7 @@ struct OpsVariant {
   decltype(&trit_op_attention_generic) attention;
   decltype(&trit_op_lm_head_generic) lmHead;
   decltype(&trit_op_embedding_f16_generic) embeddingF16;
+  decltype(&trit_op_lm_head_q8_generic) lmHeadQ8;
 };
 
 #define TRIT_OPS_VARIANT(isa, supported)                                       \
@@ -36,7 +37,7 @@ struct OpsVariant {
     #isa, supported, trit_op_rms_norm_##isa, trit_op_norm_quantize_##isa,      \
         trit_op_gate_##isa, trit_op_rope_##isa, trit_op_kv_store_##isa,        \
         trit_op_attention_##isa, trit_op_lm_head_##isa,                        \
-        trit_op_embedding_f16_##isa                                            \
+        trit_op_embedding_f16_##isa, trit_op_lm_head_q8_##isa                  \
   }
 
 std::vector<OpsVariant> variants() {
@@ -182,9 +183,19 @@ TEST(Ops, EveryIsaMatchesGenericExactly) {
   for (size_t i = 0; i < head.size(); ++i)
     head16[i] = halfBits(head[i]);
 
+  // A q8_rows table: [vocab] scales, 64-aligned, then int8 codes.
+  size_t codesAt = (vocab * 4 + 63) / 64 * 64;
+  std::vector<uint8_t> q8Table(codesAt + vocab * dim);
+  for (int64_t r = 0; r < vocab; ++r) {
+    float scale = 0.01f * float(r + 1);
+    std::memcpy(q8Table.data() + r * 4, &scale, 4);
+    for (int64_t k = 0; k < dim; ++k)
+      q8Table[codesAt + r * dim + k] = uint8_t(int8_t((r * 7 + k * 13) % 255 - 127));
+  }
+
   struct Results {
     std::vector<float> norm, normed, gate0, gate1, rope0, rope1, attention,
-        lm16, lm32, qscales;
+        lm16, lm32, lmq8, qscales;
     std::vector<int8_t> codes;
     std::vector<int32_t> sums;
     std::vector<uint16_t> cache;
@@ -224,6 +235,10 @@ TEST(Ops, EveryIsaMatchesGenericExactly) {
              rounded.data(), r.lm16.data());
     v.lmHead(&t.ctx, hx.data(), n, dim, head.data(), 0, vocab, rounded.data(),
              r.lm32.data());
+    r.lmq8.resize(n * vocab);
+    std::vector<uint8_t> scratchQ8(n * dim * 4);
+    v.lmHeadQ8(&t.ctx, hx.data(), n, dim, q8Table.data(), vocab,
+               scratchQ8.data(), r.lmq8.data());
     return r;
   };
   Results expected = run(ref);
@@ -248,6 +263,7 @@ TEST(Ops, EveryIsaMatchesGenericExactly) {
         << v.name << " attention";
     EXPECT_TRUE(same(got.lm16, expected.lm16)) << v.name << " lm_head f16";
     EXPECT_TRUE(same(got.lm32, expected.lm32)) << v.name << " lm_head f32";
+    EXPECT_TRUE(same(got.lmq8, expected.lmq8)) << v.name << " lm_head q8";
   }
 }
 
@@ -300,6 +316,44 @@ TEST(Ops, BitLinearRangesMatchTheGemv) {
                                 expected.data());
     for (int64_t r = 0; r < rows; ++r)
       EXPECT_EQ(out[t * rows + r], expected[r]) << "token " << t << " row " << r;
+  }
+}
+
+} // namespace
+
+namespace {
+
+TEST(Ops, CompactHeadIsAnExactIntegerDotScaledTwice) {
+  const int64_t vocab = 5, dim = 130;
+  std::vector<float> x = randomFloats(2 * dim, 1.0f, 21);
+  size_t codesAt = (vocab * 4 + 63) / 64 * 64;
+  std::vector<uint8_t> table(codesAt + vocab * dim);
+  std::vector<int8_t> w(vocab * dim);
+  for (int64_t r = 0; r < vocab; ++r) {
+    float scale = 0.5f / float(r + 1);
+    std::memcpy(table.data() + r * 4, &scale, 4);
+    for (int64_t k = 0; k < dim; ++k) {
+      w[r * dim + k] = int8_t((r * 31 + k * 17) % 255 - 127);
+      table[codesAt + r * dim + k] = uint8_t(w[r * dim + k]);
+    }
+  }
+  std::vector<uint8_t> scratch(2 * dim * 4);
+  std::vector<float> out(2 * vocab);
+  trit_exec_context ctx{};
+  trit_op_lm_head_q8_generic(&ctx, x.data(), 2, dim, table.data(), vocab,
+                             scratch.data(), out.data());
+  for (int64_t t = 0; t < 2; ++t) {
+    std::vector<int8_t> q(dim);
+    int32_t sum;
+    float qs = trit_quantize_row_generic(x.data() + t * dim, q.data(), dim, &sum);
+    for (int64_t r = 0; r < vocab; ++r) {
+      int32_t dot = 0;
+      for (int64_t k = 0; k < dim; ++k)
+        dot += int32_t(q[k]) * w[r * dim + k];
+      float scale;
+      std::memcpy(&scale, table.data() + r * 4, 4);
+      EXPECT_EQ(out[t * vocab + r], float(dot) / qs * scale);
+    }
   }
 }
 

@@ -101,10 +101,17 @@ int main(int argc, char **argv) {
 
   // What one token costs: every weight is read once per generated token (the
   // tied LM head reads the whole embedding); a ternary weight is one MAC.
+  // With a compact head (q8_rows) the f16 table is only read for the
+  // embedding, one row per token.
   double weightBytes = 0, ternaryWeights = 0;
+  bool compactHead = false;
+  for (const auto *w : *(*artifact)->getHeader().weights())
+    compactHead |= w->layout() && w->layout()->str() == "q8_rows";
   for (const auto *w : *(*artifact)->getHeader().weights()) {
-    weightBytes += w->size();
-    if (w->layout() && w->layout()->str() == "i2_s")
+    std::string layout = w->layout() ? w->layout()->str() : "";
+    if (!(compactHead && layout == "f16"))
+      weightBytes += w->size();
+    if (layout == "i2_s")
       ternaryWeights += w->size() * 4.0;
   }
   const auto *model = (*artifact)->getHeader().model();

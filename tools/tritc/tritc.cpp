@@ -95,6 +95,12 @@ cl::opt<std::string> normCodegen(
     cl::desc("RMSNorm through the C kernel (kernel, default) or generated "
              "vector-dialect code (vector)"),
     cl::init("kernel"), cl::cat(category));
+cl::opt<std::string> lmHead(
+    "lm-head",
+    cl::desc("LM head: exact (the table as stored, the reference numerics) "
+             "or q8 (an int8 copy with a scale per row: half the bytes of "
+             "f16 per generated token, inexact)"),
+    cl::init("exact"), cl::cat(category));
 cl::opt<int64_t> maxContext(
     "max-context",
     cl::desc("Largest context the runtime may create (default: the model's "
@@ -197,6 +203,7 @@ int main(int argc, char **argv) {
         mlir::trit::LowerToLLVMPipelineOptions lowerOptions;
         lowerOptions.maxTokens = int64_t(maxTokens);
         lowerOptions.normCodegen = std::string(normCodegen);
+        lowerOptions.lmHead = std::string(lmHead);
         lowerOptions.maxContext = int64_t(maxContext);
         mlir::trit::buildLowerToLLVMPipeline(pm, lowerOptions);
       }

@@ -35,9 +35,11 @@ namespace {
 /// Lowers one module: the planned model function and its entry points.
 class ModuleLowering {
 public:
-  ModuleLowering(ModuleOp module, TargetAttr target, bool vectorNorms)
+  ModuleLowering(ModuleOp module, TargetAttr target, bool vectorNorms,
+                 bool compactHead)
       : module(module), builder(module.getContext()),
-        opsKernel(getBestKernel(target)), vectorNorms(vectorNorms) {
+        opsKernel(getBestKernel(target)), vectorNorms(vectorNorms),
+        compactHead(compactHead) {
     MLIRContext *ctx = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(ctx);
     i64Type = builder.getI64Type();
@@ -110,7 +112,7 @@ private:
   OpBuilder builder;
   Location loc = UnknownLoc::get(module.getContext());
   KernelKind opsKernel;
-  bool vectorNorms;
+  bool vectorNorms, compactHead;
   Type ptrType, i64Type, i32Type, f32Type, voidType;
 
   // The weight table, in module order, and inline values.
@@ -594,6 +596,29 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         FailureOr<Value> out = resultPointer(h, 0);
         if (failed(x) || failed(t) || failed(scratch) || failed(out))
           return failure();
+        if (compactHead) {
+          // An int8 copy of the table, as an extra weight-table entry.
+          auto weight = h.getTable().getDefiningOp<WeightOp>();
+          if (!weight || !weightIndex.count(weight.getName()))
+            return h.emitOpError() << "has a table that is not an external "
+                                      "weight; lm-head=q8 needs one";
+          std::string key = (weight.getName() + "@q8_rows").str();
+          auto [it, added] = weightIndex.try_emplace(key, weightNames.size());
+          if (added)
+            weightNames.push_back(builder.getDictionaryAttr(
+                {builder.getNamedAttr("layout",
+                                      builder.getStringAttr("q8_rows")),
+                 builder.getNamedAttr("name",
+                                      builder.getStringAttr(weight.getName()))}));
+          Value q8 = callKernel("weight", {ctxArg, constI64(it->second)},
+                                ptrType);
+          callKernel("lm_head_q8",
+                     {ctxArg, *x, rowsOf(h.getInput()),
+                      constI64(colsOf(h.getInput())), q8,
+                      constI64(table.getDimSize(0)), *scratch, *out});
+          setResult(*out);
+          return success();
+        }
         callKernel("lm_head",
                    {ctxArg, *x, rowsOf(h.getInput()),
                     constI64(colsOf(h.getInput())), *t,
@@ -781,12 +806,18 @@ struct LowerToLLVMPass
     TargetAttr target = lookupTargetOrEmitError(module);
     if (!target)
       return signalPassFailure();
+    if (lmHead != "exact" && lmHead != "q8") {
+      module.emitError() << "unknown lm-head '" << lmHead
+                         << "'; expected exact or q8";
+      return signalPassFailure();
+    }
     if (normCodegen != "kernel" && normCodegen != "vector") {
       module.emitError() << "unknown norm-codegen '" << normCodegen
                          << "'; expected kernel or vector";
       return signalPassFailure();
     }
-    ModuleLowering lowering(module, target, normCodegen == "vector");
+    ModuleLowering lowering(module, target, normCodegen == "vector",
+                            lmHead == "q8");
     if (failed(lowering.run()))
       signalPassFailure();
   }

@@ -58,7 +58,10 @@ extern "C" {
   void trit_op_lm_head_##isa(const trit_exec_context *ctx, const float *x,    \
                              int64_t n, int64_t dim, const void *table,       \
                              int32_t f16, int64_t vocab, float *x_rounded,    \
-                             float *out);
+                             float *out);                                      \
+  void trit_op_lm_head_q8_##isa(const trit_exec_context *ctx, const float *x, \
+                                int64_t n, int64_t dim, const void *table,    \
+                                int64_t vocab, void *scratch, float *out);
 
 TRIT_DECLARE_OPS(generic)
 TRIT_DECLARE_OPS(avx2)

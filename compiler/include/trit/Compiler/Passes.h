@@ -55,6 +55,11 @@ struct LowerToLLVMPipelineOptions
       llvm::cl::desc("RMSNorm through the C kernel (kernel) or generated "
                      "vector-dialect code (vector)"),
       llvm::cl::init("kernel")};
+  Option<std::string> lmHead{
+      *this, "lm-head",
+      llvm::cl::desc("LM head from the table as stored (exact) or an int8 "
+                     "copy (q8)"),
+      llvm::cl::init("exact")};
 };
 
 /// From optimized trit IR to LLVM dialect: trit-plan-memory, then

@@ -186,7 +186,10 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     instead generated as scf/arith/vector-dialect loops
     (`trit.rms_norm.vector.<cols>`), which the conversions that follow in
     the `trit-lower` pipeline take to LLVM; docs/design/lowering.md compares
-    the two. The pass fails, at the op, on anything the runtime ABI cannot
+    the two. With `lm-head=q8` the LM head reads an int8 copy of its table
+    (one f32 scale per row, weight-table layout `q8_rows`) and quantizes
+    its input to int8: half the bytes of an f16 head per generated token,
+    at a perplexity cost documented in docs/performance.md. The pass fails, at the op, on anything the runtime ABI cannot
     express (e.g. a RoPE with another theta than the rest of the model).
 
     Before:
@@ -209,7 +212,10 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     Option<"normCodegen", "norm-codegen", "std::string",
            /*default=*/"\"kernel\"",
            "RMSNorm through the C kernel (kernel) or generated vector-dialect "
-           "code (vector)">
+           "code (vector)">,
+    Option<"lmHead", "lm-head", "std::string", /*default=*/"\"exact\"",
+           "LM head from the table as stored (exact) or from an int8 copy "
+           "with a scale per row (q8: half the bytes of f16, inexact)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
