@@ -33,9 +33,9 @@ int main(int argc, char **argv) {
   float *logits = malloc(capacity * (size_t)vocab * sizeof(float));
   trit_status status = trit_tokenize(model, argv[2], strlen(argv[2]), 1, 1,
                                      tokens, capacity, &count);
-  if (status == TRIT_OK)
-    status = trit_eval(context, tokens, count, logits);
-  const float *last = logits + (count - 1) * vocab;
+  if (status == TRIT_OK) /* the prompt: only its last logits are needed */
+    status = trit_eval_last(context, tokens, count, logits);
+  const float *last = logits;
   for (int i = 0; status == TRIT_OK && i < n; ++i) {
     int32_t next = 0; /* greedy: the largest logit */
     for (int64_t v = 1; v < vocab; ++v)
@@ -44,8 +44,7 @@ int main(int argc, char **argv) {
     printf(i ? ",%d" : "%d", next);
     if (trit_model_is_end(model, next))
       break;
-    status = trit_eval(context, &next, 1, logits);
-    last = logits;
+    status = trit_eval_last(context, &next, 1, logits);
   }
   printf("\n");
   if (status != TRIT_OK)

@@ -155,8 +155,8 @@ uint8_t *TRIT_OP(arena)(const trit_exec_context *ctx) { return ctx->arena; }
 
 int32_t TRIT_OP(check_inputs)(const trit_exec_context *ctx,
                               const int32_t *tokens, int64_t n, int64_t start,
-                              int64_t max_tokens, int64_t max_context,
-                              int64_t vocab) {
+                              int64_t logit_rows, int64_t max_tokens,
+                              int64_t max_context, int64_t vocab) {
   if (ctx->abi_version != TRIT_ABI_VERSION)
     return TRIT_EXEC_ABI_MISMATCH;
   if (ctx->kv_capacity > max_context)
@@ -165,6 +165,8 @@ int32_t TRIT_OP(check_inputs)(const trit_exec_context *ctx,
     return TRIT_EXEC_TOO_MANY_TOKENS;
   if (start < 0 || start + n > ctx->kv_capacity)
     return TRIT_EXEC_CONTEXT_FULL;
+  if (logit_rows < 1 || logit_rows > n)
+    return TRIT_EXEC_BAD_LOGIT_ROWS;
   for (int64_t t = 0; t < n; ++t)
     if (tokens[t] < 0 || tokens[t] >= vocab)
       return TRIT_EXEC_BAD_TOKEN;

@@ -157,8 +157,23 @@ int64_t trit_context_position(const trit_context *context) {
   return context->position;
 }
 
+static trit_status evaluate(trit_context *context, const int32_t *tokens,
+                            size_t n, float *logits, bool lastOnly);
+
 trit_status trit_eval(trit_context *context, const int32_t *tokens, size_t n,
                       float *logits) {
+  return evaluate(context, tokens, n, logits, false);
+}
+
+trit_status trit_eval_last(trit_context *context, const int32_t *tokens,
+                           size_t n, float *logits) {
+  if (n == 0)
+    return failWith(TRIT_ERROR_ARGUMENT, "trit_eval_last: no tokens");
+  return evaluate(context, tokens, n, logits, true);
+}
+
+static trit_status evaluate(trit_context *context, const int32_t *tokens,
+                            size_t n, float *logits, bool lastOnly) {
   if (!context || (!tokens && n))
     return failWith(TRIT_ERROR_ARGUMENT, "trit_eval: null argument");
   const trit::CompiledModelInfo &info = context->exec->getInfo();
@@ -178,11 +193,14 @@ trit_status trit_eval(trit_context *context, const int32_t *tokens, size_t n,
                         " positions are left");
   float *out = logits;
   if (!out) {
-    context->scratch.resize(n * info.vocab);
+    context->scratch.resize((lastOnly ? 1 : n) * info.vocab);
     out = context->scratch.data();
   }
+  if (n == 0)
+    return TRIT_OK;
   if (llvm::Error e = context->exec->prefill(
-          llvm::ArrayRef<int32_t>(tokens, n), context->position, out))
+          llvm::ArrayRef<int32_t>(tokens, n), context->position, out,
+          lastOnly))
     return fromError(std::move(e));
   context->position += n;
   return TRIT_OK;

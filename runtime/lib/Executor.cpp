@@ -84,6 +84,8 @@ llvm::Error Executor::check(int32_t status, int64_t start, int64_t n) {
   case TRIT_EXEC_BAD_TOKEN:
     return makeError("a token id is outside the vocabulary of " +
                      llvm::Twine(info.vocab) + " tokens");
+  case TRIT_EXEC_BAD_LOGIT_ROWS:
+    return makeError("internal error: a bad count of logit rows");
   case TRIT_EXEC_BAD_CAPACITY:
     return makeError("the context is larger than the compiled maximum");
   default:
@@ -93,12 +95,15 @@ llvm::Error Executor::check(int32_t status, int64_t start, int64_t n) {
 }
 
 llvm::Error Executor::prefill(llvm::ArrayRef<int32_t> tokens, int64_t start,
-                              float *logits) {
+                              float *logits, bool lastOnly) {
   for (size_t done = 0; done < tokens.size();) {
     int64_t n = std::min<int64_t>(info.maxTokens, tokens.size() - done);
+    // With lastOnly, every chunk writes its last row to the same place; the
+    // final chunk's is the one that stays.
+    float *out = lastOnly ? logits : logits + done * info.vocab;
     if (llvm::Error e = check(info.prefill(&context, tokens.data() + done, n,
-                                           start + done,
-                                           logits + done * info.vocab),
+                                           start + done, out,
+                                           lastOnly ? 1 : n),
                               start + done, n))
       return e;
     done += n;
@@ -107,6 +112,6 @@ llvm::Error Executor::prefill(llvm::ArrayRef<int32_t> tokens, int64_t start,
 }
 
 llvm::Error Executor::decode(int32_t token, int64_t position, float *logits) {
-  return check(info.decode(&context, &token, 1, position, logits), position,
-               1);
+  return check(info.decode(&context, &token, 1, position, logits, 1),
+               position, 1);
 }

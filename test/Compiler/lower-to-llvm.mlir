@@ -11,7 +11,7 @@
 // CHECK-SAME: trit.weights = [{layout = "f16", name = "table"}, {layout = "f32", name = "norm"}, {layout = "i2_s", name = "wq"}]
 // CHECK-NOT: trit.global
 // CHECK-LABEL: llvm.func internal @trit.forward(
-// CHECK-SAME: %{{.*}}: !llvm.ptr, %[[TOKENS:.*]]: !llvm.ptr, %[[N:.*]]: i64, %[[START:.*]]: i64, %[[LOGITS:.*]]: !llvm.ptr)
+// CHECK-SAME: %{{.*}}: !llvm.ptr, %[[TOKENS:.*]]: !llvm.ptr, %[[N:.*]]: i64, %[[START:.*]]: i64, %[[LOGITS:.*]]: !llvm.ptr, %[[ROWS:.*]]: i64)
 // CHECK: %[[ARENA:.*]] = llvm.call @trit_op_arena_avx512vnni
 // CHECK: %[[C0:.*]] = llvm.mlir.constant(0 : i64)
 // CHECK: %[[TABLE:.*]] = llvm.call @trit_op_weight_avx512vnni(%{{.*}}, %[[C0]])
@@ -23,7 +23,12 @@
 // CHECK: %[[RANGE:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.128x256
 // CHECK: llvm.call @trit_op_bitlinear_avx512vnni(%{{.*}}, %[[RANGE]], %{{.*}}, %[[SCALE]],
 // CHECK: llvm.call @trit_op_rms_norm_avx512vnni
-// CHECK: llvm.call @trit_op_lm_head_avx512vnni({{.*}}, %[[LOGITS]])
+// The LM head runs for the caller's last logit_rows positions only: its
+// input starts (n - rows) rows in.
+// CHECK: %[[SKIP:.*]] = llvm.sub %[[N]], %[[ROWS]]
+// CHECK: %[[BYTES:.*]] = llvm.mul %[[SKIP]], %{{.*}}
+// CHECK: %[[LAST:.*]] = llvm.getelementptr %{{.*}}[%[[BYTES]]]
+// CHECK: llvm.call @trit_op_lm_head_avx512vnni(%{{.*}}, %[[LAST]], %[[ROWS]], {{.*}}, %[[LOGITS]])
 // CHECK: llvm.return
 // CHECK-LABEL: llvm.func internal @trit.bitlinear.avx512vnni.128x256(
 // CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
@@ -31,12 +36,13 @@
 // CHECK: %[[ROWS:.*]] = llvm.mlir.constant(128 : i64)
 // CHECK: llvm.call @trit_op_bitlinear_range_avx512vnni(%{{.*}}, %[[COLS]], %[[ROWS]],
 // The entry points check their inputs (at most 4 tokens per prefill, 1 per
-// decode; context 16; vocabulary 8) and return the status.
+// decode; logit rows in [1, n]; context 16; vocabulary 8) and return the
+// status.
 // CHECK-LABEL: llvm.func @trit_prefill(
 // CHECK-DAG: %[[MAXN:.*]] = llvm.mlir.constant(4 : i64)
 // CHECK-DAG: %[[CTX:.*]] = llvm.mlir.constant(16 : i64)
 // CHECK-DAG: %[[VOCAB:.*]] = llvm.mlir.constant(8 : i64)
-// CHECK: %[[STATUS:.*]] = llvm.call @trit_op_check_inputs_avx512vnni(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[MAXN]], %[[CTX]], %[[VOCAB]])
+// CHECK: %[[STATUS:.*]] = llvm.call @trit_op_check_inputs_avx512vnni(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[MAXN]], %[[CTX]], %[[VOCAB]])
 // CHECK: llvm.cond_br
 // CHECK: llvm.call @trit.forward
 // CHECK-LABEL: llvm.func @trit_decode(

@@ -114,9 +114,12 @@ int main(int argc, char **argv) {
     if (layout == "i2_s")
       ternaryWeights += w->size() * 4.0;
   }
+  // The LM head runs for every generated token, but once per prompt.
   const auto *model = (*artifact)->getHeader().model();
-  double macsPerToken =
-      ternaryWeights + double(model->vocab_size()) * model->hidden_size();
+  double headMacs = double(model->vocab_size()) * model->hidden_size();
+  double macsPerToken = ternaryWeights + headMacs;
+  double macsPerPromptToken =
+      ternaryWeights + headMacs / std::max(promptTokens.getValue(), 1);
 
   int maxThreads = *std::max_element(threads.begin(), threads.end());
 
@@ -147,7 +150,8 @@ int main(int argc, char **argv) {
       std::vector<double> speeds;
       for (int r = 0; r < repeats; ++r) {
         double s = now();
-        if (Error e = (*exec)->prefill(prompt, 0, logits.data()))
+        // As llama-bench: the logits of the last position only.
+        if (Error e = (*exec)->prefill(prompt, 0, logits.data(), true))
           return fail(toString(std::move(e)));
         speeds.push_back(promptTokens / (now() - s));
       }
@@ -188,7 +192,7 @@ int main(int argc, char **argv) {
       if (r.test.rfind("tg", 0) == 0)
         r.fraction = bw > 0 ? r.tps.mean * weightBytes / (bw * 1e9) : 0;
       else
-        r.fraction = peakPerCore > 0 ? r.tps.mean * macsPerToken /
+        r.fraction = peakPerCore > 0 ? r.tps.mean * macsPerPromptToken /
                                            (peakPerCore * 1e9 * r.threads)
                                      : 0;
     }

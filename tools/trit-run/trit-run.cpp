@@ -102,8 +102,11 @@ struct Session {
               " are left");
     auto t0 = std::chrono::steady_clock::now();
     logits.resize((history.size() + tokens.size()) * info.vocab);
+    // The LM head runs for every position only when they are dumped.
+    bool all = !dumpLogits.empty();
+    size_t row = all ? history.size() : history.size() + tokens.size() - 1;
     if (Error e = exec.prefill(tokens, history.size(),
-                               &logits[history.size() * info.vocab]))
+                               &logits[row * info.vocab], !all))
       return e;
     history.insert(history.end(), tokens.begin(), tokens.end());
     promptTokens += tokens.size();

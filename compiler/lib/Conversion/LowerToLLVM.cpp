@@ -124,7 +124,8 @@ private:
 
   // Per model function.
   int64_t maxTokens = 0, maxContext = 0, vocab = 0;
-  Value ctxArg, tokensArg, tokenCount, startArg, logitsArg, arena;
+  Value ctxArg, tokensArg, tokenCount, startArg, logitsArg, logitRowsArg,
+      arena;
   Value returnedLogits, modelTokens;
   DenseMap<Value, Value> pointers, scalars;
   llvm::StringMap<LLVM::LLVMFuncOp> kernelDecls;
@@ -596,6 +597,16 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         FailureOr<Value> out = resultPointer(h, 0);
         if (failed(x) || failed(t) || failed(scratch) || failed(out))
           return failure();
+        // The returned logits: only the caller's last logit_rows positions.
+        Value rows = rowsOf(h.getInput());
+        if (h.getResult() == returnedLogits) {
+          Value skipped = builder.create<LLVM::SubOp>(loc, rows, logitRowsArg);
+          Value bytes = builder.create<LLVM::MulOp>(
+              loc, skipped, constI64(colsOf(h.getInput()) * 4));
+          *x = builder.create<LLVM::GEPOp>(loc, ptrType, builder.getI8Type(),
+                                           *x, ArrayRef<LLVM::GEPArg>{bytes});
+          rows = logitRowsArg;
+        }
         if (compactHead) {
           // An int8 copy of the table, as an extra weight-table entry.
           auto weight = h.getTable().getDefiningOp<WeightOp>();
@@ -613,14 +624,14 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           Value q8 = callKernel("weight", {ctxArg, constI64(it->second)},
                                 ptrType);
           callKernel("lm_head_q8",
-                     {ctxArg, *x, rowsOf(h.getInput()),
+                     {ctxArg, *x, rows,
                       constI64(colsOf(h.getInput())), q8,
                       constI64(table.getDimSize(0)), *scratch, *out});
           setResult(*out);
           return success();
         }
         callKernel("lm_head",
-                   {ctxArg, *x, rowsOf(h.getInput()),
+                   {ctxArg, *x, rows,
                     constI64(colsOf(h.getInput())), *t,
                     constI32(f16), constI64(table.getDimSize(0)),
                     *scratch, *out});
@@ -677,7 +688,7 @@ LogicalResult ModuleLowering::lowerModelFunction(func::FuncOp func) {
   auto lowered = builder.create<LLVM::LLVMFuncOp>(
       func.getLoc(), "trit.forward",
       LLVM::LLVMFunctionType::get(
-          voidType, {ptrType, ptrType, i64Type, i64Type, ptrType}),
+          voidType, {ptrType, ptrType, i64Type, i64Type, ptrType, i64Type}),
       LLVM::Linkage::Internal);
   Block *entry = lowered.addEntryBlock(builder);
   builder.setInsertionPointToStart(entry);
@@ -686,6 +697,7 @@ LogicalResult ModuleLowering::lowerModelFunction(func::FuncOp func) {
   tokenCount = entry->getArgument(2);
   startArg = entry->getArgument(3);
   logitsArg = entry->getArgument(4);
+  logitRowsArg = entry->getArgument(5);
   returnedLogits = logits;
   loc = func.getLoc();
   arena = callKernel("arena", {ctxArg}, ptrType);
@@ -727,7 +739,7 @@ LogicalResult ModuleLowering::lowerEntryPoint(func::FuncOp entry,
   auto lowered = builder.create<LLVM::LLVMFuncOp>(
       loc, ("trit_" + name.getValue()).str(),
       LLVM::LLVMFunctionType::get(
-          i32Type, {ptrType, ptrType, i64Type, i64Type, ptrType}));
+          i32Type, {ptrType, ptrType, i64Type, i64Type, ptrType, i64Type}));
   Block *body = lowered.addEntryBlock(builder);
   Block *run = lowered.addBlock();
   Block *fail = lowered.addBlock();
@@ -735,8 +747,8 @@ LogicalResult ModuleLowering::lowerEntryPoint(func::FuncOp entry,
   Value status = callKernel(
       "check_inputs",
       {body->getArgument(0), body->getArgument(1), body->getArgument(2),
-       body->getArgument(3), constI64(entryMaxTokens), constI64(maxContext),
-       constI64(vocab)},
+       body->getArgument(3), body->getArgument(5), constI64(entryMaxTokens),
+       constI64(maxContext), constI64(vocab)},
       i32Type);
   Value ok = builder.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq,
                                           status, constI32(0));

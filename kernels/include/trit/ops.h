@@ -19,7 +19,8 @@ extern "C" {
   uint8_t *trit_op_arena_##isa(const trit_exec_context *ctx);                 \
   int32_t trit_op_check_inputs_##isa(                                          \
       const trit_exec_context *ctx, const int32_t *tokens, int64_t n,          \
-      int64_t start, int64_t max_tokens, int64_t max_context, int64_t vocab); \
+      int64_t start, int64_t logit_rows, int64_t max_tokens,                   \
+      int64_t max_context, int64_t vocab);                                     \
   void trit_op_embedding_f16_##isa(const uint16_t *table,                     \
                                    const int32_t *tokens, int64_t n,          \
                                    int64_t dim, float *out);                  \

@@ -68,6 +68,10 @@ int64_t trit_context_position(const trit_context *context);
  * NULL, receives float32 logits [n][vocab]. */
 trit_status trit_eval(trit_context *context, const int32_t *tokens, size_t n,
                       float *logits);
+/* As trit_eval, but only the last token's logits [vocab] are computed (the
+ * LM head runs once): what generation needs. */
+trit_status trit_eval_last(trit_context *context, const int32_t *tokens,
+                           size_t n, float *logits);
 
 typedef struct trit_sampler_params {
   float temperature; /* <= 0: greedy */

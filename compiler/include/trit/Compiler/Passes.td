@@ -165,7 +165,8 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     ABI of `kernels/include/trit/abi.h`:
 
     - the model function becomes `trit.forward(ctx, tokens, n, start,
-      logits)`; each trit op becomes a call of the matching
+      logits, logit_rows)`; the LM head that produces the returned logits
+      runs only for the last `logit_rows` positions; each trit op becomes a call of the matching
       `trit_op_<name>_<isa>` kernel (kernels/src/ops.h) with constant
       shapes and pointers into the arena, the weights or the KV cache;
     - each BitLinear's output rows are split into ranges that the runtime's

@@ -22,7 +22,7 @@
 namespace trit {
 
 using EntryPointFn = int32_t (*)(trit_exec_context *, const int32_t *,
-                                 int64_t, int64_t, float *);
+                                 int64_t, int64_t, float *, int64_t);
 
 /// What the runtime must know about a compiled model (recorded by the
 /// compiler next to the code).
@@ -42,10 +42,11 @@ public:
          int64_t capacity, int threads);
 
   /// Evaluates tokens at positions start.. and writes logits
-  /// [tokens.size()][vocab]; prompts longer than the memory plan's
-  /// max_tokens are evaluated in chunks.
+  /// [tokens.size()][vocab], or with `lastOnly` just the last position's
+  /// [vocab] (the LM head then runs once); prompts longer than the memory
+  /// plan's max_tokens are evaluated in chunks.
   llvm::Error prefill(llvm::ArrayRef<int32_t> tokens, int64_t start,
-                      float *logits);
+                      float *logits, bool lastOnly = false);
   /// One token at `position`; logits [vocab].
   llvm::Error decode(int32_t token, int64_t position, float *logits);
 
