@@ -95,6 +95,8 @@ fi
 cat <<'MSG'
 
 == Next ==
-The performance work: prefill GEMM tiles, DRAM streaming of the VNNI
-kernels, compact formats, and trit-bench (docs/design/lowering.md).
+Measure speed against this machine's limits with
+  build/bin/trit-bench MODEL.trit -p 128 -n 64 -t 1,2 --roofline
+(docs/performance.md). The performance work continues: prefill GEMM tiles,
+1.6-bit weights and a 4-bit LM head.
 MSG
