@@ -76,14 +76,17 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// One context: what has been evaluated, and the logits of every position.
+/// One context: what has been evaluated, the logits of the last position,
+/// and with --dump-logits those of every position (only then: for a
+/// 128k-token vocabulary that is half a megabyte per position).
 struct Session {
   trit::Executor &exec;
   const trit::CompiledModelInfo &info;
   const trit::Tokenizer *tokenizer;
   trit::Sampler sampler;
   std::vector<int32_t> history;
-  std::vector<float> logits;
+  std::vector<float> last;
+  std::vector<float> dumped;
   size_t promptTokens = 0, generatedTokens = 0;
   double promptSeconds = 0, generationSeconds = 0;
 
@@ -101,13 +104,19 @@ struct Session {
               " of the context's " + Twine(exec.getCapacity()) +
               " are left");
     auto t0 = std::chrono::steady_clock::now();
-    logits.resize((history.size() + tokens.size()) * info.vocab);
     // The LM head runs for every position only when they are dumped.
-    bool all = !dumpLogits.empty();
-    size_t row = all ? history.size() : history.size() + tokens.size() - 1;
-    if (Error e = exec.prefill(tokens, history.size(),
-                               &logits[row * info.vocab], !all))
-      return e;
+    if (dumpLogits.empty()) {
+      last.resize(info.vocab);
+      if (Error e = exec.prefill(tokens, history.size(), last.data(),
+                                 /*lastOnly=*/true))
+        return e;
+    } else {
+      size_t before = dumped.size();
+      dumped.resize(before + tokens.size() * info.vocab);
+      if (Error e = exec.prefill(tokens, history.size(), &dumped[before]))
+        return e;
+      last.assign(dumped.end() - info.vocab, dumped.end());
+    }
     history.insert(history.end(), tokens.begin(), tokens.end());
     promptTokens += tokens.size();
     promptSeconds += since(t0);
@@ -126,16 +135,16 @@ struct Session {
                << " tokens is full\n";
         break;
       }
-      int32_t next = sampler.sample(&logits[(position - 1) * info.vocab],
-                                    info.vocab, history);
+      int32_t next = sampler.sample(last.data(), info.vocab, history);
       out.push_back(next);
       if (!printTokenIds && tokenizer) {
         outs() << tokenizer->decode(next);
         outs().flush();
       }
-      logits.resize((position + 1) * info.vocab);
-      if (Error e = exec.decode(next, position, &logits[position * info.vocab]))
+      if (Error e = exec.decode(next, position, last.data()))
         return std::move(e);
+      if (!dumpLogits.empty())
+        dumped.insert(dumped.end(), last.begin(), last.end());
       history.push_back(next);
       ++generatedTokens;
       if (!ignoreEos && tokenizer && tokenizer->isEndOfGeneration(next))
@@ -238,7 +247,7 @@ int main(int argc, char **argv) {
   samplerOptions.repeatPenalty = repeatPenalty;
   samplerOptions.seed = seed;
   Session session{**exec, info, tokenizer.get(), trit::Sampler(samplerOptions),
-                  {}, {}};
+                  {}, {}, {}};
 
   auto report = [&] {
     errs() << format("prompt: %zu tokens, %.2f tok/s; generation: %zu "
@@ -299,8 +308,8 @@ int main(int argc, char **argv) {
     if (ec)
       return fail(dumpLogits + ": " + ec.message());
     // Every evaluated position: the prompt and each generated token.
-    os.write(reinterpret_cast<const char *>(session.logits.data()),
-             session.history.size() * info.vocab * sizeof(float));
+    os.write(reinterpret_cast<const char *>(session.dumped.data()),
+             session.dumped.size() * sizeof(float));
   }
   return 0;
 }
