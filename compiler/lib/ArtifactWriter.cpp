@@ -11,9 +11,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <fcntl.h>
@@ -33,47 +31,6 @@ Error makeError(const Twine &message) {
 int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
   auto attr = dict ? dict.getAs<mlir::IntegerAttr>(key) : mlir::IntegerAttr();
   return attr ? attr.getInt() : 0;
-}
-
-/// Links the object into a shared library with ld.lld; returns its bytes.
-llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-linkSharedObject(llvm::Module &code) {
-  auto linker = llvm::sys::findProgramByName("ld.lld-19");
-  if (!linker)
-    linker = llvm::sys::findProgramByName("ld.lld");
-  if (!linker)
-    return makeError("linking the model's code needs ld.lld (Debian package "
-                     "lld-19), which is not on PATH");
-  llvm::SmallString<128> objectPath, libraryPath;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("trit-model", "o", fd, objectPath))
-    return makeError("cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeObject(objectPath);
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (Error e = trit::emitMachineCode(code, trit::MachineCodeKind::Object, os))
-      return std::move(e);
-  }
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("trit-model", "so", libraryPath))
-    return makeError("cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeLibrary(libraryPath);
-  // No C library: the code calls nothing but memset/memcpy, which the
-  // process that loads it provides.
-  llvm::SmallVector<StringRef> args = {*linker, "-shared", "--hash-style=gnu",
-                                       "-z", "noexecstack", objectPath, "-o",
-                                       libraryPath};
-  std::string message;
-  if (llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0,
-                                &message) != 0)
-    return makeError("ld.lld failed to link the model's code" +
-                     (message.empty() ? Twine("") : ": " + message));
-  auto bytes = llvm::MemoryBuffer::getFile(libraryPath);
-  if (!bytes)
-    return makeError("cannot read the linked code: " +
-                     bytes.getError().message());
-  return std::move(*bytes);
 }
 
 } // namespace

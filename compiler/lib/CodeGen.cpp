@@ -14,6 +14,9 @@
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Triple.h"
@@ -236,4 +239,44 @@ Error trit::emitMachineCode(llvm::Module &module, trit::MachineCodeKind kind,
     return makeError("the target cannot emit this kind of file");
   pm.run(module);
   return Error::success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+trit::linkSharedObject(llvm::Module &code) {
+  auto linker = llvm::sys::findProgramByName("ld.lld-19");
+  if (!linker)
+    linker = llvm::sys::findProgramByName("ld.lld");
+  if (!linker)
+    return makeError("linking the model's code needs ld.lld (Debian package "
+                     "lld-19), which is not on PATH");
+  llvm::SmallString<128> objectPath, libraryPath;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("trit-model", "o", fd, objectPath))
+    return makeError("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    if (Error e = emitMachineCode(code, MachineCodeKind::Object, os))
+      return std::move(e);
+  }
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("trit-model", "so", libraryPath))
+    return makeError("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeLibrary(libraryPath);
+  // No C library: the code calls nothing but memset/memcpy, which the
+  // process that loads it provides.
+  llvm::SmallVector<StringRef> args = {*linker, "-shared", "--hash-style=gnu",
+                                       "-z", "noexecstack", objectPath, "-o",
+                                       libraryPath};
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(*linker, args, std::nullopt, {}, 0, 0,
+                                &message) != 0)
+    return makeError("ld.lld failed to link the model's code" +
+                     (message.empty() ? llvm::Twine("") : ": " + message));
+  auto bytes = llvm::MemoryBuffer::getFile(libraryPath);
+  if (!bytes)
+    return makeError("cannot read the linked code: " +
+                     bytes.getError().message());
+  return std::move(*bytes);
 }

@@ -158,28 +158,11 @@ llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
     return llvm::Error::success();
 
   // The code: an ELF shared object, loaded from an anonymous file.
-  int codeFd = memfd_create("trit-model", MFD_CLOEXEC);
-  if (codeFd < 0)
-    return fail(llvm::Twine("memfd_create: ") + std::strerror(errno));
-  const uint8_t *code = data + header->code_offset();
-  for (uint64_t done = 0; done < header->code_size();) {
-    ssize_t n = ::write(codeFd, code + done, header->code_size() - done);
-    if (n <= 0) {
-      ::close(codeFd);
-      return fail(llvm::Twine("writing the code: ") + std::strerror(errno));
-    }
-    done += n;
-  }
-  std::string fdPath = "/proc/self/fd/" + std::to_string(codeFd);
-  library = dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  ::close(codeFd);
-  if (!library)
-    return fail(llvm::Twine("cannot load the compiled code: ") + dlerror());
-  info.prefill = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_prefill"));
-  info.decode = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_decode"));
-  if (!info.prefill || !info.decode)
-    return fail("the compiled code lacks trit_prefill or trit_decode");
-
+  auto loaded = loadCompiledCode(data + header->code_offset(),
+                                 header->code_size(), info);
+  if (!loaded)
+    return fail(llvm::toString(loaded.takeError()));
+  library = *loaded;
   return llvm::Error::success();
 }
 

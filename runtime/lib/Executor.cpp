@@ -2,13 +2,50 @@
 
 #include "trit/Runtime/Executor.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 using namespace trit;
 
 static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<void *> trit::loadCompiledCode(const uint8_t *code,
+                                              size_t size,
+                                              CompiledModelInfo &info) {
+  int fd = memfd_create("trit-model", MFD_CLOEXEC);
+  if (fd < 0)
+    return makeError(llvm::Twine("memfd_create: ") + std::strerror(errno));
+  for (size_t done = 0; done < size;) {
+    ssize_t n = ::write(fd, code + done, size - done);
+    if (n <= 0) {
+      ::close(fd);
+      return makeError(llvm::Twine("writing the code: ") +
+                       std::strerror(errno));
+    }
+    done += n;
+  }
+  std::string path = "/proc/self/fd/" + std::to_string(fd);
+  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ::close(fd);
+  if (!library)
+    return makeError(llvm::Twine("cannot load the compiled code: ") +
+                     dlerror());
+  info.prefill = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_prefill"));
+  info.decode = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_decode"));
+  if (!info.prefill || !info.decode) {
+    dlclose(library);
+    return makeError("the compiled code lacks trit_prefill or trit_decode");
+  }
+  return library;
 }
 
 void trit::computeRopeTables(double base, int64_t dim, int64_t positions,

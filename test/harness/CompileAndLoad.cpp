@@ -8,10 +8,6 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Pass/PassManager.h"
 
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Program.h"
-
-#include <dlfcn.h>
 
 using namespace llvm;
 
@@ -65,37 +61,14 @@ Error trit::harness::compileAndLoad(
   auto llvmModule = trit::buildOptimizedLLVMModule(module, llvmContext);
   if (!llvmModule)
     return llvmModule.takeError();
-  SmallString<128> objectPath, libraryPath;
-  int fd;
-  if (sys::fs::createTemporaryFile("trit-model", "o", fd, objectPath) ||
-      sys::fs::createTemporaryFile("trit-model", "so", libraryPath))
-    return makeError("cannot create temporary files");
-  {
-    raw_fd_ostream os(fd, /*shouldClose=*/true);
-    if (Error e = trit::emitMachineCode(**llvmModule,
-                                        trit::MachineCodeKind::Object, os))
-      return e;
-  }
-  std::string clang = TRIT_CLANG;
-  SmallVector<StringRef> linkArgs = {clang, "-shared", "-fuse-ld=lld",
-                                     objectPath, "-o", libraryPath};
-  std::string linkError;
-  int linked = sys::ExecuteAndWait(clang, linkArgs, std::nullopt, {}, 0, 0,
-                                   &linkError);
-  void *library =
-      linked == 0 ? dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL) : nullptr;
-  const char *loadError = linked == 0 && !library ? dlerror() : nullptr;
-  sys::fs::remove(objectPath);
-  sys::fs::remove(libraryPath);
-  if (linked != 0)
-    return makeError("linking the model failed: " + linkError);
+  // Linked and loaded exactly as tritc and the runtime do.
+  auto library = trit::linkSharedObject(**llvmModule);
   if (!library)
-    return makeError(Twine("dlopen: ") + loadError);
-  info.prefill =
-      reinterpret_cast<trit::EntryPointFn>(dlsym(library, "trit_prefill"));
-  info.decode =
-      reinterpret_cast<trit::EntryPointFn>(dlsym(library, "trit_decode"));
-  if (!info.prefill || !info.decode)
-    return makeError("the compiled model lacks trit_prefill or trit_decode");
+    return library.takeError();
+  auto loaded = trit::loadCompiledCode(
+      reinterpret_cast<const uint8_t *>((*library)->getBufferStart()),
+      (*library)->getBufferSize(), info);
+  if (!loaded)
+    return loaded.takeError();
   return Error::success();
 }

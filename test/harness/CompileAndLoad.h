@@ -2,7 +2,7 @@
 //
 // For test harnesses and benchmarks, ahead of the artifact: runs the lowering
 // and code generation on a module in memory, links the object into a shared
-// library with clang and loads it.
+// library with ld.lld and loads it, as tritc and the runtime do.
 //
 //===----------------------------------------------------------------------===//
 

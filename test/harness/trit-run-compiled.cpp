@@ -1,8 +1,8 @@
 //===- trit-run-compiled.cpp - compile a model in-process and run it ------===//
 //
 // A test harness for the compiler's generated code, ahead of the artifact:
-// imports MODEL, compiles it for the host exactly as tritc does, links the
-// object into a shared library with clang, loads it and evaluates tokens
+// imports MODEL, compiles it for the host exactly as tritc does, links and
+// loads the code as tritc and the runtime do, and evaluates tokens
 // through the runtime's Executor. Prints the greedy continuation and dumps
 // the logits of every evaluated position, for comparison with the NumPy
 // reference (test/Inputs/reference-forward.py).

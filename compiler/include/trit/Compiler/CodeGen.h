@@ -16,6 +16,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <memory>
@@ -40,6 +41,11 @@ enum class MachineCodeKind { Assembly, Object };
 /// relocatable object for the target recorded in it.
 llvm::Error emitMachineCode(llvm::Module &module, MachineCodeKind kind,
                             llvm::raw_pwrite_stream &os);
+
+/// Emits `module` as an object and links it with ld.lld into the ELF shared
+/// library an artifact carries; returns the library's bytes.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+linkSharedObject(llvm::Module &module);
 
 /// The kernel bitcode compiled for `isa` on `arch` ("x86_64", "aarch64"),
 /// empty when the compiler was built without it.

@@ -66,6 +66,12 @@ private:
   trit_exec_context context{};
 };
 
+/// Loads compiled code (an ELF shared object, in memory) through an
+/// anonymous memory file and fills info.prefill / info.decode. Returns the
+/// library handle (dlclose it when done); errors say what failed.
+llvm::Expected<void *> loadCompiledCode(const uint8_t *code, size_t size,
+                                        CompiledModelInfo &info);
+
 /// ggml's RoPE tables: for position p and pair i < dim/2,
 /// theta = p * (base^(-2/dim))^i, multiplied up iteratively in float.
 void computeRopeTables(double base, int64_t dim, int64_t positions,
