@@ -139,6 +139,8 @@ Tokenizer::create(TokenizerSpec spec) {
     if ((type == 3 || type == 4) && !s.tokens[i].empty())
       t->specialIds.push_back(int32_t(i));
   }
+  for (int32_t id : t->specialIds)
+    t->specialFirstBytes[static_cast<unsigned char>(s.tokens[id][0])] = true;
   // Longest first, so that a special token is never cut by a shorter one.
   std::sort(t->specialIds.begin(), t->specialIds.end(),
             [&](int32_t a, int32_t b) {
@@ -252,6 +254,11 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool addBos,
   size_t plainStart = 0;
   for (size_t i = 0; parseSpecial && i < text.size();) {
     int32_t found = -1;
+    // Most positions start no special token: skip them on the first byte.
+    if (!specialFirstBytes[static_cast<unsigned char>(text[i])]) {
+      ++i;
+      continue;
+    }
     for (int32_t id : specialIds)
       if (text.substr(i).starts_with(spec.tokens[id])) {
         found = id;

@@ -19,6 +19,9 @@ using namespace trit::bench;
 
 namespace {
 
+// Where the read loops' results go, so that the reads cannot be dropped.
+volatile uint64_t readSink;
+
 double seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
       .count();
@@ -73,7 +76,7 @@ double trit::bench::measureReadBandwidth(size_t bytes, int threads,
   for (auto &th : pool)
     th.join();
   double best = 0;
-  std::atomic<uint64_t> sink{0};
+  std::atomic<uint64_t> sink{0}; // keeps the reads observable
   for (int r = 0; r < repeats; ++r) {
     pool.clear();
     auto t0 = std::chrono::steady_clock::now();
@@ -85,7 +88,8 @@ double trit::bench::measureReadBandwidth(size_t bytes, int threads,
     best = std::max(best, slice * double(threads) / seconds(t0) / 1e9);
   }
   std::free(buffer);
-  return sink == 42 ? best + 1e-12 : best; // keep the reads observable
+  readSink = sink.load();
+  return best;
 }
 
 #if defined(__x86_64__)

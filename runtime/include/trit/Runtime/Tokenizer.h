@@ -69,6 +69,7 @@ private:
   llvm::StringMap<int32_t> ids;
   llvm::StringMap<int32_t> mergeRanks;
   std::vector<int32_t> specialIds; // longest text first
+  bool specialFirstBytes[256] = {};
   std::string byteToChar[256];
   llvm::DenseMap<uint32_t, uint8_t> charToByte; // code point -> byte
   int32_t byteTokens[256];                     // SentencePiece <0xXX>
