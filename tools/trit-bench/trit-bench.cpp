@@ -181,7 +181,9 @@ int main(int argc, char **argv) {
   if (roofline) {
     const size_t buffer = size_t(1) << 30;
     bandwidth1 = trit::bench::measureReadBandwidth(buffer, 1, 3);
-    bandwidthN = trit::bench::measureReadBandwidth(buffer, maxThreads, 3);
+    bandwidthN = maxThreads == 1
+                     ? bandwidth1
+                     : trit::bench::measureReadBandwidth(buffer, maxThreads, 3);
     vnni = trit::bench::measureVnniPeak();
     avx2 = trit::bench::measureAvx2Peak();
     double peakPerCore = vnni > 0 ? vnni : avx2;
@@ -227,11 +229,13 @@ int main(int argc, char **argv) {
                    macsPerToken / 1e9);
   outs() << format("load: %.1f ms; peak RSS %.1f MB\n", loadSeconds * 1e3,
                    peakRssMb);
-  if (roofline)
-    outs() << format("machine: read %.1f GB/s (1 thread), %.1f GB/s (%d "
-                     "threads); int8 %.0f GMAC/s per core (VNNI), %.0f "
-                     "(AVX2)\n",
-                     bandwidth1, bandwidthN, maxThreads, vnni, avx2);
+  if (roofline) {
+    outs() << format("machine: read %.1f GB/s (1 thread)", bandwidth1);
+    if (maxThreads > 1)
+      outs() << format(", %.1f GB/s (%d threads)", bandwidthN, maxThreads);
+    outs() << format("; int8 %.0f GMAC/s per core (VNNI), %.0f (AVX2)\n",
+                     vnni, avx2);
+  }
   outs() << "\n| threads | test  |             t/s |"
          << (roofline ? " of limit |" : "") << "\n|--------:|:------|----------------:|"
          << (roofline ? "---------:|" : "") << "\n";
