@@ -5,6 +5,10 @@
 #include "trit/Runtime/CpuFeatures.h"
 #include "trit/abi.h"
 
+#include <cerrno>
+#include <cstring>
+#include <string>
+
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -20,19 +24,18 @@ Artifact::~Artifact() {
     munmap(const_cast<uint8_t *>(data), size);
 }
 
-llvm::Expected<std::unique_ptr<Artifact>>
+Expected<std::unique_ptr<Artifact>>
 Artifact::open(const std::string &path, const ArtifactOpenOptions &options) {
   std::unique_ptr<Artifact> a(new Artifact());
   a->path = path;
-  if (llvm::Error e = a->load(options))
+  if (Error e = a->load(options))
     return std::move(e);
   return a;
 }
 
-llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
-  auto fail = [&](const llvm::Twine &message) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": " + message);
+Error Artifact::load(const ArtifactOpenOptions &options) {
+  auto fail = [&](const std::string &message) {
+    return makeError(path + ": " + message);
   };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -45,14 +48,14 @@ llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
   size = st.st_size;
   if (size < sizeof(artifact::Prefix)) {
     ::close(fd);
-    return fail("too small to be a Trit artifact (" + llvm::Twine(size) +
+    return fail("too small to be a Trit artifact (" + std::to_string(size) +
                 " bytes)");
   }
   void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (mapped == MAP_FAILED) {
     size = 0;
-    return fail(llvm::Twine("cannot map the file: ") + std::strerror(errno));
+    return fail(std::string("cannot map the file: ") + std::strerror(errno));
   }
   data = static_cast<const uint8_t *>(mapped);
 
@@ -64,13 +67,13 @@ llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
                 "with tritc MODEL -o model.trit");
   if (prefix.containerVersion != artifact::kContainerVersion)
     return fail("artifact format version " +
-                llvm::Twine(prefix.containerVersion) +
+                std::to_string(prefix.containerVersion) +
                 "; this runtime reads version " +
-                llvm::Twine(artifact::kContainerVersion) + ": recompile it");
+                std::to_string(artifact::kContainerVersion) + ": recompile it");
   if (prefix.fileSize != size)
     return fail("truncated or extended: the artifact should be " +
-                llvm::Twine(prefix.fileSize) + " bytes, the file has " +
-                llvm::Twine(size));
+                std::to_string(prefix.fileSize) + " bytes, the file has " +
+                std::to_string(size));
   if (prefix.headerOffset < sizeof(prefix) || prefix.headerOffset > size ||
       prefix.headerSize > size - prefix.headerOffset)
     return fail("the header lies outside the file");
@@ -89,8 +92,8 @@ llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
   header = artifact::GetArtifact(headerBytes);
   if (header->abi_version() != TRIT_ABI_VERSION)
     return fail("compiled for runtime ABI version " +
-                llvm::Twine(header->abi_version()) + "; this runtime has " +
-                llvm::Twine(TRIT_ABI_VERSION) + ": recompile it");
+                std::to_string(header->abi_version()) + "; this runtime has " +
+                std::to_string(TRIT_ABI_VERSION) + ": recompile it");
   const artifact::Target *target = header->target();
   auto str = [](const flatbuffers::String *s) {
     return s ? s->str() : std::string();
@@ -155,15 +158,15 @@ llvm::Error Artifact::load(const ArtifactOpenOptions &options) {
       info.arenaSize > (int64_t(1) << 40))
     return fail("the header's model dimensions are implausible");
   if (!options.loadCode)
-    return llvm::Error::success();
+    return Error::success();
 
   // The code: an ELF shared object, loaded from an anonymous file.
   auto loaded = loadCompiledCode(data + header->code_offset(),
                                  header->code_size(), info);
   if (!loaded)
-    return fail(llvm::toString(loaded.takeError()));
+    return fail(toString(loaded.takeError()));
   library = *loaded;
-  return llvm::Error::success();
+  return Error::success();
 }
 
 TokenizerSpec Artifact::getTokenizerSpec() const {

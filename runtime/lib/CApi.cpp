@@ -6,7 +6,10 @@
 #include "trit/Runtime/Sampler.h"
 #include "trit/Runtime/Tokenizer.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
+#include <string_view>
 
 struct trit_model {
   std::unique_ptr<trit::Artifact> artifact;
@@ -47,8 +50,8 @@ trit_status classify(const std::string &message) {
   return TRIT_ERROR_FORMAT;
 }
 
-trit_status fromError(llvm::Error error) {
-  std::string message = llvm::toString(std::move(error));
+trit_status fromError(trit::Error error) {
+  std::string message = trit::toString(std::move(error));
   trit_status status = classify(message);
   return failWith(status, std::move(message));
 }
@@ -81,7 +84,7 @@ trit_status trit_model_open(const char *path, trit_model **model) {
   auto tokenizer = trit::Tokenizer::create((*artifact)->getTokenizerSpec());
   if (!tokenizer)
     return failWith(TRIT_ERROR_FORMAT, std::string(path) + ": " +
-                                           llvm::toString(tokenizer.takeError()));
+                                           trit::toString(tokenizer.takeError()));
   *model = new trit_model{std::move(*artifact), std::move(*tokenizer)};
   return TRIT_OK;
 }
@@ -107,7 +110,7 @@ trit_status trit_tokenize(const trit_model *model, const char *text,
   if (!model || (!text && length) || !count || (!tokens && capacity))
     return failWith(TRIT_ERROR_ARGUMENT, "trit_tokenize: null argument");
   std::vector<int32_t> ids = model->tokenizer->encode(
-      llvm::StringRef(text, length), add_bos, parse_special);
+      std::string_view(text, length), add_bos, parse_special);
   *count = ids.size();
   if (ids.size() > capacity)
     return failWith(TRIT_ERROR_BUFFER,
@@ -198,9 +201,8 @@ static trit_status evaluate(trit_context *context, const int32_t *tokens,
   }
   if (n == 0)
     return TRIT_OK;
-  if (llvm::Error e = context->exec->prefill(
-          llvm::ArrayRef<int32_t>(tokens, n), context->position, out,
-          lastOnly))
+  if (trit::Error e = context->exec->prefill(tokens, n, context->position,
+                                             out, lastOnly))
     return fromError(std::move(e));
   context->position += n;
   return TRIT_OK;

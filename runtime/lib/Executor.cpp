@@ -2,6 +2,7 @@
 
 #include "trit/Runtime/Executor.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -14,21 +15,16 @@
 
 using namespace trit;
 
-static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
-
-llvm::Expected<void *> trit::loadCompiledCode(const uint8_t *code,
-                                              size_t size,
-                                              CompiledModelInfo &info) {
+Expected<void *> trit::loadCompiledCode(const uint8_t *code, size_t size,
+                                        CompiledModelInfo &info) {
   int fd = memfd_create("trit-model", MFD_CLOEXEC);
   if (fd < 0)
-    return makeError(llvm::Twine("memfd_create: ") + std::strerror(errno));
+    return makeError(std::string("memfd_create: ") + std::strerror(errno));
   for (size_t done = 0; done < size;) {
     ssize_t n = ::write(fd, code + done, size - done);
     if (n <= 0) {
       ::close(fd);
-      return makeError(llvm::Twine("writing the code: ") +
+      return makeError(std::string("writing the code: ") +
                        std::strerror(errno));
     }
     done += n;
@@ -37,7 +33,7 @@ llvm::Expected<void *> trit::loadCompiledCode(const uint8_t *code,
   void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   ::close(fd);
   if (!library)
-    return makeError(llvm::Twine("cannot load the compiled code: ") +
+    return makeError(std::string("cannot load the compiled code: ") +
                      dlerror());
   info.prefill = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_prefill"));
   info.decode = reinterpret_cast<EntryPointFn>(dlsym(library, "trit_decode"));
@@ -65,16 +61,16 @@ void trit::computeRopeTables(double base, int64_t dim, int64_t positions,
   }
 }
 
-llvm::Expected<std::unique_ptr<Executor>>
+Expected<std::unique_ptr<Executor>>
 Executor::create(const CompiledModelInfo &info,
                  std::vector<const void *> weights, int64_t capacity,
                  int threads) {
   if (capacity < 1 || capacity > info.maxContext)
-    return makeError("a context of " + llvm::Twine(capacity) +
+    return makeError("a context of " + std::to_string(capacity) +
                      " positions; the model was compiled for 1 to " +
-                     llvm::Twine(info.maxContext));
+                     std::to_string(info.maxContext));
   if (threads < 1 || threads > 1024)
-    return makeError("thread count " + llvm::Twine(threads) +
+    return makeError("thread count " + std::to_string(threads) +
                      " is not between 1 and 1024");
   std::unique_ptr<Executor> exec(new Executor(info, threads));
   exec->weights = std::move(weights);
@@ -86,7 +82,7 @@ Executor::create(const CompiledModelInfo &info,
   exec->arena = {static_cast<uint8_t *>(std::aligned_alloc(64, arenaBytes)),
                  std::free};
   if (!exec->arena)
-    return makeError("cannot allocate the " + llvm::Twine(arenaBytes) +
+    return makeError("cannot allocate the " + std::to_string(arenaBytes) +
                      "-byte scratch arena");
   if (info.ropeDim > 0)
     computeRopeTables(info.ropeTheta, info.ropeDim, capacity, exec->ropeCos,
@@ -104,51 +100,50 @@ Executor::create(const CompiledModelInfo &info,
   return exec;
 }
 
-llvm::Error Executor::check(int32_t status, int64_t start, int64_t n) {
+Error Executor::check(int32_t status, int64_t start, int64_t n) {
   switch (status) {
   case TRIT_EXEC_OK:
-    return llvm::Error::success();
+    return Error::success();
   case TRIT_EXEC_ABI_MISMATCH:
     return makeError("the compiled model expects another runtime ABI version "
-                     "than " + llvm::Twine(TRIT_ABI_VERSION));
+                     "than " + std::to_string(TRIT_ABI_VERSION));
   case TRIT_EXEC_TOO_MANY_TOKENS:
-    return makeError(llvm::Twine(n) + " tokens in one call; the memory plan "
-                     "holds " + llvm::Twine(info.maxTokens));
+    return makeError(std::to_string(n) + " tokens in one call; the memory plan "
+                     "holds " + std::to_string(info.maxTokens));
   case TRIT_EXEC_CONTEXT_FULL:
-    return makeError("positions " + llvm::Twine(start) + ".." +
-                     llvm::Twine(start + n - 1) + " do not fit a context of " +
-                     llvm::Twine(context.kv_capacity) + " tokens");
+    return makeError("positions " + std::to_string(start) + ".." +
+                     std::to_string(start + n - 1) + " do not fit a context of " +
+                     std::to_string(context.kv_capacity) + " tokens");
   case TRIT_EXEC_BAD_TOKEN:
     return makeError("a token id is outside the vocabulary of " +
-                     llvm::Twine(info.vocab) + " tokens");
+                     std::to_string(info.vocab) + " tokens");
   case TRIT_EXEC_BAD_LOGIT_ROWS:
     return makeError("internal error: a bad count of logit rows");
   case TRIT_EXEC_BAD_CAPACITY:
     return makeError("the context is larger than the compiled maximum");
   default:
     return makeError("the compiled model returned status " +
-                     llvm::Twine(status));
+                     std::to_string(status));
   }
 }
 
-llvm::Error Executor::prefill(llvm::ArrayRef<int32_t> tokens, int64_t start,
-                              float *logits, bool lastOnly) {
-  for (size_t done = 0; done < tokens.size();) {
-    int64_t n = std::min<int64_t>(info.maxTokens, tokens.size() - done);
+Error Executor::prefill(const int32_t *tokens, size_t count, int64_t start,
+                        float *logits, bool lastOnly) {
+  for (size_t done = 0; done < count;) {
+    int64_t n = std::min<int64_t>(info.maxTokens, count - done);
     // With lastOnly, every chunk writes its last row to the same place; the
     // final chunk's is the one that stays.
     float *out = lastOnly ? logits : logits + done * info.vocab;
-    if (llvm::Error e = check(info.prefill(&context, tokens.data() + done, n,
-                                           start + done, out,
-                                           lastOnly ? 1 : n),
-                              start + done, n))
+    if (Error e = check(info.prefill(&context, tokens + done, n, start + done,
+                                     out, lastOnly ? 1 : n),
+                        start + done, n))
       return e;
     done += n;
   }
-  return llvm::Error::success();
+  return Error::success();
 }
 
-llvm::Error Executor::decode(int32_t token, int64_t position, float *logits) {
+Error Executor::decode(int32_t token, int64_t position, float *logits) {
   return check(info.decode(&context, &token, 1, position, logits, 1),
                position, 1);
 }

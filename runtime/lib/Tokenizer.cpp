@@ -6,18 +6,15 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
-#include <optional>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 using namespace trit;
 
 namespace {
-
-llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
-}
 
 // Llama 3's pre-tokenizer (tokenizer.json spelling, which PCRE2 reads as
 // is with PCRE2_UTF | PCRE2_UCP).
@@ -26,6 +23,19 @@ const char *kLlama3Pattern =
     "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 const char *kSentencePieceSpace = "\xE2\x96\x81"; // U+2581
+
+bool startsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
+}
+
+/// `s` without leading and trailing whitespace (as llvm::StringRef::trim).
+std::string_view trim(std::string_view s) {
+  const char *space = " \t\n\v\f\r";
+  size_t begin = s.find_first_not_of(space);
+  if (begin == std::string_view::npos)
+    return {};
+  return s.substr(begin, s.find_last_not_of(space) - begin + 1);
+}
 
 void appendUtf8(uint32_t cp, std::string &out) {
   if (cp < 0x80) {
@@ -47,7 +57,7 @@ void appendUtf8(uint32_t cp, std::string &out) {
 
 /// Length of the UTF-8 sequence starting at s[i] (1 for invalid bytes, so
 /// that any input splits into units).
-size_t utf8Length(llvm::StringRef s, size_t i) {
+size_t utf8Length(std::string_view s, size_t i) {
   unsigned char c = s[i];
   size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
                                     : (c >> 3) == 30            ? 4
@@ -61,7 +71,7 @@ size_t utf8Length(llvm::StringRef s, size_t i) {
 }
 
 /// Decodes one UTF-8 sequence; invalid bytes decode as themselves.
-uint32_t decodeUtf8(llvm::StringRef s, size_t &i) {
+uint32_t decodeUtf8(std::string_view s, size_t &i) {
   size_t n = utf8Length(s, i);
   unsigned char c = s[i];
   uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
@@ -71,7 +81,7 @@ uint32_t decodeUtf8(llvm::StringRef s, size_t &i) {
   return cp;
 }
 
-std::vector<std::string> splitUtf8(llvm::StringRef s) {
+std::vector<std::string> splitUtf8(std::string_view s) {
   std::vector<std::string> units;
   for (size_t i = 0; i < s.size();) {
     size_t n = utf8Length(s, i);
@@ -111,7 +121,7 @@ Tokenizer::~Tokenizer() {
     pcre2_code_free(static_cast<pcre2_code *>(regex));
 }
 
-llvm::Expected<std::unique_ptr<Tokenizer>>
+Expected<std::unique_ptr<Tokenizer>>
 Tokenizer::create(TokenizerSpec spec) {
   if (spec.model != "gpt2" && spec.model != "llama")
     return makeError("tokenizer model '" + spec.model +
@@ -123,11 +133,11 @@ Tokenizer::create(TokenizerSpec spec) {
   if ((!spec.tokenTypes.empty() && spec.tokenTypes.size() != n) ||
       (!spec.scores.empty() && spec.scores.size() != n))
     return makeError("the tokenizer's token types or scores do not match its "
-                     + llvm::Twine(n) + " tokens");
+                     + std::to_string(n) + " tokens");
   for (int64_t id : {spec.bosId, spec.eosId, spec.eotId})
     if (id < -1 || id >= int64_t(n))
-      return makeError("special token id " + llvm::Twine(id) +
-                       " is outside the vocabulary of " + llvm::Twine(n));
+      return makeError("special token id " + std::to_string(id) +
+                       " is outside the vocabulary of " + std::to_string(n));
   std::unique_ptr<Tokenizer> t(new Tokenizer(std::move(spec)));
   const TokenizerSpec &s = t->spec;
   for (size_t i = 0; i < n; ++i)
@@ -182,7 +192,7 @@ Tokenizer::create(TokenizerSpec spec) {
   return t;
 }
 
-void Tokenizer::encodeBytePairWord(llvm::StringRef word,
+void Tokenizer::encodeBytePairWord(std::string_view word,
                                    std::vector<int32_t> &out) const {
   std::string mapped;
   for (unsigned char c : word)
@@ -217,7 +227,7 @@ void Tokenizer::encodeBytePairWord(llvm::StringRef word,
   }
 }
 
-void Tokenizer::encodeSentencePiece(llvm::StringRef text,
+void Tokenizer::encodeSentencePiece(std::string_view text,
                                     std::vector<int32_t> &out) const {
   std::string normalized = kSentencePieceSpace;
   for (char c : text)
@@ -244,13 +254,13 @@ void Tokenizer::encodeSentencePiece(llvm::StringRef text,
   }
 }
 
-std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool addBos,
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addBos,
                                        bool parseSpecial) const {
   std::vector<int32_t> out;
   if (addBos && spec.bosId >= 0)
     out.push_back(int32_t(spec.bosId));
   // Split around special tokens, then encode each plain segment.
-  std::vector<std::pair<llvm::StringRef, int32_t>> segments;
+  std::vector<std::pair<std::string_view, int32_t>> segments;
   size_t plainStart = 0;
   for (size_t i = 0; parseSpecial && i < text.size();) {
     int32_t found = -1;
@@ -260,7 +270,7 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool addBos,
       continue;
     }
     for (int32_t id : specialIds)
-      if (text.substr(i).starts_with(spec.tokens[id])) {
+      if (startsWith(text.substr(i), spec.tokens[id])) {
         found = id;
         break;
       }
@@ -269,8 +279,8 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool addBos,
       continue;
     }
     if (i > plainStart)
-      segments.emplace_back(text.slice(plainStart, i), -1);
-    segments.emplace_back(llvm::StringRef(), found);
+      segments.emplace_back(text.substr(plainStart, i - plainStart), -1);
+    segments.emplace_back(std::string_view(), found);
     i += spec.tokens[found].size();
     plainStart = i;
   }
@@ -300,14 +310,14 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef text, bool addBos,
       }
       PCRE2_SIZE *range = pcre2_get_ovector_pointer(match);
       if (range[0] > at) // characters no alternative matched
-        encodeBytePairWord(segment.slice(at, range[0]), out);
+        encodeBytePairWord(segment.substr(at, range[0] - at), out);
       if (range[1] == range[0]) { // an empty match: step one character
         size_t n = utf8Length(segment, range[0]);
         encodeBytePairWord(segment.substr(range[0], n), out);
         at = range[0] + n;
         continue;
       }
-      encodeBytePairWord(segment.slice(range[0], range[1]), out);
+      encodeBytePairWord(segment.substr(range[0], range[1] - range[0]), out);
       at = range[1];
     }
     pcre2_match_data_free(match);
@@ -343,7 +353,7 @@ std::string Tokenizer::decode(int32_t id, bool showSpecial) const {
       sscanf(text.c_str(), "<0x%02X>", &byte) == 1)
     return std::string(1, char(byte));
   for (size_t i = 0; i < text.size();) {
-    if (llvm::StringRef(text).substr(i).starts_with(kSentencePieceSpace)) {
+    if (startsWith(std::string_view(text).substr(i), kSentencePieceSpace)) {
       out += ' ';
       i += 3;
     } else {
@@ -363,25 +373,26 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids,
   return out;
 }
 
-llvm::Expected<std::string> trit::formatChatTurn(const TokenizerSpec &spec,
-                                                 llvm::StringRef role,
-                                                 llvm::StringRef content,
-                                                 bool first,
-                                                 bool addAssistant) {
+Expected<std::string> trit::formatChatTurn(const TokenizerSpec &spec,
+                                           std::string_view role,
+                                           std::string_view content,
+                                           bool first, bool addAssistant) {
   std::string bos = first && spec.bosId >= 0 ? spec.tokens[spec.bosId] : "";
-  llvm::StringRef tmpl = spec.chatTemplate;
-  if (tmpl.contains("Assistant: ") && tmpl.contains("<|eot_id|>")) {
+  auto contains = [&](const char *s) {
+    return spec.chatTemplate.find(s) != std::string::npos;
+  };
+  if (contains("Assistant: ") && contains("<|eot_id|>")) {
     // BitNet b1.58 2B4T: "Role: content<|eot_id|>", no newlines.
-    std::string name = role.str();
+    std::string name(role);
     if (!name.empty())
       name[0] = char(toupper(name[0]));
-    return bos + name + ": " + content.trim().str() + "<|eot_id|>" +
+    return bos + name + ": " + std::string(trim(content)) + "<|eot_id|>" +
            (addAssistant ? "Assistant: " : "");
   }
-  if (tmpl.contains("<|start_header_id|>")) {
+  if (contains("<|start_header_id|>")) {
     // Llama 3 instruct.
-    return bos + "<|start_header_id|>" + role.str() +
-           "<|end_header_id|>\n\n" + content.trim().str() + "<|eot_id|>" +
+    return bos + "<|start_header_id|>" + std::string(role) +
+           "<|end_header_id|>\n\n" + std::string(trim(content)) + "<|eot_id|>" +
            (addAssistant ? "<|start_header_id|>assistant<|end_header_id|>\n\n"
                          : "");
   }

@@ -24,13 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   options.loadCode = false;
   auto artifact = trit::Artifact::open(path, options);
   if (!artifact) {
-    llvm::consumeError(artifact.takeError());
+    trit::consumeError(artifact.takeError());
     return 0;
   }
   // The tokenizer it carries, and a round of encoding with it.
   auto tokenizer = trit::Tokenizer::create((*artifact)->getTokenizerSpec());
   if (!tokenizer) {
-    llvm::consumeError(tokenizer.takeError());
+    trit::consumeError(tokenizer.takeError());
     return 0;
   }
   std::vector<int32_t> ids =

@@ -11,7 +11,9 @@
 
 using namespace llvm;
 
-static Error makeError(const Twine &message) {
+// llvm::Error throughout: inside namespace trit, a plain Error would be the
+// runtime's trit::Error.
+static llvm::Error makeHarnessError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
 }
 
@@ -20,7 +22,7 @@ static int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
   return attr ? attr.getInt() : 0;
 }
 
-Error trit::harness::compileAndLoad(
+llvm::Error trit::harness::compileAndLoad(
     mlir::ModuleOp module, const LoweringOptions &options,
     CompiledModelInfo &info,
     std::vector<std::pair<std::string, std::string>> &weightTable) {
@@ -33,7 +35,7 @@ Error trit::harness::compileAndLoad(
   lower.normCodegen = options.normCodegen;
   mlir::trit::buildLowerToLLVMPipeline(pm, lower);
   if (mlir::failed(pm.run(module)))
-    return makeError("compiling the module failed");
+    return makeHarnessError("compiling the module failed");
 
   // What the runtime needs, from the lowered module's attributes.
   auto plan = module->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
@@ -68,7 +70,8 @@ Error trit::harness::compileAndLoad(
   auto loaded = trit::loadCompiledCode(
       reinterpret_cast<const uint8_t *>((*library)->getBufferStart()),
       (*library)->getBufferSize(), info);
+  // The runtime's error, as the compiler's kind.
   if (!loaded)
-    return loaded.takeError();
-  return Error::success();
+    return makeHarnessError(trit::toString(loaded.takeError()));
+  return llvm::Error::success();
 }

@@ -118,7 +118,7 @@ int main(int argc, char **argv) {
       for (int trial = 0; trial < 5; ++trial) {
         auto t0 = std::chrono::steady_clock::now();
         for (int r = 0; r < repeats; ++r)
-          if (Error e = (*exec)->prefill(tokens, 0, out.data())) {
+          if (trit::Error e = (*exec)->prefill(tokens, 0, out.data())) {
             errs() << toString(std::move(e)) << "\n";
             return 1;
           }

@@ -114,9 +114,9 @@ int main(int argc, char **argv) {
   auto promptStart = now();
   if (promptByDecode) {
     for (size_t i = 0; i < prompt.size(); ++i)
-      if (Error e = (*exec)->decode(prompt[i], i, &logits[i * info.vocab]))
+      if (trit::Error e = (*exec)->decode(prompt[i], i, &logits[i * info.vocab]))
         return fail(toString(std::move(e)));
-  } else if (Error e = (*exec)->prefill(prompt, 0, logits.data())) {
+  } else if (trit::Error e = (*exec)->prefill(prompt, 0, logits.data())) {
     return fail(toString(std::move(e)));
   }
   double promptSeconds =
@@ -129,7 +129,8 @@ int main(int argc, char **argv) {
     int32_t next = std::max_element(last, last + info.vocab) - last;
     generated.push_back(next);
     logits.resize((position + 1) * info.vocab);
-    if (Error e = (*exec)->decode(next, position, &logits[position * info.vocab]))
+    if (trit::Error e =
+            (*exec)->decode(next, position, &logits[position * info.vocab]))
       return fail(toString(std::move(e)));
     ++position;
   }

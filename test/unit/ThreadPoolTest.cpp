@@ -68,11 +68,11 @@ TEST(Executor, RejectsContextsTheModelWasNotCompiledFor) {
   info.maxTokens = 4;
   auto tooBig = trit::Executor::create(info, {}, 17, 1);
   ASSERT_FALSE(bool(tooBig));
-  EXPECT_EQ(llvm::toString(tooBig.takeError()),
+  EXPECT_EQ(trit::toString(tooBig.takeError()),
             "a context of 17 positions; the model was compiled for 1 to 16");
   auto noThreads = trit::Executor::create(info, {}, 16, 0);
   ASSERT_FALSE(bool(noThreads));
-  EXPECT_EQ(llvm::toString(noThreads.takeError()),
+  EXPECT_EQ(trit::toString(noThreads.takeError()),
             "thread count 0 is not between 1 and 1024");
 }
 

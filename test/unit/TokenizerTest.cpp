@@ -60,7 +60,7 @@ int32_t idOf(const trit::TokenizerSpec &spec, const std::string &text) {
 
 TEST(Tokenizer, MergesByRankAndKeepsSpecialTokens) {
   auto t = trit::Tokenizer::create(byteLevelSpec());
-  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  ASSERT_TRUE(bool(t)) << trit::toString(t.takeError());
   const trit::TokenizerSpec &spec = (*t)->getSpec();
   std::vector<int32_t> ids = (*t)->encode("hello world<|eot_id|>!", true, true);
   std::vector<int32_t> expected = {int32_t(spec.bosId), idOf(spec, "hello"),
@@ -126,7 +126,7 @@ TEST(Tokenizer, SentencePieceWithByteFallback) {
   spec.bosId = 1;
   spec.eosId = 2;
   auto t = trit::Tokenizer::create(spec);
-  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  ASSERT_TRUE(bool(t)) << trit::toString(t.takeError());
   std::vector<int32_t> ids = (*t)->encode("hi there", true, false);
   std::vector<int32_t> expected = {1, idOf(spec, sp + "hi"),
                                    idOf(spec, sp + "there")};
@@ -145,20 +145,20 @@ TEST(Tokenizer, RejectsWhatItCannotRun) {
   spec.model = "wordpiece";
   auto bad = trit::Tokenizer::create(spec);
   ASSERT_FALSE(bool(bad));
-  EXPECT_EQ(llvm::toString(bad.takeError()),
+  EXPECT_EQ(trit::toString(bad.takeError()),
             "tokenizer model 'wordpiece' is not supported (gpt2 byte-level "
             "BPE or llama SentencePiece)");
   spec = byteLevelSpec();
   spec.pre = "qwen2";
   bad = trit::Tokenizer::create(spec);
   ASSERT_FALSE(bool(bad));
-  EXPECT_EQ(llvm::toString(bad.takeError()),
+  EXPECT_EQ(trit::toString(bad.takeError()),
             "pre-tokenizer 'qwen2' is not supported (llama-bpe)");
   spec = byteLevelSpec();
   spec.eotId = 1 << 20;
   bad = trit::Tokenizer::create(spec);
   ASSERT_FALSE(bool(bad));
-  EXPECT_NE(llvm::toString(bad.takeError()).find("outside the vocabulary"),
+  EXPECT_NE(trit::toString(bad.takeError()).find("outside the vocabulary"),
             std::string::npos);
 }
 
@@ -173,7 +173,7 @@ TEST(Tokenizer, FormatsBitNetChatTurns) {
   spec.chatTemplate = "{% for m in messages %}{{ m.content }}{% endfor %}";
   auto unknown = trit::formatChatTurn(spec, "user", "x", true, true);
   ASSERT_FALSE(bool(unknown));
-  llvm::consumeError(unknown.takeError());
+  trit::consumeError(unknown.takeError());
 }
 
 } // namespace

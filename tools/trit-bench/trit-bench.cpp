@@ -142,16 +142,16 @@ int main(int argc, char **argv) {
       id = int32_t(rng() % info.vocab);
     std::vector<float> logits(prompt.size() * info.vocab);
     // Warm-up: fault the weights in, start the threads.
-    if (Error e = (*exec)->prefill(llvm::ArrayRef<int32_t>(prompt).take_front(
-                                       std::min<size_t>(prompt.size(), 8)),
-                                   0, logits.data()))
+    if (trit::Error e = (*exec)->prefill(
+            prompt.data(), std::min<size_t>(prompt.size(), 8), 0,
+            logits.data()))
       return fail(toString(std::move(e)));
     if (promptTokens > 0) {
       std::vector<double> speeds;
       for (int r = 0; r < repeats; ++r) {
         double s = now();
         // As llama-bench: the logits of the last position only.
-        if (Error e = (*exec)->prefill(prompt, 0, logits.data(), true))
+        if (trit::Error e = (*exec)->prefill(prompt, 0, logits.data(), true))
           return fail(toString(std::move(e)));
         speeds.push_back(promptTokens / (now() - s));
       }
@@ -162,8 +162,8 @@ int main(int argc, char **argv) {
       for (int r = 0; r < repeats; ++r) {
         double s = now();
         for (int i = 0; i < genTokens; ++i)
-          if (Error e = (*exec)->decode(prompt[i % prompt.size()], i,
-                                        logits.data()))
+          if (trit::Error e = (*exec)->decode(prompt[i % prompt.size()], i,
+                                              logits.data()))
             return fail(toString(std::move(e)));
         speeds.push_back(genTokens / (now() - s));
       }

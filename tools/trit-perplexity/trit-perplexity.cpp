@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
                                tokens.begin() + (c + 1) * ctx);
     if (spec.addBos && spec.bosId >= 0)
       chunk[0] = int32_t(spec.bosId);
-    if (Error e = (*exec)->prefill(chunk, 0, logits.data()))
+    if (trit::Error e = (*exec)->prefill(chunk, 0, logits.data()))
       return fail(toString(std::move(e)));
     for (int64_t j = ctx / 2; j + 1 < ctx; ++j) {
       const float *row = &logits[j * info.vocab];

@@ -10,11 +10,10 @@
 #ifndef TRIT_RUNTIME_ARTIFACT_H
 #define TRIT_RUNTIME_ARTIFACT_H
 
+#include "trit/Runtime/Error.h"
 #include "trit/Runtime/Executor.h"
 #include "trit/Runtime/Tokenizer.h"
 #include "trit/Runtime/artifact_generated.h"
-
-#include "llvm/Support/Error.h"
 
 #include <memory>
 #include <string>
@@ -31,7 +30,7 @@ struct ArtifactOpenOptions {
 class Artifact {
 public:
   /// Every problem is an error naming the file.
-  static llvm::Expected<std::unique_ptr<Artifact>>
+  static Expected<std::unique_ptr<Artifact>>
   open(const std::string &path, const ArtifactOpenOptions &options = {});
   ~Artifact();
   Artifact(const Artifact &) = delete;
@@ -46,7 +45,7 @@ public:
 
 private:
   Artifact() = default;
-  llvm::Error load(const ArtifactOpenOptions &options);
+  Error load(const ArtifactOpenOptions &options);
 
   std::string path;
   const uint8_t *data = nullptr;

@@ -13,8 +13,7 @@
 #include "trit/Runtime/ThreadPool.h"
 #include "trit/abi.h"
 
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/Support/Error.h"
+#include "trit/Runtime/Error.h"
 
 #include <memory>
 #include <vector>
@@ -37,25 +36,29 @@ struct CompiledModelInfo {
 class Executor {
 public:
   /// A context of `capacity` positions (at most info.maxContext).
-  static llvm::Expected<std::unique_ptr<Executor>>
+  static Expected<std::unique_ptr<Executor>>
   create(const CompiledModelInfo &info, std::vector<const void *> weights,
          int64_t capacity, int threads);
 
-  /// Evaluates tokens at positions start.. and writes logits
-  /// [tokens.size()][vocab], or with `lastOnly` just the last position's
-  /// [vocab] (the LM head then runs once); prompts longer than the memory
-  /// plan's max_tokens are evaluated in chunks.
-  llvm::Error prefill(llvm::ArrayRef<int32_t> tokens, int64_t start,
-                      float *logits, bool lastOnly = false);
+  /// Evaluates tokens[0..count) at positions start.. and writes logits
+  /// [count][vocab], or with `lastOnly` just the last position's [vocab]
+  /// (the LM head then runs once); prompts longer than the memory plan's
+  /// max_tokens are evaluated in chunks.
+  Error prefill(const int32_t *tokens, size_t count, int64_t start,
+                float *logits, bool lastOnly = false);
+  Error prefill(const std::vector<int32_t> &tokens, int64_t start,
+                float *logits, bool lastOnly = false) {
+    return prefill(tokens.data(), tokens.size(), start, logits, lastOnly);
+  }
   /// One token at `position`; logits [vocab].
-  llvm::Error decode(int32_t token, int64_t position, float *logits);
+  Error decode(int32_t token, int64_t position, float *logits);
 
   int64_t getCapacity() const { return context.kv_capacity; }
   const CompiledModelInfo &getInfo() const { return info; }
 
 private:
   Executor(const CompiledModelInfo &info, int threads) : info(info), pool(threads) {}
-  llvm::Error check(int32_t status, int64_t start, int64_t n);
+  Error check(int32_t status, int64_t start, int64_t n);
 
   CompiledModelInfo info;
   ThreadPool pool;
@@ -69,8 +72,8 @@ private:
 /// Loads compiled code (an ELF shared object, in memory) through an
 /// anonymous memory file and fills info.prefill / info.decode. Returns the
 /// library handle (dlclose it when done); errors say what failed.
-llvm::Expected<void *> loadCompiledCode(const uint8_t *code, size_t size,
-                                        CompiledModelInfo &info);
+Expected<void *> loadCompiledCode(const uint8_t *code, size_t size,
+                                  CompiledModelInfo &info);
 
 /// ggml's RoPE tables: for position p and pair i < dim/2,
 /// theta = p * (base^(-2/dim))^i, multiplied up iteratively in float.

@@ -13,12 +13,13 @@
 #ifndef TRIT_RUNTIME_TOKENIZER_H
 #define TRIT_RUNTIME_TOKENIZER_H
 
-#include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/Support/Error.h"
+#include "trit/Runtime/Error.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace trit {
@@ -37,14 +38,14 @@ struct TokenizerSpec {
 
 class Tokenizer {
 public:
-  static llvm::Expected<std::unique_ptr<Tokenizer>>
+  static Expected<std::unique_ptr<Tokenizer>>
   create(TokenizerSpec spec);
   ~Tokenizer();
 
   /// Token ids of `text`, with BOS first when `addBos`. With
   /// `parseSpecial`, the text of control and user-defined tokens
   /// (`<|eot_id|>`) becomes those tokens.
-  std::vector<int32_t> encode(llvm::StringRef text, bool addBos,
+  std::vector<int32_t> encode(std::string_view text, bool addBos,
                               bool parseSpecial) const;
   /// The bytes token `id` stands for; control tokens give "" unless
   /// `showSpecial`.
@@ -60,29 +61,29 @@ public:
 
 private:
   explicit Tokenizer(TokenizerSpec spec) : spec(std::move(spec)) {}
-  void encodeBytePairWord(llvm::StringRef word,
+  void encodeBytePairWord(std::string_view word,
                           std::vector<int32_t> &out) const;
-  void encodeSentencePiece(llvm::StringRef text,
+  void encodeSentencePiece(std::string_view text,
                            std::vector<int32_t> &out) const;
 
   TokenizerSpec spec;
-  llvm::StringMap<int32_t> ids;
-  llvm::StringMap<int32_t> mergeRanks;
+  std::unordered_map<std::string, int32_t> ids;
+  std::unordered_map<std::string, int32_t> mergeRanks; // "left right"
   std::vector<int32_t> specialIds; // longest text first
   bool specialFirstBytes[256] = {};
   std::string byteToChar[256];
-  llvm::DenseMap<uint32_t, uint8_t> charToByte; // code point -> byte
-  int32_t byteTokens[256];                     // SentencePiece <0xXX>
-  void *regex = nullptr;                       // pcre2_code_8
+  std::unordered_map<uint32_t, uint8_t> charToByte; // code point -> byte
+  int32_t byteTokens[256];                          // SentencePiece <0xXX>
+  void *regex = nullptr;                            // pcre2_code_8
 };
 
 /// The chat formats trit-run knows: BitNet b1.58 2B4T's
 /// ("<|begin_of_text|>User: ...<|eot_id|>Assistant: "). Returns the text of
 /// one user turn (with the BOS text on the first) and the generation prompt.
-llvm::Expected<std::string> formatChatTurn(const TokenizerSpec &spec,
-                                           llvm::StringRef role,
-                                           llvm::StringRef content,
-                                           bool first, bool addAssistant);
+Expected<std::string> formatChatTurn(const TokenizerSpec &spec,
+                                     std::string_view role,
+                                     std::string_view content, bool first,
+                                     bool addAssistant);
 
 } // namespace trit
 
