@@ -12,8 +12,13 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libfmt-dev libgtest-dev libgmock-dev libpcre2-dev libbenchmark-dev
   python3-numpy python3-regex pkg-config
-  # aarch64: cross sysroot and qemu to test the NEON kernels on x86 hosts.
-  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  # aarch64: the cross toolchain and qemu, to test the NEON kernels and
+  # cross-compiled executables on x86 hosts. Executables link Debian's cross
+  # libstdc++ and arm64 PCRE2 and run under qemu with the arm64 C and C++
+  # libraries (multiarch: qemu-user 7.2 hangs on threads with the
+  # -cross C library).
+  qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+  libpcre2-dev:arm64 libstdc++6:arm64
 )
 
 # scripts/setup.sh --training adds what tools/train/train-bitnet.py needs:
@@ -43,6 +48,10 @@ fi
 
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The :arm64 packages need the architecture enabled in dpkg.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  $sudo dpkg --add-architecture arm64
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "setup: done"

@@ -29,6 +29,11 @@ if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
     tools += fuzzers
 if os.path.exists(os.path.join(config.trit_obj_root, "kernels", "neon-kernels-test")):
     config.available_features.add("aarch64-qemu")
+# Runtimes tritc --emit=exe|static-lib can link (runtime/standalone).
+for arch in ["x86_64", "aarch64"]:
+    if os.path.exists(os.path.join(config.trit_obj_root, "lib", "trit", arch,
+                                   "libtrit-runtime.a")):
+        config.available_features.add(arch + "-runtime")
 llvm_config.add_tool_substitutions(
     tools, [config.trit_tools_dir, config.llvm_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

@@ -14,9 +14,6 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 using llvm::Error;
 using llvm::StringRef;
@@ -35,8 +32,20 @@ int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
 
 } // namespace
 
-Error trit::writeArtifact(StringRef path, mlir::ModuleOp lowered,
-                          llvm::Module &code, const Model &model) {
+namespace trit {
+
+struct ContainerWriter::Blob {
+  std::string name, layout;
+  llvm::ArrayRef<uint8_t> bytes;
+  std::vector<uint8_t> storage;
+};
+
+ContainerWriter::ContainerWriter() = default;
+ContainerWriter::~ContainerWriter() = default;
+
+llvm::Expected<std::unique_ptr<ContainerWriter>>
+ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
+                        std::unique_ptr<llvm::MemoryBuffer> library) {
   namespace fa = trit::artifact;
   auto target = mlir::trit::TargetAttr::lookup(lowered);
   auto plan = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
@@ -45,19 +54,13 @@ Error trit::writeArtifact(StringRef path, mlir::ModuleOp lowered,
   auto table = lowered->getAttrOfType<mlir::ArrayAttr>("trit.weights");
   if (!target || !plan || !meta || !table)
     return makeError("the module was not lowered by trit-lower");
-
-  auto library = linkSharedObject(code);
-  if (!library)
-    return library.takeError();
+  std::unique_ptr<ContainerWriter> writer(new ContainerWriter());
+  writer->library = std::move(library);
+  uint64_t codeSize = writer->library ? writer->library->getBufferSize() : 0;
 
   // The weights in the layouts the code reads (views of the mapped model
   // where the source already has that layout).
-  struct Blob {
-    std::string name, layout;
-    llvm::ArrayRef<uint8_t> bytes;
-    std::vector<uint8_t> storage;
-  };
-  std::vector<Blob> blobs;
+  std::vector<Blob> &blobs = writer->blobs;
   blobs.reserve(table.size());
   for (auto entry : table.getAsRange<mlir::DictionaryAttr>()) {
     Blob &blob = blobs.emplace_back();
@@ -119,75 +122,97 @@ Error trit::writeArtifact(StringRef path, mlir::ModuleOp lowered,
     auto compiler = fbb.CreateString("tritc");
     auto root = fa::CreateArtifact(
         fbb, TRIT_ABI_VERSION, modelInfo, tokenizer, targetInfo, entryPoints,
-        memoryPlan, ropeInfo, weightVector, codeOffset,
-        (*library)->getBufferSize(), compiler);
+        memoryPlan, ropeInfo, weightVector, codeOffset, codeSize, compiler);
     fa::FinishArtifactBuffer(fbb, root);
   };
-  std::vector<uint64_t> offsets(blobs.size(), 0);
+  std::vector<uint64_t> &offsets = writer->offsets;
+  offsets.assign(blobs.size(), 0);
   flatbuffers::FlatBufferBuilder sizing;
   buildHeader(sizing, 0, offsets);
   uint64_t headerOffset = sizeof(fa::Prefix);
-  uint64_t codeOffset = fa::alignUp(headerOffset + sizing.GetSize());
-  uint64_t end = fa::alignUp(codeOffset + (*library)->getBufferSize());
+  uint64_t end = fa::alignUp(headerOffset + sizing.GetSize());
+  // A container without code (the code is linked into a program) records
+  // code offset 0 and size 0.
+  if (codeSize) {
+    writer->codeOffset = end;
+    end = fa::alignUp(end + codeSize);
+  }
   for (size_t i = 0; i < blobs.size(); ++i) {
     offsets[i] = end;
     end = fa::alignUp(end + blobs[i].bytes.size());
   }
-  flatbuffers::FlatBufferBuilder fbb;
-  buildHeader(fbb, codeOffset, offsets);
-  if (fbb.GetSize() != sizing.GetSize())
+  writer->header = std::make_unique<flatbuffers::FlatBufferBuilder>();
+  buildHeader(*writer->header, writer->codeOffset, offsets);
+  if (writer->header->GetSize() != sizing.GetSize())
     return makeError("internal error: the artifact header changed size");
 
-  // Write it all, checksum zero, then checksum the file and patch the
-  // prefix.
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec)
-    return makeError(path + ": " + ec.message());
-  fa::Prefix prefix{};
+  fa::Prefix &prefix = writer->prefix;
   std::memcpy(prefix.magic, fa::kMagic, 8);
   prefix.containerVersion = fa::kContainerVersion;
   prefix.headerOffset = headerOffset;
-  prefix.headerSize = fbb.GetSize();
+  prefix.headerSize = writer->header->GetSize();
   prefix.fileSize = end;
-  uint64_t written = 0;
+  // The checksum covers everything after the prefix: stream it once.
+  fa::Checksum sum;
+  writer->streamAfterPrefix([&](const void *bytes, uint64_t n) {
+    sum.update(static_cast<const uint8_t *>(bytes), n);
+  });
+  prefix.checksum = sum.finish();
+  return writer;
+}
+
+void ContainerWriter::streamAfterPrefix(
+    llvm::function_ref<void(const void *, uint64_t)> sink) const {
+  uint64_t position = sizeof(prefix);
   auto put = [&](const void *bytes, uint64_t n) {
-    os.write(static_cast<const char *>(bytes), n);
-    written += n;
+    sink(bytes, n);
+    position += n;
   };
   auto padTo = [&](uint64_t offset) {
-    static const char zeros[fa::kAlignment] = {};
-    while (written < offset)
-      put(zeros, std::min<uint64_t>(offset - written, fa::kAlignment));
+    static const char zeros[artifact::kAlignment] = {};
+    while (position < offset)
+      put(zeros, std::min<uint64_t>(offset - position, artifact::kAlignment));
   };
-  put(&prefix, sizeof(prefix));
-  put(fbb.GetBufferPointer(), fbb.GetSize());
-  padTo(codeOffset);
-  put((*library)->getBufferStart(), (*library)->getBufferSize());
+  put(header->GetBufferPointer(), header->GetSize());
+  if (library) {
+    padTo(codeOffset);
+    put(library->getBufferStart(), library->getBufferSize());
+  }
   for (size_t i = 0; i < blobs.size(); ++i) {
     padTo(offsets[i]);
     put(blobs[i].bytes.data(), blobs[i].bytes.size());
   }
-  padTo(end);
+  padTo(prefix.fileSize);
+}
+
+void ContainerWriter::write(llvm::raw_ostream &os) const {
+  os.write(reinterpret_cast<const char *>(&prefix), sizeof(prefix));
+  streamAfterPrefix([&](const void *bytes, uint64_t n) {
+    os.write(static_cast<const char *>(bytes), n);
+  });
+}
+
+Error writeContainerFile(StringRef path, const ContainerWriter &writer) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return makeError(path + ": " + ec.message());
+  writer.write(os);
   os.close();
   if (os.has_error())
     return makeError(path + ": " + os.error().message());
-
-  int fd = ::open(path.str().c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return makeError(path + ": cannot reopen to checksum it");
-  void *mapped = mmap(nullptr, end, PROT_READ, MAP_SHARED, fd, 0);
-  if (mapped == MAP_FAILED) {
-    ::close(fd);
-    return makeError(path + ": cannot map it to checksum it");
-  }
-  prefix.checksum = fa::checksum(static_cast<const uint8_t *>(mapped) +
-                                     sizeof(prefix),
-                                 end - sizeof(prefix));
-  munmap(mapped, end);
-  bool ok = ::pwrite(fd, &prefix, sizeof(prefix), 0) == sizeof(prefix);
-  ::close(fd);
-  if (!ok)
-    return makeError(path + ": cannot write the checksum");
   return Error::success();
+}
+
+} // namespace trit
+
+Error trit::writeArtifact(StringRef path, mlir::ModuleOp lowered,
+                          llvm::Module &code, const Model &model) {
+  auto library = linkSharedObject(code);
+  if (!library)
+    return library.takeError();
+  auto writer = ContainerWriter::create(lowered, model, std::move(*library));
+  if (!writer)
+    return writer.takeError();
+  return writeContainerFile(path, **writer);
 }

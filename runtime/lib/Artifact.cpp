@@ -17,10 +17,17 @@
 
 using namespace trit;
 
+/// This program's file, for the container beside it and for messages.
+static std::string getExecutablePath() {
+  char buffer[4096];
+  ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  return n > 0 ? std::string(buffer, n) : std::string("this program");
+}
+
 Artifact::~Artifact() {
   if (library)
     dlclose(library);
-  if (data)
+  if (mapped)
     munmap(const_cast<uint8_t *>(data), size);
 }
 
@@ -28,12 +35,49 @@ Expected<std::unique_ptr<Artifact>>
 Artifact::open(const std::string &path, const ArtifactOpenOptions &options) {
   std::unique_ptr<Artifact> a(new Artifact());
   a->path = path;
-  if (Error e = a->load(options))
-    return std::move(e);
+  if (Error e = a->map())
+    return e;
+  if (Error e = a->load(options, nullptr))
+    return e;
   return a;
 }
 
-Error Artifact::load(const ArtifactOpenOptions &options) {
+Expected<std::unique_ptr<Artifact>>
+Artifact::openLinked(const trit_linked_model &model,
+                     const std::string &containerPath,
+                     const ArtifactOpenOptions &options) {
+  std::unique_ptr<Artifact> a(new Artifact());
+  if (model.abi_version != TRIT_ABI_VERSION)
+    return makeError("the model linked into this program was compiled for "
+                     "runtime ABI version " +
+                     std::to_string(model.abi_version) + "; its runtime has " +
+                     std::to_string(TRIT_ABI_VERSION));
+  if (model.container) {
+    if (!containerPath.empty())
+      return makeError("--weights: this program's weights are built in");
+    // Mapped from the program's own file by the loader.
+    a->path = getExecutablePath() + " (built-in model)";
+    a->data = model.container;
+    a->size = model.container_size;
+  } else {
+    if (!model.container_file)
+      return makeError("the model linked into this program has no weights");
+    a->path = containerPath;
+    if (a->path.empty()) {
+      // Beside the program, wherever it is run from.
+      std::string program = getExecutablePath();
+      a->path = program.substr(0, program.rfind('/') + 1) +
+                model.container_file;
+    }
+    if (Error e = a->map())
+      return e;
+  }
+  if (Error e = a->load(options, &model))
+    return e;
+  return a;
+}
+
+Error Artifact::map() {
   auto fail = [&](const std::string &message) {
     return makeError(path + ": " + message);
   };
@@ -51,13 +95,25 @@ Error Artifact::load(const ArtifactOpenOptions &options) {
     return fail("too small to be a Trit artifact (" + std::to_string(size) +
                 " bytes)");
   }
-  void *mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  void *bytes = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
-  if (mapped == MAP_FAILED) {
+  if (bytes == MAP_FAILED) {
     size = 0;
     return fail(std::string("cannot map the file: ") + std::strerror(errno));
   }
-  data = static_cast<const uint8_t *>(mapped);
+  data = static_cast<const uint8_t *>(bytes);
+  mapped = true;
+  return Error::success();
+}
+
+Error Artifact::load(const ArtifactOpenOptions &options,
+                     const trit_linked_model *linked) {
+  auto fail = [&](const std::string &message) {
+    return makeError(path + ": " + message);
+  };
+  if (size < sizeof(artifact::Prefix))
+    return fail("too small to be a Trit artifact (" + std::to_string(size) +
+                " bytes)");
 
   // The prefix: magic, version, size, checksum.
   artifact::Prefix prefix;
@@ -74,6 +130,12 @@ Error Artifact::load(const ArtifactOpenOptions &options) {
     return fail("truncated or extended: the artifact should be " +
                 std::to_string(prefix.fileSize) + " bytes, the file has " +
                 std::to_string(size));
+  // A linked model knows its container's checksum: a file of another
+  // model, or of another compilation of this one, is refused up front.
+  if (linked && prefix.checksum != linked->container_checksum)
+    return fail("the weights of another model (or of another compilation of "
+                "it): give this program's own weights file (tritc wrote it "
+                "beside the program)");
   if (prefix.headerOffset < sizeof(prefix) || prefix.headerOffset > size ||
       prefix.headerSize > size - prefix.headerOffset)
     return fail("the header lies outside the file");
@@ -128,8 +190,12 @@ Error Artifact::load(const ArtifactOpenOptions &options) {
     return offset % artifact::kAlignment == 0 && offset <= size &&
            length <= size - offset;
   };
-  if (!inFile(header->code_offset(), header->code_size()) ||
-      header->code_size() == 0)
+  // A container without code belongs to a program its model is linked
+  // into.
+  if (!linked && header->code_size() == 0)
+    return fail("no compiled code: the weights of a program built by tritc "
+                "--emit=exe --weights=external; run that program");
+  if (!linked && !inFile(header->code_offset(), header->code_size()))
     return fail("the compiled code lies outside the file");
   for (const artifact::Weight *w : *header->weights()) {
     if (!inFile(w->offset(), w->size()))
@@ -159,6 +225,11 @@ Error Artifact::load(const ArtifactOpenOptions &options) {
     return fail("the header's model dimensions are implausible");
   if (!options.loadCode)
     return Error::success();
+  if (linked) {
+    info.prefill = linked->prefill;
+    info.decode = linked->decode;
+    return Error::success();
+  }
 
   // The code: an ELF shared object, loaded from an anonymous file.
   auto loaded = loadCompiledCode(data + header->code_offset(),

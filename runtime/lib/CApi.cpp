@@ -55,6 +55,22 @@ trit_status fromError(trit::Error error) {
   trit_status status = classify(message);
   return failWith(status, std::move(message));
 }
+
+/// The model from an opened artifact, with its tokenizer.
+trit_status
+makeModel(trit::Expected<std::unique_ptr<trit::Artifact>> artifact,
+          trit_model **model) {
+  if (!artifact)
+    return fromError(artifact.takeError());
+  auto tokenizer = trit::Tokenizer::create((*artifact)->getTokenizerSpec());
+  if (!tokenizer)
+    return failWith(TRIT_ERROR_FORMAT,
+                    (*artifact)->getPath() + ": " +
+                        trit::toString(tokenizer.takeError()));
+  *model = new trit_model{std::move(*artifact), std::move(*tokenizer)};
+  return TRIT_OK;
+}
+
 } // namespace
 
 extern "C" {
@@ -78,15 +94,19 @@ trit_status trit_model_open(const char *path, trit_model **model) {
   if (!path || !model)
     return failWith(TRIT_ERROR_ARGUMENT, "trit_model_open: null argument");
   *model = nullptr;
-  auto artifact = trit::Artifact::open(path);
-  if (!artifact)
-    return fromError(artifact.takeError());
-  auto tokenizer = trit::Tokenizer::create((*artifact)->getTokenizerSpec());
-  if (!tokenizer)
-    return failWith(TRIT_ERROR_FORMAT, std::string(path) + ": " +
-                                           trit::toString(tokenizer.takeError()));
-  *model = new trit_model{std::move(*artifact), std::move(*tokenizer)};
-  return TRIT_OK;
+  return makeModel(trit::Artifact::open(path), model);
+}
+
+trit_status trit_model_open_linked(const trit_linked_model *linked,
+                                   const char *weights_path,
+                                   trit_model **model) {
+  if (!linked || !model)
+    return failWith(TRIT_ERROR_ARGUMENT,
+                    "trit_model_open_linked: null argument");
+  *model = nullptr;
+  return makeModel(trit::Artifact::openLinked(
+                       *linked, weights_path ? weights_path : ""),
+                   model);
 }
 
 void trit_model_close(trit_model *model) { delete model; }

@@ -54,6 +54,7 @@ struct Settings {
   bool printTokenIds = false;
   bool tokenizeOnly = false;
   std::string dumpLogits;
+  std::string weights;
 };
 
 /// One option: its name without dashes, the value's name in --help (null
@@ -72,8 +73,8 @@ struct Option {
   }
 };
 
-std::vector<Option> describeOptions(Settings &s) {
-  return {
+std::vector<Option> describeOptions(Settings &s, bool builtIn) {
+  std::vector<Option> options = {
       {"p", "TEXT", "Prompt text", &s.prompt},
       {"prompt-tokens", "IDS", "Prompt as token ids: 1,2,3", &s.promptTokens},
       {"chat", nullptr,
@@ -107,6 +108,13 @@ std::vector<Option> describeOptions(Settings &s) {
        "vocab], to FILE",
        &s.dumpLogits},
   };
+  if (builtIn)
+    options.push_back(
+        {"weights", "FILE",
+         "The weights file of a program compiled with --weights=external "
+         "(default: PROGRAM.weights beside the program)",
+         &s.weights});
+  return options;
 }
 
 enum class Parsed { Ok, Invalid, OutOfRange };
@@ -437,7 +445,7 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
   };
   bool builtIn = bool(options.openBuiltInModel);
   Settings settings;
-  std::vector<Option> optionTable = describeOptions(settings);
+  std::vector<Option> optionTable = describeOptions(settings, builtIn);
   bool help = false;
   if (Error e = parseArguments(argc, argv, builtIn, program, optionTable,
                                settings, help))
@@ -456,7 +464,7 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
     return fail("give the prompt as -p text or as --prompt-tokens, not both");
 
   auto artifact =
-      builtIn ? options.openBuiltInModel() : Artifact::open(s.input);
+      builtIn ? options.openBuiltInModel(s.weights) : Artifact::open(s.input);
   if (!artifact)
     return fail(toString(artifact.takeError()));
   // Tokenizer messages name the model file (the program names a built-in

@@ -33,7 +33,7 @@ Outcome runBuiltIn(std::vector<std::string> args) {
   trit::RunCommandOptions options;
   options.programName = "fortunes";
   options.openBuiltInModel =
-      [&]() -> trit::Expected<std::unique_ptr<trit::Artifact>> {
+      [&](const std::string &) -> trit::Expected<std::unique_ptr<trit::Artifact>> {
     ++opened;
     return trit::makeError("the built-in model is missing");
   };

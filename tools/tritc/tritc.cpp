@@ -7,6 +7,7 @@
 
 #include "trit/Compiler/ArtifactWriter.h"
 #include "trit/Compiler/CodeGen.h"
+#include "trit/Compiler/Packaging.h"
 #include "trit/Compiler/Passes.h"
 #include "trit/Compiler/Target.h"
 #include "trit/Frontends/ModelBuilder.h"
@@ -18,7 +19,12 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Transforms/Passes.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -26,7 +32,11 @@
 using namespace llvm;
 
 namespace {
-enum class Emit { Artifact, MLIR, OptMLIR, LLVMMLIR, LLVM, Asm, Obj, Tokenizer, Summary };
+enum class Emit {
+  Artifact, Exe, StaticLib, MLIR, OptMLIR, LLVMMLIR, LLVM, Asm, Obj, Tokenizer,
+  Summary
+};
+enum class Weights { Embedded, External };
 
 cl::OptionCategory category("tritc options");
 cl::opt<std::string> input(cl::Positional, cl::Required,
@@ -42,6 +52,14 @@ cl::opt<Emit> emit(
                           "the compiled model: code, weights, tokenizer and "
                           "metadata in one .trit file for trit-run (default; "
                           "needs -o)"),
+               clEnumValN(Emit::Exe, "exe",
+                          "an executable with trit-run's command line, the "
+                          "runtime, the compiled model and (unless "
+                          "--weights=external) its weights (needs -o)"),
+               clEnumValN(Emit::StaticLib, "static-lib",
+                          "an archive (the model, its weights and the "
+                          "runtime) and a C header beside it, to link a "
+                          "model into another program (needs -o libNAME.a)"),
                clEnumValN(Emit::MLIR, "mlir",
                           "the imported model in the trit dialect"),
                clEnumValN(Emit::OptMLIR, "opt-mlir",
@@ -107,9 +125,120 @@ cl::opt<int64_t> maxContext(
              "context length)"),
     cl::init(0), cl::cat(category));
 
+cl::opt<Weights> weights(
+    "weights",
+    cl::desc("Where --emit=exe|static-lib keep the weights"),
+    cl::init(Weights::Embedded),
+    cl::values(clEnumValN(Weights::Embedded, "embedded",
+                          "in the program's file, mapped from it (default)"),
+               clEnumValN(Weights::External, "external",
+                          "in OUTPUT.weights, which the program looks for "
+                          "beside itself")),
+    cl::cat(category));
+cl::opt<bool> staticCxxRuntime(
+    "static-libstdc++",
+    cl::desc("--emit=exe: link libstdc++ and libgcc statically, so the "
+             "program needs only the C library"),
+    cl::cat(category));
+cl::opt<std::string> modelName(
+    "model-name",
+    cl::desc("--emit=static-lib: the model's C name (trit_model_NAME; "
+             "default: from the output file, libNAME.a)"),
+    cl::value_desc("NAME"), cl::cat(category));
+cl::opt<std::string> runtimeDir(
+    "runtime-dir",
+    cl::desc("--emit=exe|static-lib: the target's runtime (default: "
+             "lib/trit/<arch> beside tritc's bin/)"),
+    cl::value_desc("dir"), cl::cat(category));
+
 int fail(const Twine &message) {
   WithColor::error(errs(), "tritc") << message << "\n";
   return 1;
+}
+
+/// --emit=exe and --emit=static-lib: the model's object (code and the
+/// trit_linked_model constant), its container (embedded as an object, or
+/// the file OUTPUT.weights), linked with the target's runtime.
+Error package(mlir::ModuleOp lowered, Module &code, const trit::Model &model,
+              const char *argv0) {
+  Triple triple(code.getTargetTriple());
+  auto runtime = trit::findTargetRuntime(triple, runtimeDir, argv0);
+  if (!runtime)
+    return runtime.takeError();
+  auto container = trit::ContainerWriter::create(lowered, model, nullptr);
+  if (!container)
+    return container.takeError();
+
+  bool exe = emit == Emit::Exe;
+  std::string name = trit::getModelNameFromPath(output);
+  if (!modelName.empty()) {
+    name = modelName;
+    if (trit::getModelNameFromPath(name) != name)
+      return createStringError(inconvertibleErrorCode(),
+                               "--model-name: '" + name +
+                                   "' is not a C identifier");
+  }
+  std::string symbol = exe ? "trit_executable_model" : "trit_model_" + name;
+  std::string containerSymbol, containerFile;
+  if (weights == Weights::External) {
+    SmallString<256> path(output);
+    path += ".weights";
+    containerFile = sys::path::filename(path).str();
+    if (Error e = trit::writeContainerFile(path, **container))
+      return e;
+  } else {
+    containerSymbol = symbol + "_container";
+  }
+  if (Error e = trit::addLinkedModel(code, symbol, containerSymbol,
+                                     containerFile, **container))
+    return e;
+
+  // The objects, in a directory removed at the end.
+  SmallString<128> dir;
+  if (std::error_code ec = sys::fs::createUniqueDirectory("tritc", dir))
+    return createStringError(ec, "cannot create a temporary directory: " +
+                                     ec.message());
+  auto removeDir = llvm::make_scope_exit([&] { sys::fs::remove_directories(dir); });
+  std::vector<std::string> objects;
+  SmallString<128> path(dir);
+  sys::path::append(path, name + ".o");
+  objects.push_back(std::string(path));
+  {
+    std::error_code ec;
+    raw_fd_ostream os(objects.back(), ec);
+    if (ec)
+      return createStringError(ec, objects.back() + ": " + ec.message());
+    if (Error e = trit::emitMachineCode(code, trit::MachineCodeKind::Object,
+                                        os))
+      return e;
+  }
+  if (weights == Weights::Embedded) {
+    path = dir;
+    sys::path::append(path, name + "-container.o");
+    objects.push_back(std::string(path));
+    if (Error e = trit::writeContainerObject(objects.back(), triple,
+                                             containerSymbol, **container))
+      return e;
+  }
+  if (exe) {
+    trit::ExecutableOptions options;
+    options.staticCxxRuntime = staticCxxRuntime;
+    return trit::linkExecutable(triple, *runtime, objects, output, options);
+  }
+  if (Error e = trit::writeStaticLibrary(*runtime, objects, output))
+    return e;
+  SmallString<256> headerPath(sys::path::parent_path(output));
+  sys::path::append(headerPath, name + ".h");
+  std::error_code ec;
+  raw_fd_ostream header(headerPath, ec);
+  if (ec)
+    return createStringError(ec, headerPath + ": " + ec.message());
+  auto target = mlir::trit::TargetAttr::lookup(lowered);
+  trit::writeLinkedModelHeader(
+      header, name, symbol, sys::path::filename(output),
+      "the model " + input + " compiled by tritc for " +
+          target.getTriple().str() + " (" + target.getCpu().str() + ")");
+  return Error::success();
 }
 } // namespace
 
@@ -136,6 +265,13 @@ int main(int argc, char **argv) {
       "  tritc model.gguf --emit=mlir      print the imported trit module\n"
       "  tritc model.gguf --emit=opt-mlir --target-cpu=znver4\n"
       "                                    ... after the trit passes for a CPU\n"
+      "  tritc model.gguf --emit=exe -o chat\n"
+      "                                    one program: ./chat -p \"Hello\"\n"
+      "  tritc model.gguf --emit=exe --target-triple=aarch64-linux-gnu \\\n"
+      "        --target-cpu=neoverse-n1 -o chat-arm64\n"
+      "                                    ... for another machine\n"
+      "  tritc model.gguf --emit=static-lib -o libmodel.a\n"
+      "                                    libmodel.a + model.h for a C program\n"
       "  tritc model.gguf --emit=obj -o model.o\n"
       "                                    compile for this machine\n"
       "  tritc model.gguf --emit=asm --target-cpu=haswell\n"
@@ -148,11 +284,36 @@ int main(int argc, char **argv) {
     return fail(toString(model.takeError()));
 
   std::string error;
-  if (emit == Emit::Artifact && output == "-")
-    return fail("an artifact is written to a file: give -o model.trit (or "
-                "--emit=mlir|... to print a stage)");
-  // The artifact writer opens its own file; every other output goes here.
-  auto out = mlir::openOutputFile(emit == Emit::Artifact ? std::string("-") : std::string(output),
+  bool writesOwnFiles =
+      emit == Emit::Artifact || emit == Emit::Exe || emit == Emit::StaticLib;
+  if (writesOwnFiles && output == "-")
+    return fail(std::string(emit == Emit::Artifact
+                                ? "an artifact is written to a file: give "
+                                  "-o model.trit"
+                            : emit == Emit::Exe
+                                ? "an executable is written to a file: give "
+                                  "-o NAME"
+                                : "a library is written to a file: give -o "
+                                  "libNAME.a") +
+                " (or --emit=mlir|... to print a stage)");
+  if (weights == Weights::External && emit != Emit::Exe &&
+      emit != Emit::StaticLib)
+    return fail("--weights=external is for --emit=exe and --emit=static-lib");
+  // Refuse an output that cannot be written before compiling anything (and
+  // remove what the check created if compiling fails).
+  std::optional<FileRemover> removeOutputOnFailure;
+  if (writesOwnFiles) {
+    if (!sys::fs::exists(output))
+      removeOutputOnFailure.emplace(output);
+    int fd;
+    if (std::error_code ec = sys::fs::openFileForWrite(
+            output, fd, sys::fs::CD_OpenAlways, sys::fs::OF_Append))
+      return fail(output + ": " + ec.message());
+    sys::Process::SafelyCloseFileDescriptor(fd);
+  }
+  // Those writers open their own files; every other output goes here.
+  auto out = mlir::openOutputFile(writesOwnFiles ? std::string("-")
+                                                 : std::string(output),
                                   &error);
   if (!out)
     return fail(error);
@@ -234,6 +395,13 @@ int main(int argc, char **argv) {
         return fail(toString(std::move(e)));
       break;
     }
+    if (emit == Emit::Exe || emit == Emit::StaticLib) {
+      mlir::TimingScope packageTiming =
+          rootTiming.nest("llvm-codegen-and-link");
+      if (Error e = package(*module, **llvmModule, **model, argv[0]))
+        return fail(toString(std::move(e)));
+      break;
+    }
     mlir::TimingScope codegenTiming = rootTiming.nest("llvm-codegen");
     if (Error e = trit::emitMachineCode(
             **llvmModule,
@@ -245,5 +413,7 @@ int main(int argc, char **argv) {
   }
   }
   out->keep();
+  if (removeOutputOnFailure)
+    removeOutputOnFailure->releaseFile();
   return 0;
 }

@@ -65,6 +65,28 @@ int32_t trit_decode(trit_exec_context *ctx, const int32_t *tokens,
                     int64_t n, int64_t start, float *logits,
                     int64_t logit_rows);
 
+typedef int32_t (*trit_entry_point)(trit_exec_context *ctx,
+                                    const int32_t *tokens, int64_t n,
+                                    int64_t start, float *logits,
+                                    int64_t logit_rows);
+
+/* A model linked into a program (tritc --emit=exe or --emit=static-lib):
+ * its entry points are linked in, and the rest of its .trit container
+ * (header and weights; no code) is either in the program's read-only data,
+ * mapped from the program's own file, or in a file beside the program
+ * (--weights=external). tritc generates one constant of this type per
+ * model; it is the only symbol the model's object exports. */
+typedef struct trit_linked_model {
+  uint32_t abi_version;          /* TRIT_ABI_VERSION */
+  uint32_t reserved;
+  trit_entry_point prefill;
+  trit_entry_point decode;
+  const uint8_t *container;      /* NULL when the container is a file */
+  uint64_t container_size;
+  const char *container_file;    /* that file's name, else NULL */
+  uint64_t container_checksum;   /* its prefix's checksum: the right file */
+} trit_linked_model;
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,6 +40,13 @@ const char *trit_last_error(void);
 const char *trit_status_string(trit_status status);
 
 trit_status trit_model_open(const char *path, trit_model **model);
+/* A model linked into this program (tritc --emit=static-lib writes NAME.h,
+ * which declares it): its weights are built in, or (--weights=external)
+ * are the file `weights_path`, by default NAME.weights beside the program. */
+typedef struct trit_linked_model trit_linked_model;
+trit_status trit_model_open_linked(const trit_linked_model *linked,
+                                   const char *weights_path,
+                                   trit_model **model);
 void trit_model_close(trit_model *model);
 int64_t trit_model_vocab_size(const trit_model *model);
 /* The largest context a trit_context of this model may have. */

@@ -13,13 +13,56 @@
 #define TRIT_COMPILER_ARTIFACTWRITER_H
 
 #include "trit/Frontends/Model.h"
+#include "trit/Runtime/ArtifactFormat.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Error.h"
 
+namespace flatbuffers {
+class FlatBufferBuilder;
+} // namespace flatbuffers
+
 namespace trit {
+
+/// A .trit container laid out and checksummed, ready to be streamed: the
+/// header, the code (unless it is linked into a program) and the weights.
+/// Views into `model`'s weights: the model must outlive the writer.
+class ContainerWriter {
+public:
+  /// `library` is the model's code as a shared object, or null for a
+  /// container whose code is linked into a program (tritc --emit=exe and
+  /// --emit=static-lib): its header then records code offset and size 0.
+  static llvm::Expected<std::unique_ptr<ContainerWriter>>
+  create(mlir::ModuleOp lowered, const Model &model,
+         std::unique_ptr<llvm::MemoryBuffer> library);
+  ~ContainerWriter();
+
+  uint64_t getSize() const { return prefix.fileSize; }
+  /// The checksum recorded in the prefix (of every byte after it).
+  uint64_t getChecksum() const { return prefix.checksum; }
+  void write(llvm::raw_ostream &os) const;
+
+private:
+  struct Blob;
+  ContainerWriter();
+  void streamAfterPrefix(
+      llvm::function_ref<void(const void *, uint64_t)> sink) const;
+
+  artifact::Prefix prefix{};
+  std::unique_ptr<flatbuffers::FlatBufferBuilder> header;
+  std::unique_ptr<llvm::MemoryBuffer> library;
+  uint64_t codeOffset = 0;
+  std::vector<Blob> blobs;
+  std::vector<uint64_t> offsets;
+};
+
+/// Writes a container to `path`.
+llvm::Error writeContainerFile(llvm::StringRef path,
+                               const ContainerWriter &writer);
 
 /// Writes `path` from a module lowered by trit-lower (its trit.weights,
 /// trit.memory_plan, trit.rope, trit.model and trit.target attributes), the

@@ -32,6 +32,14 @@ public:
   /// Every problem is an error naming the file.
   static Expected<std::unique_ptr<Artifact>>
   open(const std::string &path, const ArtifactOpenOptions &options = {});
+  /// A model linked into this program (tritc --emit=exe|static-lib): its
+  /// container is built in, or is the file `containerPath` (by default the
+  /// model's container file beside the program). The same checks as open,
+  /// and the container must be the one the model was compiled with.
+  static Expected<std::unique_ptr<Artifact>>
+  openLinked(const trit_linked_model &model,
+             const std::string &containerPath = "",
+             const ArtifactOpenOptions &options = {});
   ~Artifact();
   Artifact(const Artifact &) = delete;
   Artifact &operator=(const Artifact &) = delete;
@@ -45,11 +53,16 @@ public:
 
 private:
   Artifact() = default;
-  Error load(const ArtifactOpenOptions &options);
+  Error map();
+  /// Checks the container at data/size; `linked` supplies the code when the
+  /// model is linked into the program.
+  Error load(const ArtifactOpenOptions &options,
+             const trit_linked_model *linked);
 
   std::string path;
   const uint8_t *data = nullptr;
   size_t size = 0;
+  bool mapped = false;
   const artifact::Artifact *header = nullptr;
   void *library = nullptr;
   CompiledModelInfo info;

@@ -9,6 +9,7 @@
 #ifndef TRIT_RUNTIME_ARTIFACTFORMAT_H
 #define TRIT_RUNTIME_ARTIFACTFORMAT_H
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -51,28 +52,64 @@ inline uint64_t alignUp(uint64_t v) {
 
 /// A 64-bit checksum fast enough for gigabytes (four independent
 /// multiply-rotate lanes over 8-byte words), not a cryptographic hash: it
-/// detects truncation, bit flips and overwritten blocks.
-inline uint64_t checksum(const uint8_t *data, size_t size) {
-  const uint64_t prime1 = 0x9E3779B185EBCA87ull, prime2 = 0xC2B2AE3D27D4EB4Full;
-  uint64_t lanes[4] = {prime1, prime2, ~prime1, ~prime2};
-  auto mix = [&](uint64_t h, uint64_t w) {
-    h ^= w * prime2;
+/// detects truncation, bit flips and overwritten blocks. Incremental, so a
+/// writer can checksum what it streams without reading its output back.
+class Checksum {
+public:
+  void update(const uint8_t *data, size_t size) {
+    total += size;
+    if (pending) {
+      size_t take = std::min(size, sizeof(block) - pending);
+      std::memcpy(block + pending, data, take);
+      pending += take;
+      data += take;
+      size -= take;
+      if (pending < sizeof(block))
+        return;
+      mixBlock(block);
+      pending = 0;
+    }
+    for (; size >= sizeof(block); data += sizeof(block), size -= sizeof(block))
+      mixBlock(data);
+    std::memcpy(block, data, size);
+    pending = size;
+  }
+
+  uint64_t finish() const {
+    uint64_t h = total * kPrime1;
+    for (uint64_t lane : lanes)
+      h = mix(h, lane);
+    for (size_t i = 0; i < pending; ++i)
+      h = mix(h, block[i]);
+    return h ^ (h >> 29);
+  }
+
+private:
+  static constexpr uint64_t kPrime1 = 0x9E3779B185EBCA87ull;
+  static constexpr uint64_t kPrime2 = 0xC2B2AE3D27D4EB4Full;
+  static uint64_t mix(uint64_t h, uint64_t w) {
+    h ^= w * kPrime2;
     h = (h << 31) | (h >> 33);
-    return h * prime1;
-  };
-  size_t i = 0;
-  for (; i + 32 <= size; i += 32)
+    return h * kPrime1;
+  }
+  void mixBlock(const uint8_t *p) {
     for (int l = 0; l < 4; ++l) {
       uint64_t w;
-      std::memcpy(&w, data + i + 8 * l, 8);
+      std::memcpy(&w, p + 8 * l, 8);
       lanes[l] = mix(lanes[l], w);
     }
-  uint64_t h = size * prime1;
-  for (int l = 0; l < 4; ++l)
-    h = mix(h, lanes[l]);
-  for (; i < size; ++i)
-    h = mix(h, data[i]);
-  return h ^ (h >> 29);
+  }
+
+  uint64_t lanes[4] = {kPrime1, kPrime2, ~kPrime1, ~kPrime2};
+  uint8_t block[32];
+  size_t pending = 0;
+  uint64_t total = 0;
+};
+
+inline uint64_t checksum(const uint8_t *data, size_t size) {
+  Checksum sum;
+  sum.update(data, size);
+  return sum.finish();
 }
 
 } // namespace trit::artifact

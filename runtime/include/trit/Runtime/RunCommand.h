@@ -25,9 +25,12 @@ struct RunCommandOptions {
   /// executable's name).
   std::string programName;
   /// When set, the model is built in (a standalone executable): no
-  /// positional model path is accepted, and this opens it. When empty, the
-  /// first positional argument is a .trit file opened with Artifact::open.
-  std::function<Expected<std::unique_ptr<Artifact>>()> openBuiltInModel;
+  /// positional model path is accepted, and this opens it, with the
+  /// --weights FILE given (or "": the program's own). When empty, the first
+  /// positional argument is a .trit file opened with Artifact::open.
+  std::function<Expected<std::unique_ptr<Artifact>>(
+      const std::string &weightsPath)>
+      openBuiltInModel;
 };
 
 /// trit-run's whole command line (see docs/trit-run.md); returns the process
