@@ -51,6 +51,7 @@ void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(avx2)
+TRIT_DEFINE_DOT_TILE_BY_ROWS(avx2)
 
 #define TRIT_ISA avx2
 #include "ops.h"

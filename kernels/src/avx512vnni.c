@@ -10,6 +10,14 @@
 
 #include <immintrin.h>
 
+static inline int32_t hsum256(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v),
+                            _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
 /* x[offset .. offset+32) of block b and of block b + 1, in one register. */
 static inline __m512i pair(const int8_t *x, int64_t offset) {
   __m256i lo = _mm256_loadu_si256((const __m256i *)(x + offset));
@@ -66,6 +74,95 @@ void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
     acc = _mm512_add_epi32(acc, _mm512_zextsi256_si512(tail));
     dots[r - row_begin] = _mm512_reduce_add_epi32(acc);
   }
+}
+
+/* Rows r and r + 1 of the tile against T tokens. Each 128-weight block of
+ * a row is unpacked once into four registers of codes and multiplied with
+ * every token's activations (256-bit vpdpbusd, whose activation operand is
+ * a plain contiguous load); two accumulators per row and token keep the
+ * dependency chains short. */
+static inline __attribute__((always_inline)) void
+dot_two_rows(const uint8_t *w0, const uint8_t *w1, const int8_t *q,
+             int64_t cols, int T, int32_t *dots0, int32_t *dots1,
+             int64_t stride) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  __m256i a0[4], b0[4], a1[4], b1[4];
+  for (int t = 0; t < T; ++t)
+    a0[t] = b0[t] = a1[t] = b1[t] = _mm256_setzero_si256();
+  for (int64_t b = 0; b < cols / 128; ++b) {
+    __m256i p0 = _mm256_loadu_si256((const __m256i *)(w0 + b * 32));
+    __m256i p1 = _mm256_loadu_si256((const __m256i *)(w1 + b * 32));
+    __m256i c00 = _mm256_and_si256(_mm256_srli_epi16(p0, 6), mask);
+    __m256i c01 = _mm256_and_si256(_mm256_srli_epi16(p0, 4), mask);
+    __m256i c02 = _mm256_and_si256(_mm256_srli_epi16(p0, 2), mask);
+    __m256i c03 = _mm256_and_si256(p0, mask);
+    __m256i c10 = _mm256_and_si256(_mm256_srli_epi16(p1, 6), mask);
+    __m256i c11 = _mm256_and_si256(_mm256_srli_epi16(p1, 4), mask);
+    __m256i c12 = _mm256_and_si256(_mm256_srli_epi16(p1, 2), mask);
+    __m256i c13 = _mm256_and_si256(p1, mask);
+    for (int t = 0; t < T; ++t) {
+      const int8_t *x = q + t * cols + b * 128;
+      __m256i x0 = _mm256_loadu_si256((const __m256i *)x);
+      __m256i x1 = _mm256_loadu_si256((const __m256i *)(x + 32));
+      __m256i x2 = _mm256_loadu_si256((const __m256i *)(x + 64));
+      __m256i x3 = _mm256_loadu_si256((const __m256i *)(x + 96));
+      a0[t] = _mm256_dpbusd_epi32(a0[t], c00, x0);
+      b0[t] = _mm256_dpbusd_epi32(b0[t], c01, x1);
+      a1[t] = _mm256_dpbusd_epi32(a1[t], c10, x0);
+      b1[t] = _mm256_dpbusd_epi32(b1[t], c11, x1);
+      a0[t] = _mm256_dpbusd_epi32(a0[t], c02, x2);
+      b0[t] = _mm256_dpbusd_epi32(b0[t], c03, x3);
+      a1[t] = _mm256_dpbusd_epi32(a1[t], c12, x2);
+      b1[t] = _mm256_dpbusd_epi32(b1[t], c13, x3);
+    }
+  }
+  for (int t = 0; t < T; ++t) {
+    dots0[t * stride] = hsum256(_mm256_add_epi32(a0[t], b0[t]));
+    dots1[t * stride] = hsum256(_mm256_add_epi32(a1[t], b1[t]));
+  }
+}
+
+static inline __attribute__((always_inline)) void dot_tile_tokens(const uint8_t *weights, const int8_t *q,
+                            int64_t cols, int64_t row_begin, int64_t row_end,
+                            int T, int32_t *dots) {
+  int64_t rows = row_end - row_begin, stride = rows;
+  int64_t r = row_begin;
+  for (; r + 2 <= row_end; r += 2) {
+    const uint8_t *w0 = weights + r * (cols / 4);
+    int32_t *d = dots + (r - row_begin);
+    /* Constant token counts, so the loops over tokens unroll. */
+    switch (T) {
+    case 4: dot_two_rows(w0, w0 + cols / 4, q, cols, 4, d, d + 1, stride); break;
+    case 3: dot_two_rows(w0, w0 + cols / 4, q, cols, 3, d, d + 1, stride); break;
+    default: dot_two_rows(w0, w0 + cols / 4, q, cols, 2, d, d + 1, stride); break;
+    }
+  }
+  if (r < row_end) /* an odd last row */
+    for (int t = 0; t < T; ++t)
+      trit_i2s_dot_rows_avx512vnni(weights, q + t * cols, cols, r, r + 1,
+                                   dots + t * stride + (r - row_begin));
+}
+
+/* Inlined into each generated range function, so the shapes are constants
+ * in its loops (always_inline is honoured across the bitcode link). */
+__attribute__((always_inline)) void
+trit_i2s_dot_tile_avx512vnni(const uint8_t *weights, const int8_t *q,
+                                  int64_t cols, int64_t row_begin,
+                                  int64_t row_end, int64_t tokens,
+                                  int32_t *dots) {
+  int64_t rows = row_end - row_begin;
+  int64_t t = 0;
+  /* Groups of four tokens, then the rest; a single token streams its rows
+   * through the GEMV kernel, which reads 64 bytes per load. */
+  while (tokens - t >= 2) {
+    int T = tokens - t >= 4 ? 4 : (int)(tokens - t);
+    dot_tile_tokens(weights, q + t * cols, cols, row_begin, row_end, T,
+                    dots + t * rows);
+    t += T;
+  }
+  for (; t < tokens; ++t)
+    trit_i2s_dot_rows_avx512vnni(weights, q + t * cols, cols, row_begin,
+                                 row_end, dots + t * rows);
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(avx512vnni)

@@ -28,4 +28,16 @@ static inline float trit_bitlinear_output(int32_t dot, int32_t q_sum,
     }                                                                          \
   }
 
+/* The dot-product tile as repeated row dot products, for instruction sets
+ * without a kernel that shares the unpacked weights between tokens. */
+#define TRIT_DEFINE_DOT_TILE_BY_ROWS(isa)                                      \
+  void trit_i2s_dot_tile_##isa(const uint8_t *weights, const int8_t *q,        \
+                               int64_t cols, int64_t row_begin,                \
+                               int64_t row_end, int64_t tokens,                \
+                               int32_t *dots) {                                \
+    for (int64_t t = 0; t < tokens; ++t)                                       \
+      trit_i2s_dot_rows_##isa(weights, q + t * cols, cols, row_begin, row_end, \
+                              dots + t * (row_end - row_begin));               \
+  }
+
 #endif /* TRIT_KERNELS_SRC_GEMV_H */

@@ -53,6 +53,7 @@ void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(generic)
+TRIT_DEFINE_DOT_TILE_BY_ROWS(generic)
 
 #define TRIT_ISA generic
 #include "ops.h"

@@ -40,6 +40,7 @@ void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(neon_dotprod)
+TRIT_DEFINE_DOT_TILE_BY_ROWS(neon_dotprod)
 
 #define TRIT_ISA neon_dotprod
 #include "ops.h"

@@ -274,20 +274,24 @@ typedef struct TRIT_CAT(bitlinear_args_, TRIT_ISA) {
 
 /* Output rows [begin, end) for every token. Called by the generated range
  * function with `cols` as a constant. Rows are taken in tiles so a tile's
- * weights stay in cache while every token passes over them. */
+ * weights stay in cache while the tokens pass over them, a few tokens at a
+ * time so each unpacked weight serves several (trit_i2s_dot_tile). */
 void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
                               int64_t rows, int64_t begin, int64_t end) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
-  enum { tile = 16 };
+  enum { tile = 16, tokens = 4 };
   for (int64_t r0 = begin; r0 < end; r0 += tile) {
     int64_t r1 = r0 + tile < end ? r0 + tile : end;
-    for (int64_t t = 0; t < a->n; ++t) {
-      int32_t dots[tile];
-      TRIT_KERNEL(i2s_dot_rows)(a->weights, a->q + t * cols, cols, r0, r1,
-                                dots);
-      for (int64_t r = r0; r < r1; ++r)
-        a->out[t * rows + r] = trit_bitlinear_output(
-            dots[r - r0], a->q_sums[t], a->q_scales[t], a->w_scale);
+    for (int64_t t0 = 0; t0 < a->n; t0 += tokens) {
+      int64_t nt = a->n - t0 < tokens ? a->n - t0 : tokens;
+      int32_t dots[tokens * tile];
+      TRIT_KERNEL(i2s_dot_tile)(a->weights, a->q + t0 * cols, cols, r0, r1,
+                                nt, dots);
+      for (int64_t t = t0; t < t0 + nt; ++t)
+        for (int64_t r = r0; r < r1; ++r)
+          a->out[t * rows + r] = trit_bitlinear_output(
+              dots[(t - t0) * (r1 - r0) + r - r0], a->q_sums[t],
+              a->q_scales[t], a->w_scale);
     }
   }
 }
@@ -377,9 +381,18 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
         const uint16_t *k =
             TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 0, j, kv_width) +
             g * hd;
+        /* Sixteen partial sums, added in a fixed order: vectorizes, and
+         * every instruction set gives the same bits. */
+        float acc[16] = {0};
+        int64_t d = 0;
+        for (; d + 16 <= hd; d += 16)
+          for (int l = 0; l < 16; ++l)
+            acc[l] += qh[d + l] * trit_h2f(k[d + l]);
+        for (; d < hd; ++d)
+          acc[0] += qh[d] * trit_h2f(k[d]);
         float dot = 0.0f;
-        for (int64_t d = 0; d < hd; ++d)
-          dot += qh[d] * trit_h2f(k[d]);
+        for (int l = 0; l < 16; ++l)
+          dot += acc[l];
         p[j] = dot * scale;
         max = p[j] > max ? p[j] : max;
       }

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -154,6 +155,58 @@ TEST(Kernels, EveryVariantMatchesGenericExactly) {
           << v.name << " " << c.name;
     }
   }
+}
+
+using TileFn = void (*)(const uint8_t *, const int8_t *, int64_t, int64_t,
+                        int64_t, int64_t, int32_t *);
+
+TEST(Kernels, EveryDotTileMatchesGenericRowsExactly) {
+  __builtin_cpu_init();
+  bool vnni = __builtin_cpu_supports("avx512vnni") &&
+              __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vl");
+  struct {
+    const char *name;
+    bool supported;
+    TileFn tile;
+  } tiles[] = {
+      {"generic", true, trit_i2s_dot_tile_generic},
+      {"avx2", bool(__builtin_cpu_supports("avx2")), trit_i2s_dot_tile_avx2},
+      {"avx512vnni", vnni, trit_i2s_dot_tile_avx512vnni},
+  };
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);
+  // Odd and even row counts, one to seven tokens (groups of four, three,
+  // two and a single one), odd block counts, edge codes.
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1, 128},
+                            {2, 256},
+                            {5, 384},
+                            {16, 640},
+                            {17, 2560}})
+    for (int64_t tokens = 1; tokens <= 7; ++tokens) {
+      std::vector<int8_t> t(rows * cols), q(tokens * cols);
+      for (int8_t &v : t)
+        v = int8_t(trit(rng));
+      for (int8_t &v : q)
+        v = int8_t(byte(rng));
+      if (tokens == 7)
+        std::fill(q.begin(), q.begin() + cols, int8_t(-128));
+      std::vector<uint8_t> w = packI2S(t, rows, cols);
+      // Rows [1, rows) when there are several: a range as threads get.
+      int64_t begin = rows > 2 ? 1 : 0, n = rows - begin;
+      std::vector<int32_t> expected(tokens * n);
+      for (int64_t k = 0; k < tokens; ++k)
+        trit_i2s_dot_rows_generic(w.data(), q.data() + k * cols, cols, begin,
+                                  rows, expected.data() + k * n);
+      for (const auto &v : tiles) {
+        if (!v.supported)
+          continue;
+        std::vector<int32_t> got(tokens * n, -1);
+        v.tile(w.data(), q.data(), cols, begin, rows, tokens, got.data());
+        EXPECT_EQ(got, expected) << v.name << " " << rows << "x" << cols
+                                 << ", " << tokens << " tokens";
+      }
+    }
 }
 
 TEST(Kernels, QuantizeRowFollowsBitnetCpp) {

@@ -47,6 +47,19 @@ void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
                                     int64_t cols, int64_t row_begin,
                                     int64_t row_end, int32_t *dots);
 
+/* The same for `tokens` activation rows (q is [tokens][cols]):
+ * dots[t * (row_end - row_begin) + r - row_begin]. Prompt processing calls
+ * it with a few tokens at a time, so that each unpacked weight serves all
+ * of them. */
+#define TRIT_DECLARE_DOT_TILE(isa)                                             \
+  void trit_i2s_dot_tile_##isa(const uint8_t *weights, const int8_t *q,        \
+                               int64_t cols, int64_t row_begin,                \
+                               int64_t row_end, int64_t tokens, int32_t *dots);
+TRIT_DECLARE_DOT_TILE(generic)
+TRIT_DECLARE_DOT_TILE(avx2)
+TRIT_DECLARE_DOT_TILE(avx512vnni)
+TRIT_DECLARE_DOT_TILE(neon_dotprod)
+
 /* The BitLinear GEMV of one token over rows [row_begin, row_end):
  * out[r] = ((float)(dot_r - q_sum)) / q_scale * w_scale, in f32, left to
  * right, as bitnet.cpp's I2_S path computes it. */
