@@ -153,7 +153,7 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
   prefix.headerSize = writer->header->GetSize();
   prefix.fileSize = end;
   // The checksum covers everything after the prefix: stream it once.
-  fa::Checksum sum;
+  fa::ContainerChecksum sum;
   writer->streamAfterPrefix([&](const void *bytes, uint64_t n) {
     sum.update(static_cast<const uint8_t *>(bytes), n);
   });

@@ -39,6 +39,29 @@ TEST(ArtifactChecksum, IncrementalEqualsOneShotForEverySplit) {
   }
 }
 
+TEST(ArtifactChecksum, ContainerChecksumIsTheSameInAnyPieces) {
+  // Three chunks and a bit, streamed in pieces that straddle the chunks.
+  size_t size = 3 * trit::artifact::kChecksumChunk + 1000;
+  std::vector<uint8_t> bytes = randomBytes(size, 3);
+  uint64_t whole = trit::artifact::containerChecksum(bytes.data(), size);
+  for (size_t piece : {size_t(4096), size_t(7) << 20, size}) {
+    trit::artifact::ContainerChecksum sum;
+    for (size_t at = 0; at < size; at += piece)
+      sum.update(bytes.data() + at, std::min(piece, size - at));
+    EXPECT_EQ(sum.finish(), whole) << piece;
+  }
+  // By definition: the chunks' checksums, combined.
+  std::vector<uint64_t> chunks;
+  for (size_t at = 0; at < size; at += trit::artifact::kChecksumChunk)
+    chunks.push_back(checksum(
+        bytes.data() + at,
+        std::min<size_t>(trit::artifact::kChecksumChunk, size - at)));
+  EXPECT_EQ(trit::artifact::combineChunkChecksums(chunks.data(), chunks.size()),
+            whole);
+  bytes[2 * trit::artifact::kChecksumChunk + 5] ^= 1;
+  EXPECT_NE(trit::artifact::containerChecksum(bytes.data(), size), whole);
+}
+
 TEST(ArtifactChecksum, DetectsOneFlippedBitAndTruncation) {
   std::vector<uint8_t> bytes = randomBytes(4096, 7);
   uint64_t whole = checksum(bytes.data(), bytes.size());

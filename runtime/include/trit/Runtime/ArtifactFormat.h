@@ -13,12 +13,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace trit::artifact {
 
 inline constexpr char kMagic[8] = {'T', 'R', 'I', 'T', 'M', 'O', 'D', 'L'};
-/// Bumped when the container or the schema changes incompatibly.
-inline constexpr uint32_t kContainerVersion = 1;
+/// Bumped when the container or the schema changes incompatibly (2: the
+/// checksum is computed over chunks).
+inline constexpr uint32_t kContainerVersion = 2;
 inline constexpr uint64_t kAlignment = 64;
 
 struct Prefix {
@@ -28,7 +30,7 @@ struct Prefix {
   uint64_t headerOffset;
   uint64_t headerSize;
   uint64_t fileSize;
-  uint64_t checksum; // of bytes [sizeof(Prefix) rounded to 64, fileSize)
+  uint64_t checksum; // containerChecksum of bytes [sizeof(Prefix), fileSize)
   uint8_t padding[16];
 };
 static_assert(sizeof(Prefix) == 64, "the prefix is one cache line");
@@ -108,6 +110,53 @@ private:
 
 inline uint64_t checksum(const uint8_t *data, size_t size) {
   Checksum sum;
+  sum.update(data, size);
+  return sum.finish();
+}
+
+/// The container's checksum: the Checksum of each kChecksumChunk bytes, then
+/// the Checksum of those values in order. The reader checks the chunks of a
+/// gigabyte file on several threads; the writer streams.
+inline constexpr uint64_t kChecksumChunk = uint64_t(16) << 20;
+
+inline uint64_t combineChunkChecksums(const uint64_t *sums, size_t count) {
+  return checksum(reinterpret_cast<const uint8_t *>(sums),
+                  count * sizeof(uint64_t));
+}
+
+class ContainerChecksum {
+public:
+  void update(const uint8_t *data, size_t size) {
+    while (size) {
+      size_t take = std::min<uint64_t>(size, kChecksumChunk - inChunk);
+      chunk.update(data, take);
+      inChunk += take;
+      data += take;
+      size -= take;
+      if (inChunk == kChecksumChunk)
+        endChunk();
+    }
+  }
+  uint64_t finish() {
+    if (inChunk)
+      endChunk();
+    return combineChunkChecksums(sums.data(), sums.size());
+  }
+
+private:
+  void endChunk() {
+    sums.push_back(chunk.finish());
+    chunk = Checksum();
+    inChunk = 0;
+  }
+  Checksum chunk;
+  uint64_t inChunk = 0;
+  std::vector<uint64_t> sums;
+};
+
+/// The same at once (the reader's sequential version).
+inline uint64_t containerChecksum(const uint8_t *data, size_t size) {
+  ContainerChecksum sum;
   sum.update(data, size);
   return sum.finish();
 }
