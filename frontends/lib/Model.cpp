@@ -459,6 +459,39 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
     }
     return llvm::ArrayRef<uint8_t>(storage);
   }
+  if (layout == "q4_blocks") {
+    // The 4-bit LM head: [rows][cols / 128] f32 block scales (absmax / 7),
+    // 64-byte aligned, then per row and 128-element block 64 bytes whose
+    // byte j holds element j (low nibble) and 64 + j (high nibble) as
+    // code + 8, codes rounded to nearest even in [-7, 7].
+    if (weight.shape.size() != 2 || weight.shape[1] % 128 != 0)
+      return fileError(weight.sourceFile,
+                       weight.sourceKey + " is not a matrix of rows that are "
+                                          "a multiple of 128 wide; q4_blocks "
+                                          "needs one");
+    size_t rows = weight.shape[0], cols = weight.shape[1],
+           blocks = cols / 128;
+    size_t codesAt = (rows * blocks * 4 + 63) / 64 * 64;
+    storage.assign(codesAt + rows * cols / 2, 0);
+    float values[128];
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t b = 0; b < blocks; ++b) {
+        float max = 0;
+        for (size_t k = 0; k < 128; ++k) {
+          values[k] = loadFloatElement(weight, r * cols + b * 128 + k);
+          max = std::max(max, std::fabs(values[k]));
+        }
+        float scale = max / 7.0f;
+        std::memcpy(storage.data() + (r * blocks + b) * 4, &scale, 4);
+        uint8_t *codes = storage.data() + codesAt + r * cols / 2 + b * 64;
+        for (size_t k = 0; k < 128; ++k) {
+          float q = scale > 0 ? std::nearbyint(values[k] / scale) : 0.0f;
+          int code = int(std::max(-7.0f, std::min(7.0f, q))) + 8;
+          codes[k % 64] |= uint8_t(code << (k < 64 ? 0 : 4));
+        }
+      }
+    return llvm::ArrayRef<uint8_t>(storage);
+  }
   if (layout != "f32")
     return fileError(weight.sourceFile, "unknown weight layout '" + layout +
                                             "' for " + weight.sourceKey);

@@ -167,5 +167,33 @@ trit_i2s_dot_tile_avx512vnni(const uint8_t *weights, const int8_t *q,
 
 TRIT_DEFINE_BITLINEAR_GEMV(avx512vnni)
 
+/* The 4-bit LM head's row dot (ops.h defines the arithmetic): one 64-byte
+ * load of codes per 128-element block, its nibbles against two contiguous
+ * 64-byte activation loads, the lane offsets as the starting value. */
+static inline float q4_dot_row_vnni(const uint8_t *codes, const float *scales,
+                                    const int8_t *x, const int32_t *offsets,
+                                    int64_t blocks) {
+  const __m512i low = _mm512_set1_epi8(15);
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    __m512i c = _mm512_loadu_si512((const void *)(codes + b * 64));
+    __m512i lane = _mm512_loadu_si512((const void *)(offsets + b * 16));
+    lane = _mm512_dpbusd_epi32(lane, _mm512_and_si512(c, low),
+                               _mm512_loadu_si512((const void *)(x + b * 128)));
+    lane = _mm512_dpbusd_epi32(
+        lane, _mm512_and_si512(_mm512_srli_epi16(c, 4), low),
+        _mm512_loadu_si512((const void *)(x + b * 128 + 64)));
+    acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_cvtepi32_ps(lane),
+                                           _mm512_set1_ps(scales[b])));
+  }
+  float lanes[16];
+  _mm512_storeu_ps(lanes, acc);
+  float sum = 0.0f;
+  for (int l = 0; l < 16; ++l)
+    sum += lanes[l];
+  return sum;
+}
+#define TRIT_Q4_ROW_KERNEL q4_dot_row_vnni
+
 #define TRIT_ISA avx512vnni
 #include "ops.h"

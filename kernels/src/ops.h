@@ -539,6 +539,106 @@ void TRIT_OP(lm_head_q8)(const trit_exec_context *ctx, const float *x,
                     vocab);
 }
 
+/*===--- 4-bit LM head: 128-element blocks with an f32 scale each ---------===*
+ *
+ * tritc --lm-head=q4: the table is [vocab][dim / 128] f32 block scales,
+ * then (64-byte aligned) per row and block 64 bytes whose byte j holds
+ * element j in its low nibble and element 64 + j in its high one, as
+ * code + 8 (codes -7..7). A quarter of the bytes of f16.
+ *
+ * The arithmetic is that of a 512-bit vpdpbusd over the 64 code bytes:
+ * lane l (0..15) of block b sums elements 4l..4l+3 and 64+4l..64+4l+3
+ * exactly in int32, starting from -8 times their activations' sum (the
+ * code offset); the lane is scaled by the block's scale and added to the
+ * lane's float sum; the sixteen float sums are added in order. Every
+ * instruction set computes exactly this, so all give the same bits. */
+
+#ifndef TRIT_Q4_ROW_KERNEL
+/* One row's float dot with one token: `offsets` holds the token's -8 * lane
+ * sums, [blocks][16]. */
+static inline float TRIT_CAT(q4_dot_row_, TRIT_ISA)(
+    const uint8_t *codes, const float *scales, const int8_t *x,
+    const int32_t *offsets, int64_t blocks) {
+  float acc[16] = {0};
+  for (int64_t b = 0; b < blocks; ++b) {
+    const uint8_t *c = codes + b * 64;
+    const int8_t *xb = x + b * 128;
+    int32_t lane[16];
+    for (int l = 0; l < 16; ++l) {
+      int32_t s = offsets[b * 16 + l];
+      for (int i = 0; i < 4; ++i) {
+        int j = 4 * l + i;
+        s += (int32_t)(c[j] & 15) * xb[j] + (int32_t)(c[j] >> 4) * xb[64 + j];
+      }
+      lane[l] = s;
+    }
+    for (int l = 0; l < 16; ++l)
+      acc[l] += (float)lane[l] * scales[b];
+  }
+  float sum = 0.0f;
+  for (int l = 0; l < 16; ++l)
+    sum += acc[l];
+  return sum;
+}
+#define TRIT_Q4_ROW_KERNEL TRIT_CAT(q4_dot_row_, TRIT_ISA)
+#endif
+
+typedef struct TRIT_CAT(lm_head_q4_args_, TRIT_ISA) {
+  const float *scales;  /* [vocab][blocks] */
+  const uint8_t *codes; /* [vocab][dim / 2] */
+  const int8_t *q;      /* [n][dim] */
+  const float *q_scales;
+  const int32_t *offsets; /* [n][blocks][16] */
+  float *out;
+  int64_t n, dim, vocab;
+} TRIT_CAT(lm_head_q4_args_, TRIT_ISA);
+
+static void TRIT_CAT(lm_head_q4_rows_, TRIT_ISA)(void *closure, int64_t begin,
+                                                 int64_t end) {
+  const TRIT_CAT(lm_head_q4_args_, TRIT_ISA) *a = closure;
+  int64_t blocks = a->dim / 128;
+  for (int64_t r = begin; r < end; ++r)
+    for (int64_t t = 0; t < a->n; ++t)
+      a->out[t * a->vocab + r] =
+          TRIT_Q4_ROW_KERNEL(a->codes + r * (a->dim / 2),
+                             a->scales + r * blocks, a->q + t * a->dim,
+                             a->offsets + t * blocks * 16, blocks) /
+          a->q_scales[t];
+}
+
+/* The scratch: the quantized input [n][dim], its scales [n] and lane
+ * offsets [n][dim / 128][16] (1.5 dim + 4 bytes per row: within the
+ * 4 dim bytes the memory plan gives the LM head). */
+void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
+                         int64_t n, int64_t dim, const void *table,
+                         int64_t vocab, void *scratch, float *out) {
+  int64_t blocks = dim / 128;
+  int8_t *q = scratch;
+  float *q_scales = (float *)((uint8_t *)scratch + ((n * dim + 63) / 64) * 64);
+  int32_t *offsets = (int32_t *)(q_scales + ((n + 15) / 16) * 16);
+  for (int64_t t = 0; t < n; ++t) {
+    int32_t unused;
+    q_scales[t] =
+        trit_quantize_row_generic(x + t * dim, q + t * dim, dim, &unused);
+    for (int64_t b = 0; b < blocks; ++b)
+      for (int l = 0; l < 16; ++l) {
+        const int8_t *xb = q + t * dim + b * 128;
+        int32_t s = 0;
+        for (int i = 0; i < 4; ++i)
+          s += xb[4 * l + i] + xb[64 + 4 * l + i];
+        offsets[(t * blocks + b) * 16 + l] = -8 * s;
+      }
+  }
+  const float *scales = table;
+  const uint8_t *codes =
+      (const uint8_t *)table + ((vocab * blocks * 4 + 63) / 64) * 64;
+  TRIT_CAT(lm_head_q4_args_, TRIT_ISA)
+  args = {scales, codes, q, q_scales, offsets, out, n, dim, vocab};
+  trit_parallel_for(ctx, TRIT_CAT(lm_head_q4_rows_, TRIT_ISA), &args, 0,
+                    vocab);
+}
+
+#undef TRIT_Q4_ROW_KERNEL
 #undef trit_h2f
 #undef trit_f2h
 #undef trit_round_f16

@@ -1,5 +1,5 @@
 // RUN: trit-opt %s --trit-plan-memory=max-tokens=4 --trit-lower-to-llvm=lm-head=q8 | FileCheck %s
-// RUN: not trit-opt %s --trit-plan-memory=max-tokens=4 --trit-lower-to-llvm=lm-head=q4 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not trit-opt %s --trit-plan-memory=max-tokens=4 --trit-lower-to-llvm=lm-head=q5 2>&1 | FileCheck %s --check-prefix=BAD
 
 // lm-head=q8: the LM head reads an int8 copy of the table, a second
 // weight-table entry of the same tensor in the q8_rows layout; the
@@ -10,7 +10,7 @@
 // CHECK: %[[C2:.*]] = llvm.mlir.constant(2 : i64)
 // CHECK: %[[Q8:.*]] = llvm.call @trit_op_weight_{{[a-z0-9_]+}}(%{{.*}}, %[[C2]])
 // CHECK: llvm.call @trit_op_lm_head_q8_{{[a-z0-9_]+}}(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q8]],
-// BAD: error: unknown lm-head 'q4'; expected exact or q8
+// BAD: error: unknown lm-head 'q5'; expected exact, q8 or q4
 module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2">} {
   trit.global @table : tensor<8x256xf16> = #trit.external<"m.gguf", "t">
   trit.global @norm : tensor<256xf32> = #trit.external<"m.gguf", "n">

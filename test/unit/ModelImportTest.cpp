@@ -164,9 +164,51 @@ TEST(WeightBytes, F16LayoutRoundsToNearestEven) {
   auto vector = trit::getWeightBytes(weight, "q8_rows", storage);
   ASSERT_FALSE(bool(vector));
   llvm::consumeError(vector.takeError());
-  auto unknown = trit::getWeightBytes(weight, "q4", storage);
+  auto unknown = trit::getWeightBytes(weight, "q5", storage);
   ASSERT_FALSE(bool(unknown));
-  EXPECT_NE(llvm::toString(unknown.takeError()).find("unknown weight layout 'q4'"),
+  EXPECT_NE(llvm::toString(unknown.takeError()).find("unknown weight layout 'q5'"),
+            std::string::npos);
+}
+
+TEST(WeightBytes, FourBitBlocksPackTwoElementsPerByte) {
+  // Two rows of 256 (two blocks each): element k of a row is k - 100 in
+  // block 0, and a constant 3.5 in block 1.
+  std::vector<float> values(2 * 256);
+  for (int r = 0; r < 2; ++r)
+    for (int k = 0; k < 256; ++k)
+      values[r * 256 + k] = k < 128 ? float(k - 100) : 3.5f;
+  trit::Weight weight;
+  weight.sourceFile = "m.gguf";
+  weight.sourceKey = "t";
+  weight.encoding = trit::WeightEncoding::F32;
+  weight.shape = {2, 256};
+  weight.data = llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
+  std::vector<uint8_t> storage;
+  auto q4 = trit::getWeightBytes(weight, "q4_blocks", storage);
+  ASSERT_TRUE(bool(q4)) << llvm::toString(q4.takeError());
+  // Four f32 scales padded to 64 bytes, then 2 rows x 128 bytes of codes.
+  ASSERT_EQ(q4->size(), 64 + 2 * 128);
+  float scales[4];
+  std::memcpy(scales, q4->data(), 16);
+  EXPECT_EQ(scales[0], 100.0f / 7.0f); // absmax of block 0 is |-100|
+  EXPECT_EQ(scales[1], 3.5f / 7.0f);
+  const uint8_t *codes = q4->data() + 64;
+  // Element 0 (-100) is code -7 in the low nibble of byte 0; element 64
+  // (-36 / (100/7) = -2.52) is -3 in its high nibble.
+  EXPECT_EQ(codes[0] & 15, -7 + 8);
+  EXPECT_EQ(codes[0] >> 4, -3 + 8);
+  // Element 127 (27 / (100/7) = 1.89): 2, high nibble of byte 63.
+  EXPECT_EQ(codes[63] >> 4, 2 + 8);
+  // Block 1 is all 3.5 = 7 * its scale.
+  EXPECT_EQ(codes[64], uint8_t((7 + 8) | ((7 + 8) << 4)));
+  weight.shape = {2, 200};
+  values.resize(400);
+  weight.data = llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
+  auto narrow = trit::getWeightBytes(weight, "q4_blocks", storage);
+  ASSERT_FALSE(bool(narrow));
+  EXPECT_NE(llvm::toString(narrow.takeError()).find("multiple of 128"),
             std::string::npos);
 }
 

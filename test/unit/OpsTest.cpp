@@ -30,6 +30,7 @@ struct OpsVariant {
   decltype(&trit_op_lm_head_generic) lmHead;
   decltype(&trit_op_embedding_f16_generic) embeddingF16;
   decltype(&trit_op_lm_head_q8_generic) lmHeadQ8;
+  decltype(&trit_op_lm_head_q4_generic) lmHeadQ4;
 };
 
 #define TRIT_OPS_VARIANT(isa, supported)                                       \
@@ -37,7 +38,8 @@ struct OpsVariant {
     #isa, supported, trit_op_rms_norm_##isa, trit_op_norm_quantize_##isa,      \
         trit_op_gate_##isa, trit_op_rope_##isa, trit_op_kv_store_##isa,        \
         trit_op_attention_##isa, trit_op_lm_head_##isa,                        \
-        trit_op_embedding_f16_##isa, trit_op_lm_head_q8_##isa                  \
+        trit_op_embedding_f16_##isa, trit_op_lm_head_q8_##isa,                 \
+        trit_op_lm_head_q4_##isa                                               \
   }
 
 std::vector<OpsVariant> variants() {
@@ -322,6 +324,64 @@ TEST(Ops, BitLinearRangesMatchTheGemv) {
 } // namespace
 
 namespace {
+
+TEST(Ops, FourBitHeadFollowsItsDefinitionOnEveryInstructionSet) {
+  const int64_t vocab = 37, dim = 384, n = 3, blocks = dim / 128;
+  std::vector<float> x = randomFloats(n * dim, 1.0f, 31);
+  // A q4_blocks table: [vocab][blocks] scales, 64-aligned, then codes.
+  size_t codesAt = (vocab * blocks * 4 + 63) / 64 * 64;
+  std::vector<uint8_t> table(codesAt + vocab * dim / 2);
+  std::vector<int> codes(vocab * dim); // -7..7
+  for (int64_t r = 0; r < vocab; ++r)
+    for (int64_t b = 0; b < blocks; ++b) {
+      float scale = 0.01f * float(r + 1) + 0.003f * float(b);
+      std::memcpy(table.data() + (r * blocks + b) * 4, &scale, 4);
+      for (int64_t k = 0; k < 128; ++k) {
+        int code = int((r * 7 + b * 5 + k * 13) % 15) - 7;
+        codes[r * dim + b * 128 + k] = code;
+        table[codesAt + r * dim / 2 + b * 64 + k % 64] |=
+            uint8_t((code + 8) << (k < 64 ? 0 : 4));
+      }
+    }
+  // The definition (kernels/src/ops.h): int32 lanes of four element pairs,
+  // scaled per block into sixteen float sums, added in order.
+  std::vector<float> expected(n * vocab);
+  for (int64_t t = 0; t < n; ++t) {
+    std::vector<int8_t> q(dim);
+    int32_t sum;
+    float qs = trit_quantize_row_generic(x.data() + t * dim, q.data(), dim,
+                                         &sum);
+    for (int64_t r = 0; r < vocab; ++r) {
+      float acc[16] = {0};
+      for (int64_t b = 0; b < blocks; ++b) {
+        float scale;
+        std::memcpy(&scale, table.data() + (r * blocks + b) * 4, 4);
+        for (int l = 0; l < 16; ++l) {
+          int32_t lane = 0;
+          for (int i = 0; i < 4; ++i)
+            for (int64_t k : {b * 128 + 4 * l + i, b * 128 + 64 + 4 * l + i})
+              lane += codes[r * dim + k] * q[k];
+          acc[l] += float(lane) * scale;
+        }
+      }
+      float total = 0;
+      for (float a : acc)
+        total += a;
+      expected[t * vocab + r] = total / qs;
+    }
+  }
+  std::vector<uint8_t> scratch(n * dim * 4);
+  for (const OpsVariant &v : variants()) {
+    if (!v.supported)
+      continue;
+    std::vector<float> out(n * vocab);
+    trit_exec_context ctx{};
+    v.lmHeadQ4(&ctx, x.data(), n, dim, table.data(), vocab, scratch.data(),
+               out.data());
+    EXPECT_EQ(0, std::memcmp(out.data(), expected.data(), out.size() * 4))
+        << v.name;
+  }
+}
 
 TEST(Ops, CompactHeadIsAnExactIntegerDotScaledTwice) {
   const int64_t vocab = 5, dim = 130;

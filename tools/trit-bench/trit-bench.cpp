@@ -101,12 +101,13 @@ int main(int argc, char **argv) {
 
   // What one token costs: every weight is read once per generated token (the
   // tied LM head reads the whole embedding); a ternary weight is one MAC.
-  // With a compact head (q8_rows) the f16 table is only read for the
+  // With a compact head (q8_rows, q4_blocks) the f16 table is only read for the
   // embedding, one row per token.
   double weightBytes = 0, ternaryWeights = 0;
   bool compactHead = false;
   for (const auto *w : *(*artifact)->getHeader().weights())
-    compactHead |= w->layout() && w->layout()->str() == "q8_rows";
+    compactHead |= w->layout() && (w->layout()->str() == "q8_rows" ||
+                                   w->layout()->str() == "q4_blocks");
   for (const auto *w : *(*artifact)->getHeader().weights()) {
     std::string layout = w->layout() ? w->layout()->str() : "";
     if (!(compactHead && layout == "f16"))

@@ -115,9 +115,10 @@ cl::opt<std::string> normCodegen(
     cl::init("kernel"), cl::cat(category));
 cl::opt<std::string> lmHead(
     "lm-head",
-    cl::desc("LM head: exact (the table as stored, the reference numerics) "
-             "or q8 (an int8 copy with a scale per row: half the bytes of "
-             "f16 per generated token, inexact)"),
+    cl::desc("LM head: exact (the table as stored, the reference numerics), "
+             "q8 (an int8 copy with a scale per row: half the bytes of f16 "
+             "per generated token, inexact) or q4 (a 4-bit copy with a scale "
+             "per 128 elements: a quarter of the bytes, inexact)"),
     cl::init("exact"), cl::cat(category));
 cl::opt<int64_t> maxContext(
     "max-context",

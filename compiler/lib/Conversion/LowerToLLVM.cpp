@@ -35,8 +35,9 @@ namespace {
 /// Lowers one module: the planned model function and its entry points.
 class ModuleLowering {
 public:
+  /// `compactHead` is "" (the table as stored), "q8" or "q4".
   ModuleLowering(ModuleOp module, TargetAttr target, bool vectorNorms,
-                 bool compactHead)
+                 StringRef compactHead)
       : module(module), builder(module.getContext()),
         opsKernel(getBestKernel(target)), vectorNorms(vectorNorms),
         compactHead(compactHead) {
@@ -112,7 +113,8 @@ private:
   OpBuilder builder;
   Location loc = UnknownLoc::get(module.getContext());
   KernelKind opsKernel;
-  bool vectorNorms, compactHead;
+  bool vectorNorms;
+  std::string compactHead;
   Type ptrType, i64Type, i32Type, f32Type, voidType;
 
   // The weight table, in module order, and inline values.
@@ -607,23 +609,31 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
                                            *x, ArrayRef<LLVM::GEPArg>{bytes});
           rows = logitRowsArg;
         }
-        if (compactHead) {
-          // An int8 copy of the table, as an extra weight-table entry.
+        if (!compactHead.empty()) {
+          // An int8 (q8_rows) or 4-bit (q4_blocks) copy of the table, as an
+          // extra weight-table entry.
+          bool q4 = compactHead == "q4";
+          StringRef layout = q4 ? "q4_blocks" : "q8_rows";
           auto weight = h.getTable().getDefiningOp<WeightOp>();
           if (!weight || !weightIndex.count(weight.getName()))
             return h.emitOpError() << "has a table that is not an external "
-                                      "weight; lm-head=q8 needs one";
-          std::string key = (weight.getName() + "@q8_rows").str();
+                                      "weight; lm-head=" << compactHead
+                                   << " needs one";
+          if (q4 && colsOf(h.getInput()) % 128 != 0)
+            return h.emitOpError()
+                   << "has rows of " << colsOf(h.getInput())
+                   << " elements; lm-head=q4 needs a multiple of 128";
+          std::string key = (weight.getName() + "@" + layout).str();
           auto [it, added] = weightIndex.try_emplace(key, weightNames.size());
           if (added)
             weightNames.push_back(builder.getDictionaryAttr(
                 {builder.getNamedAttr("layout",
-                                      builder.getStringAttr("q8_rows")),
+                                      builder.getStringAttr(layout)),
                  builder.getNamedAttr("name",
                                       builder.getStringAttr(weight.getName()))}));
           Value q8 = callKernel("weight", {ctxArg, constI64(it->second)},
                                 ptrType);
-          callKernel("lm_head_q8",
+          callKernel(q4 ? "lm_head_q4" : "lm_head_q8",
                      {ctxArg, *x, rows,
                       constI64(colsOf(h.getInput())), q8,
                       constI64(table.getDimSize(0)), *scratch, *out});
@@ -818,9 +828,9 @@ struct LowerToLLVMPass
     TargetAttr target = lookupTargetOrEmitError(module);
     if (!target)
       return signalPassFailure();
-    if (lmHead != "exact" && lmHead != "q8") {
+    if (lmHead != "exact" && lmHead != "q8" && lmHead != "q4") {
       module.emitError() << "unknown lm-head '" << lmHead
-                         << "'; expected exact or q8";
+                         << "'; expected exact, q8 or q4";
       return signalPassFailure();
     }
     if (normCodegen != "kernel" && normCodegen != "vector") {
@@ -829,7 +839,7 @@ struct LowerToLLVMPass
       return signalPassFailure();
     }
     ModuleLowering lowering(module, target, normCodegen == "vector",
-                            lmHead == "q8");
+                            lmHead == "exact" ? std::string() : std::string(lmHead));
     if (failed(lowering.run()))
       signalPassFailure();
   }

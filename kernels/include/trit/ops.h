@@ -62,6 +62,9 @@ extern "C" {
                              float *out);                                      \
   void trit_op_lm_head_q8_##isa(const trit_exec_context *ctx, const float *x, \
                                 int64_t n, int64_t dim, const void *table,    \
+                                int64_t vocab, void *scratch, float *out);    \
+  void trit_op_lm_head_q4_##isa(const trit_exec_context *ctx, const float *x, \
+                                int64_t n, int64_t dim, const void *table,    \
                                 int64_t vocab, void *scratch, float *out);
 
 TRIT_DECLARE_OPS(generic)

@@ -190,7 +190,9 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     the two. With `lm-head=q8` the LM head reads an int8 copy of its table
     (one f32 scale per row, weight-table layout `q8_rows`) and quantizes
     its input to int8: half the bytes of an f16 head per generated token,
-    at a perplexity cost documented in docs/performance.md. The pass fails, at the op, on anything the runtime ABI cannot
+    at a perplexity cost documented in docs/performance.md. With
+    `lm-head=q4` it reads a 4-bit copy (an f32 scale per 128-element block,
+    layout `q4_blocks`): a quarter of the bytes. The pass fails, at the op, on anything the runtime ABI cannot
     express (e.g. a RoPE with another theta than the rest of the model).
 
     Before:
@@ -215,8 +217,9 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
            "RMSNorm through the C kernel (kernel) or generated vector-dialect "
            "code (vector)">,
     Option<"lmHead", "lm-head", "std::string", /*default=*/"\"exact\"",
-           "LM head from the table as stored (exact) or from an int8 copy "
-           "with a scale per row (q8: half the bytes of f16, inexact)">
+           "LM head from the table as stored (exact), from an int8 copy "
+           "with a scale per row (q8: half the bytes of f16, inexact) or a "
+           "4-bit copy with a scale per 128 elements (q4: a quarter)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
