@@ -195,6 +195,10 @@ llvm::Expected<trit::TargetRuntime>
 trit::findTargetRuntime(const llvm::Triple &triple, StringRef directory,
                         const char *argv0) {
   StringRef arch = triple.getArchName();
+  if (!triple.isOSLinux())
+    return makeError("no Trit runtime for " + triple.str() +
+                     ": programs and libraries are for Linux (x86_64 and "
+                     "aarch64)");
   if (triple.getArch() == llvm::Triple::x86_64)
     arch = "x86_64";
   else if (triple.getArch() == llvm::Triple::aarch64)
@@ -269,6 +273,9 @@ Error trit::writeStaticLibrary(const TargetRuntime &runtime,
     auto member = llvm::NewArchiveMember::getFile(object, true);
     if (!member)
       return member.takeError();
+    // Named by file name, not by the temporary directory: the archive is
+    // the same for the same model.
+    member->MemberName = llvm::sys::path::filename(object);
     members.push_back(std::move(*member));
   }
   auto runtimeBuffer = llvm::MemoryBuffer::getFile(runtime.archive);

@@ -83,7 +83,9 @@ Artifact::openLinked(const trit_linked_model &model,
                      std::to_string(TRIT_ABI_VERSION));
   if (model.container) {
     if (!containerPath.empty())
-      return makeError("--weights: this program's weights are built in");
+      return makeError(containerPath +
+                       ": a weights file was given, but this program's "
+                       "weights are built in");
     // Mapped from the program's own file by the loader.
     a->path = getExecutablePath() + " (built-in model)";
     a->data = model.container;

@@ -112,7 +112,7 @@ std::vector<Option> describeOptions(Settings &s, bool builtIn) {
     options.push_back(
         {"weights", "FILE",
          "The weights file of a program compiled with --weights=external "
-         "(default: PROGRAM.weights beside the program)",
+         "(default: the one tritc wrote beside the program)",
          &s.weights});
   return options;
 }

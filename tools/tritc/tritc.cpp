@@ -182,8 +182,11 @@ Error package(mlir::ModuleOp lowered, Module &code, const trit::Model &model,
   std::string symbol = exe ? "trit_executable_model" : "trit_model_" + name;
   std::string containerSymbol, containerFile;
   if (weights == Weights::External) {
-    SmallString<256> path(output);
-    path += ".weights";
+    // Beside the output: NAME.weights for program NAME, and for libNAME.a
+    // too (the program that links the library looks for it beside itself).
+    SmallString<256> path(sys::path::parent_path(output));
+    sys::path::append(path, (exe ? sys::path::filename(output).str() : name) +
+                                ".weights");
     containerFile = sys::path::filename(path).str();
     if (Error e = trit::writeContainerFile(path, **container))
       return e;
@@ -297,9 +300,16 @@ int main(int argc, char **argv) {
                                 : "a library is written to a file: give -o "
                                   "libNAME.a") +
                 " (or --emit=mlir|... to print a stage)");
-  if (weights == Weights::External && emit != Emit::Exe &&
-      emit != Emit::StaticLib)
+  bool linksProgram = emit == Emit::Exe || emit == Emit::StaticLib;
+  if (weights == Weights::External && !linksProgram)
     return fail("--weights=external is for --emit=exe and --emit=static-lib");
+  if (!runtimeDir.empty() && !linksProgram)
+    return fail("--runtime-dir is for --emit=exe and --emit=static-lib");
+  if (staticCxxRuntime && emit != Emit::Exe)
+    return fail("--static-libstdc++ is for --emit=exe (a static library "
+                "leaves the C++ library to the program that links it)");
+  if (!modelName.empty() && emit != Emit::StaticLib)
+    return fail("--model-name is for --emit=static-lib");
   // Refuse an output that cannot be written before compiling anything (and
   // remove what the check created if compiling fails).
   std::optional<FileRemover> removeOutputOnFailure;
