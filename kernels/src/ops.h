@@ -165,7 +165,7 @@ int32_t TRIT_OP(check_inputs)(const trit_exec_context *ctx,
     return TRIT_EXEC_TOO_MANY_TOKENS;
   if (start < 0 || start + n > ctx->kv_capacity)
     return TRIT_EXEC_CONTEXT_FULL;
-  if (logit_rows < 1 || logit_rows > n)
+  if (logit_rows < 0 || logit_rows > n)
     return TRIT_EXEC_BAD_LOGIT_ROWS;
   for (int64_t t = 0; t < n; ++t)
     if (tokens[t] < 0 || tokens[t] >= vocab)

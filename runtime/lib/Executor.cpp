@@ -131,11 +131,13 @@ Error Executor::prefill(const int32_t *tokens, size_t count, int64_t start,
                         float *logits, bool lastOnly) {
   for (size_t done = 0; done < count;) {
     int64_t n = std::min<int64_t>(info.maxTokens, count - done);
-    // With lastOnly, every chunk writes its last row to the same place; the
-    // final chunk's is the one that stays.
+    // With lastOnly, only the final chunk runs the LM head, for its last
+    // row.
+    bool final = done + n == count;
     float *out = lastOnly ? logits : logits + done * info.vocab;
+    int64_t rows = lastOnly ? (final ? 1 : 0) : n;
     if (Error e = check(info.prefill(&context, tokens + done, n, start + done,
-                                     out, lastOnly ? 1 : n),
+                                     out, rows),
                         start + done, n))
       return e;
     done += n;

@@ -2,8 +2,9 @@
 //
 // GEMV (one token) of each kernel variant on the BitNet 2B4T shapes, with the
 // weights resident in cache and streamed from memory (a set of matrices much
-// larger than the last-level cache, cycled). Reports GB/s of packed weights
-// and GMAC/s.
+// larger than the last-level cache, cycled), reporting GB/s of packed weights
+// and GMAC/s; and the prompt-processing dot tile (16 rows x 1, 4 or 64
+// tokens), reporting GMAC/s.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,6 +74,50 @@ void shapes(benchmark::internal::Benchmark *b) {
 TRIT_GEMV_BENCH(generic, true)
 TRIT_GEMV_BENCH(avx2, __builtin_cpu_supports("avx2"))
 TRIT_GEMV_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
+                                __builtin_cpu_supports("avx512vl"))
+
+/// Prompt processing: rows x tokens through the dot tile (weights in cache,
+/// as the range kernel's 16-row tiles keep them), GMAC/s.
+using TileFn = void (*)(const uint8_t *, const int8_t *, int64_t, int64_t,
+                        int64_t, int64_t, int32_t *);
+
+void runTile(benchmark::State &state, TileFn tile) {
+  int64_t rows = state.range(0), cols = state.range(1), tokens = state.range(2);
+  std::vector<uint8_t> weights(size_t(rows * cols / 4));
+  std::mt19937 rng(2);
+  for (uint8_t &w : weights)
+    w = uint8_t(rng()) & 0xAA;
+  std::vector<int8_t> q(size_t(tokens * cols));
+  for (int8_t &v : q)
+    v = int8_t(rng());
+  std::vector<int32_t> dots(size_t(rows * tokens));
+  for (auto _ : state) {
+    tile(weights.data(), q.data(), cols, 0, rows, tokens, dots.data());
+    benchmark::DoNotOptimize(dots.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GMAC/s"] = benchmark::Counter(
+      double(rows) * cols * tokens * state.iterations() / 1e9,
+      benchmark::Counter::kIsRate);
+}
+
+void tileShapes(benchmark::internal::Benchmark *b) {
+  // A 16-row tile of each 2B4T input width, with 1, 4 and 64 tokens.
+  for (int64_t cols : {2560, 6912})
+    for (int64_t tokens : {1, 4, 64})
+      b->Args({16, cols, tokens});
+}
+
+#define TRIT_TILE_BENCH(isa, check)                                            \
+  void tile_##isa(benchmark::State &state) {                                   \
+    if (!(check))                                                              \
+      return state.SkipWithError("CPU lacks " #isa);                           \
+    runTile(state, trit_i2s_dot_tile_##isa);                                   \
+  }                                                                            \
+  BENCHMARK(tile_##isa)->Apply(tileShapes);
+
+TRIT_TILE_BENCH(avx2, __builtin_cpu_supports("avx2"))
+TRIT_TILE_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
                                 __builtin_cpu_supports("avx512vl"))
 
 } // namespace

@@ -18,8 +18,9 @@
 extern "C" {
 #endif
 
-/* Bumped whenever this struct or the entry points change (2: logit_rows). */
-#define TRIT_ABI_VERSION 2
+/* Bumped whenever this struct or the entry points change (2: logit_rows;
+ * 3: logit_rows may be 0). */
+#define TRIT_ABI_VERSION 3
 
 /* Runs fn(closure, b, e) over sub-ranges [b, e) that cover [begin, end)
  * exactly once, possibly on several threads, and returns when all are done. */
@@ -49,14 +50,15 @@ enum {
   TRIT_EXEC_CONTEXT_FULL = 3,   /* start + n > kv_capacity */
   TRIT_EXEC_BAD_TOKEN = 4,      /* a token id outside [0, vocab) */
   TRIT_EXEC_BAD_CAPACITY = 5,   /* kv_capacity above the compiled context */
-  TRIT_EXEC_BAD_LOGIT_ROWS = 6, /* logit_rows not in [1, n] */
+  TRIT_EXEC_BAD_LOGIT_ROWS = 6, /* logit_rows not in [0, n] */
 };
 
 /* Evaluates tokens[0..n) at positions start.. and writes float32 logits of
  * the last `logit_rows` positions, [logit_rows][vocab] (1: the next token's
- * only, as generation needs; n: every position, as perplexity needs; the LM
- * head only runs for those rows). n is at most the memory plan's
- * max_tokens; the runtime splits longer prompts. */
+ * only, as generation needs; n: every position, as perplexity needs; 0:
+ * none, for a long prompt's chunks before its last; the LM head only runs
+ * for those rows). n is at most the memory plan's max_tokens; the runtime
+ * splits longer prompts. */
 int32_t trit_prefill(trit_exec_context *ctx, const int32_t *tokens,
                      int64_t n, int64_t start, float *logits,
                      int64_t logit_rows);

@@ -59,6 +59,8 @@ inline uint64_t alignUp(uint64_t v) {
 class Checksum {
 public:
   void update(const uint8_t *data, size_t size) {
+    if (size == 0) // data may be null, which memcpy does not take
+      return;
     total += size;
     if (pending) {
       size_t take = std::min(size, sizeof(block) - pending);
