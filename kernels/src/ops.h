@@ -247,18 +247,52 @@ void TRIT_OP(gate)(int32_t kind, const float *g, const float *u,
 /*===--- activation quantization and BitLinear ----------------------------===*/
 
 /* Per row: the optional RMSNorm into `normed`, then quantize_row_i8_s. */
-void TRIT_OP(norm_quantize)(const float *x, const float *norm_weight,
-                            float eps, int64_t n, int64_t cols, float *normed,
-                            int8_t *q, float *q_scales, int32_t *q_sums) {
-  for (int64_t t = 0; t < n; ++t) {
-    const float *row = x + t * cols;
-    if (norm_weight) {
-      TRIT_CAT(rms_norm_row_, TRIT_ISA)(row, norm_weight, eps, cols, normed);
-      row = normed;
-    }
-    q_scales[t] = trit_quantize_row_generic(row, q + t * cols, cols,
-                                            &q_sums[t]);
+typedef struct TRIT_CAT(norm_quantize_args_, TRIT_ISA) {
+  const float *x, *norm_weight;
+  float eps;
+  int64_t cols;
+  int8_t *q;
+  float *q_scales;
+  int32_t *q_sums;
+} TRIT_CAT(norm_quantize_args_, TRIT_ISA);
+
+static void TRIT_CAT(norm_quantize_row_, TRIT_ISA)(
+    const TRIT_CAT(norm_quantize_args_, TRIT_ISA) *a, int64_t t,
+    float *normed) {
+  const float *row = a->x + t * a->cols;
+  if (a->norm_weight) {
+    TRIT_CAT(rms_norm_row_, TRIT_ISA)(row, a->norm_weight, a->eps, a->cols,
+                                      normed);
+    row = normed;
   }
+  a->q_scales[t] = trit_quantize_row_generic(row, a->q + t * a->cols, a->cols,
+                                             &a->q_sums[t]);
+}
+
+/* Tokens [begin, end) on a worker, each with its own normalized row. */
+static void TRIT_CAT(norm_quantize_rows_, TRIT_ISA)(void *closure,
+                                                    int64_t begin,
+                                                    int64_t end) {
+  const TRIT_CAT(norm_quantize_args_, TRIT_ISA) *a = closure;
+  float normed[a->norm_weight ? a->cols : 1];
+  for (int64_t t = begin; t < end; ++t)
+    TRIT_CAT(norm_quantize_row_, TRIT_ISA)(a, t, normed);
+}
+
+/* One token (generation) on the caller with the `normed` scratch row; a
+ * prompt's tokens on the pool, so no thread waits for the others' norms. */
+void TRIT_OP(norm_quantize)(const trit_exec_context *ctx, const float *x,
+                            const float *norm_weight, float eps, int64_t n,
+                            int64_t cols, float *normed, int8_t *q,
+                            float *q_scales, int32_t *q_sums) {
+  TRIT_CAT(norm_quantize_args_, TRIT_ISA)
+  args = {x, norm_weight, eps, cols, q, q_scales, q_sums};
+  if (n == 1) {
+    TRIT_CAT(norm_quantize_row_, TRIT_ISA)(&args, 0, normed);
+    return;
+  }
+  trit_parallel_for(ctx, TRIT_CAT(norm_quantize_rows_, TRIT_ISA), &args, 0,
+                    n);
 }
 
 /* What a BitLinear's worker ranges read; filled by trit_op_bitlinear. */

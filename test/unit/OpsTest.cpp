@@ -210,8 +210,10 @@ TEST(Ops, EveryIsaMatchesGenericExactly) {
     r.codes.resize(n * cols);
     r.qscales.resize(n);
     r.sums.resize(n);
-    v.normQuantize(x.data(), w.data(), 1e-5f, n, cols, r.normed.data(),
-                   r.codes.data(), r.qscales.data(), r.sums.data());
+    trit_exec_context serial{};
+    v.normQuantize(&serial, x.data(), w.data(), 1e-5f, n, cols,
+                   r.normed.data(), r.codes.data(), r.qscales.data(),
+                   r.sums.data());
     r.gate0.resize(n * cols);
     r.gate1.resize(n * cols);
     v.gate(0, x.data(), r.norm.data(), n * cols, r.gate0.data());
@@ -298,7 +300,8 @@ TEST(Ops, BitLinearRangesMatchTheGemv) {
   std::vector<int8_t> codes(n * cols);
   std::vector<float> scales(n);
   std::vector<int32_t> sums(n);
-  trit_op_norm_quantize_generic(x.data(), nullptr, 0.0f, n, cols, nullptr,
+  trit_exec_context serial{};
+  trit_op_norm_quantize_generic(&serial, x.data(), nullptr, 0.0f, n, cols, nullptr,
                                 codes.data(), scales.data(), sums.data());
   std::vector<float> out(n * rows);
   trit_exec_context ctx{};

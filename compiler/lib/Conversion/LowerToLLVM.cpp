@@ -351,7 +351,7 @@ LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
   };
   Value codes = at(layout.codes), scales = at(layout.scales),
         sums = at(layout.sums), tokens = rowsOf(input);
-  callKernel("norm_quantize", {*x, normWeight, constF32(eps), tokens,
+  callKernel("norm_quantize", {ctxArg, *x, normWeight, constF32(eps), tokens,
                                constI64(cols), *normed, codes, scales, sums});
 
   bool gated = op.getGate().has_value();
@@ -505,7 +505,7 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
               ArrayRef<LLVM::GEPArg>{constI64(offset)});
         };
         callKernel("norm_quantize",
-                   {*x, nullPtr(), constF32(0.0f), rowsOf(q.getInput()),
+                   {ctxArg, *x, nullPtr(), constF32(0.0f), rowsOf(q.getInput()),
                     constI64(type.getCols()), nullPtr(), at(layout.codes),
                     at(layout.scales), at(layout.sums)});
         setResult(*out);

@@ -34,10 +34,10 @@ extern "C" {
                          float *out);                                          \
   void trit_op_gate_##isa(int32_t kind, const float *g, const float *u,       \
                           int64_t count, float *out);                         \
-  void trit_op_norm_quantize_##isa(const float *x, const float *norm_weight,  \
-                                   float eps, int64_t n, int64_t cols,        \
-                                   float *normed, int8_t *q, float *q_scales, \
-                                   int32_t *q_sums);                          \
+  void trit_op_norm_quantize_##isa(                                            \
+      const trit_exec_context *ctx, const float *x, const float *norm_weight,  \
+      float eps, int64_t n, int64_t cols, float *normed, int8_t *q,            \
+      float *q_scales, int32_t *q_sums);                                       \
   void trit_op_bitlinear_range_##isa(const void *closure, int64_t cols,       \
                                      int64_t rows, int64_t begin,             \
                                      int64_t end);                            \
