@@ -91,12 +91,29 @@ fi
 /usr/bin/python3 "$root/test/Inputs/compare-logits.py" "$work/compiled.logits" \
   "$work/reference.logits" --vocab 2048
 
+echo
+echo "== Ship it: one program, and the same program for aarch64 (docs/shipping.md) =="
+echo "\$ tritc models/trit-fortunes/trit-fortunes.gguf --emit=exe -o fortunes"
+"$bin/tritc" "$trained/trit-fortunes.gguf" --emit=exe -o "$work/fortunes"
+echo "fortunes: $(wc -c < "$work/fortunes") bytes; its libraries:"
+ldd "$work/fortunes" | awk '{print "  " $1}'
+echo "\$ ./fortunes -p \"A friend\" -n 24 --print-token-ids"
+"$work/fortunes" -p "A friend" -n 24 --print-token-ids 2>/dev/null | tee "$work/x86.ids"
+if [ -f "$build_dir/lib/trit/aarch64/libtrit-runtime.a" ] && command -v qemu-aarch64 >/dev/null; then
+  echo "\$ tritc ... --emit=exe --target-triple=aarch64-linux-gnu --target-cpu=neoverse-n1 -o fortunes-arm64"
+  "$bin/tritc" "$trained/trit-fortunes.gguf" --emit=exe --target-triple=aarch64-linux-gnu \
+    --target-cpu=neoverse-n1 -o "$work/fortunes-arm64"
+  echo "\$ qemu-aarch64 ./fortunes-arm64 -p \"A friend\" -n 24 --print-token-ids"
+  qemu-aarch64 "$work/fortunes-arm64" -p "A friend" -n 24 --print-token-ids 2>/dev/null | tee "$work/arm.ids"
+  cmp -s "$work/x86.ids" "$work/arm.ids" && echo "Same tokens on aarch64 (NEON dot products) as on x86-64."
+fi
 
 cat <<'MSG'
 
 == Next ==
 Measure speed against this machine's limits with
   build/bin/trit-bench MODEL.trit -p 128 -n 64 -t 1,2 --roofline
-(docs/performance.md). The performance work continues: prefill GEMM tiles,
-1.6-bit weights and a 4-bit LM head.
+(docs/performance.md; tritc --lm-head=q4 for the fastest generation). The
+performance work continues: 1.6-bit ternary weights for generation, lookup
+tables to pass the multiply-accumulate ceiling in prompt processing.
 MSG
