@@ -10,11 +10,11 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,27 +23,50 @@ using namespace trit;
 
 /// artifact::containerChecksum with its chunks spread over the CPU's
 /// threads: reading a gigabyte is the largest cost of opening a model.
-static uint64_t checksumInParallel(const uint8_t *data, size_t size) {
-  size_t chunks = (size + artifact::kChecksumChunk - 1) / artifact::kChecksumChunk;
-  std::vector<uint64_t> sums(chunks);
+/// Helpers that cannot be created (thread limits) leave their chunks to the
+/// caller: pthreads report that instead of throwing.
+namespace {
+struct ChecksumWork {
+  const uint8_t *data;
+  size_t size, chunks;
+  std::vector<uint64_t> sums;
   std::atomic<size_t> next{0};
-  auto work = [&] {
+
+  void run() {
     for (size_t c; (c = next.fetch_add(1)) < chunks;) {
       uint64_t begin = c * artifact::kChecksumChunk;
       sums[c] = artifact::checksum(
-          data + begin, std::min<uint64_t>(artifact::kChecksumChunk,
-                                           size - begin));
+          data + begin,
+          std::min<uint64_t>(artifact::kChecksumChunk, size - begin));
     }
-  };
+  }
+};
+} // namespace
+
+static uint64_t checksumInParallel(const uint8_t *data, size_t size) {
+  ChecksumWork work;
+  work.data = data;
+  work.size = size;
+  work.chunks = (size + artifact::kChecksumChunk - 1) / artifact::kChecksumChunk;
+  work.sums.resize(work.chunks);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   size_t threads = std::min<size_t>(
-      {chunks, std::max(1u, std::thread::hardware_concurrency()), 8});
-  std::vector<std::thread> helpers;
-  for (size_t i = 1; i < threads; ++i)
-    helpers.emplace_back(work);
-  work();
-  for (std::thread &t : helpers)
-    t.join();
-  return artifact::combineChunkChecksums(sums.data(), sums.size());
+      {work.chunks, size_t(cpus > 0 ? cpus : 1), size_t(8)});
+  std::vector<pthread_t> helpers;
+  for (size_t i = 1; i < threads; ++i) {
+    pthread_t thread;
+    auto body = [](void *w) -> void * {
+      static_cast<ChecksumWork *>(w)->run();
+      return nullptr;
+    };
+    if (pthread_create(&thread, nullptr, body, &work) != 0)
+      break;
+    helpers.push_back(thread);
+  }
+  work.run();
+  for (pthread_t thread : helpers)
+    pthread_join(thread, nullptr);
+  return artifact::combineChunkChecksums(work.sums.data(), work.sums.size());
 }
 
 /// This program's file, for the container beside it and for messages.
@@ -112,7 +135,8 @@ Error Artifact::map() {
   auto fail = [&](const std::string &message) {
     return makeError(path + ": " + message);
   };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: opening a FIFO would otherwise wait for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return fail(std::strerror(errno));
   struct stat st;

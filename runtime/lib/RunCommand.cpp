@@ -462,6 +462,18 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
     return fail("-t must be between 1 and 1024");
   if (!s.prompt.empty() && !s.promptTokens.empty())
     return fail("give the prompt as -p text or as --prompt-tokens, not both");
+  if (s.contextSize < 0)
+    return fail("--ctx-size must be 0 (the compiled context) or more");
+  if (!(s.temperature >= 0))
+    return fail("--temp must be 0 (greedy) or more");
+  if (s.topK < 0)
+    return fail("--top-k must be 0 (off) or more");
+  if (!(s.topP > 0 && s.topP <= 1))
+    return fail("--top-p must be in (0, 1] (1: off)");
+  if (!(s.repeatPenalty > 0))
+    return fail("--repeat-penalty must be above 0 (1: off)");
+  if (s.chat && !s.dumpLogits.empty())
+    return fail("--dump-logits is for a single prompt, not --chat");
 
   auto artifact =
       builtIn ? options.openBuiltInModel(s.weights) : Artifact::open(s.input);
@@ -486,6 +498,9 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
     if (!ids)
       return fail(toString(ids.takeError()));
     tokens = std::move(*ids);
+    if (tokens.empty())
+      return fail("--prompt-tokens: no token ids in '" + s.promptTokens +
+                  "'");
   } else if (s.chat) {
     if (!s.prompt.empty()) {
       auto turn = formatChatTurn(tokenizer->getSpec(), "user", s.prompt,

@@ -174,10 +174,18 @@ Error package(mlir::ModuleOp lowered, Module &code, const trit::Model &model,
   std::string name = trit::getModelNameFromPath(output);
   if (!modelName.empty()) {
     name = modelName;
-    if (trit::getModelNameFromPath(name) != name)
+    if (!trit::isCIdentifier(name))
       return createStringError(inconvertibleErrorCode(),
                                "--model-name: '" + name +
                                    "' is not a C identifier");
+  }
+  if (!exe) {
+    if (std::string clash = trit::getCApiClash(name); !clash.empty())
+      return createStringError(
+          inconvertibleErrorCode(),
+          "the model name '" + name + "' would declare " + clash +
+              ", which the C API already has; choose another with "
+              "--model-name");
   }
   std::string symbol = exe ? "trit_executable_model" : "trit_model_" + name;
   std::string containerSymbol, containerFile;

@@ -83,8 +83,12 @@ void writeLinkedModelHeader(llvm::raw_ostream &os, llvm::StringRef name,
                             llvm::StringRef symbol, llvm::StringRef library,
                             llvm::StringRef description);
 
-/// A C identifier from a file name: "models/my-model.a" -> "my_model".
+/// A C identifier from a file name: "models/libmy-model.a" -> "my_model".
 std::string getModelNameFromPath(llvm::StringRef path);
+bool isCIdentifier(llvm::StringRef name);
+/// The C API function that trit_model_NAME or trit_model_NAME_open would
+/// collide with (trit_model_open for "open"), or "".
+std::string getCApiClash(llvm::StringRef name);
 
 } // namespace trit
 
