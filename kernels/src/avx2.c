@@ -50,8 +50,71 @@ void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
   }
 }
 
+/* One row against T tokens: each 128-weight block is unpacked once into
+ * four code registers and multiplied with every token's activations, so a
+ * prompt pays the unpacking once per four tokens (sixteen ymm registers:
+ * four codes, four accumulators, the activations, the constants). */
+static inline __attribute__((always_inline)) void
+dot_row_tokens(const uint8_t *w, const int8_t *q, int64_t cols, int T,
+               int32_t *dots, int64_t stride) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc[4];
+  for (int t = 0; t < T; ++t)
+    acc[t] = _mm256_setzero_si256();
+  for (int64_t b = 0; b < cols / 128; ++b) {
+    __m256i packed = _mm256_loadu_si256((const __m256i *)(w + b * 32));
+    __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(packed, 6), mask);
+    __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
+    __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(packed, 2), mask);
+    __m256i c3 = _mm256_and_si256(packed, mask);
+    for (int t = 0; t < T; ++t) {
+      const int8_t *x = q + t * cols + b * 128;
+      __m256i p = _mm256_maddubs_epi16(
+          c0, _mm256_loadu_si256((const __m256i *)x));
+      p = _mm256_add_epi16(
+          p, _mm256_maddubs_epi16(
+                 c1, _mm256_loadu_si256((const __m256i *)(x + 32))));
+      p = _mm256_add_epi16(
+          p, _mm256_maddubs_epi16(
+                 c2, _mm256_loadu_si256((const __m256i *)(x + 64))));
+      p = _mm256_add_epi16(
+          p, _mm256_maddubs_epi16(
+                 c3, _mm256_loadu_si256((const __m256i *)(x + 96))));
+      acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p, ones));
+    }
+  }
+  for (int t = 0; t < T; ++t)
+    dots[t * stride] = hsum_epi32(acc[t]);
+}
+
+/* Inlined into each generated range function (constant shapes). */
+__attribute__((always_inline)) void
+trit_i2s_dot_tile_avx2(const uint8_t *weights, const int8_t *q, int64_t cols,
+                       int64_t row_begin, int64_t row_end, int64_t tokens,
+                       int32_t *dots) {
+  int64_t rows = row_end - row_begin;
+  int64_t t = 0;
+  while (tokens - t >= 2) {
+    int T = tokens - t >= 4 ? 4 : (int)(tokens - t);
+    for (int64_t r = row_begin; r < row_end; ++r) {
+      const uint8_t *w = weights + r * (cols / 4);
+      int32_t *d = dots + t * rows + (r - row_begin);
+      /* Constant token counts, so the loops over tokens unroll. */
+      switch (T) {
+      case 4: dot_row_tokens(w, q + t * cols, cols, 4, d, rows); break;
+      case 3: dot_row_tokens(w, q + t * cols, cols, 3, d, rows); break;
+      default: dot_row_tokens(w, q + t * cols, cols, 2, d, rows); break;
+      }
+    }
+    t += T;
+  }
+  for (; t < tokens; ++t)
+    trit_i2s_dot_rows_avx2(weights, q + t * cols, cols, row_begin, row_end,
+                           dots + t * rows);
+}
+
 TRIT_DEFINE_BITLINEAR_GEMV(avx2)
-TRIT_DEFINE_DOT_TILE_BY_ROWS(avx2)
 
 #define TRIT_ISA avx2
 #include "ops.h"
