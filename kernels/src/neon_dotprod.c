@@ -39,8 +39,62 @@ void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
   }
 }
 
+/* One row against T tokens: each 16-byte half of a block is unpacked once
+ * into four code registers and multiplied with every token's activations;
+ * two accumulators per token. */
+static inline __attribute__((always_inline)) void
+dot_row_tokens(const uint8_t *w, const int8_t *q, int64_t cols, int T,
+               int32_t *dots, int64_t stride) {
+  const uint8x16_t mask = vdupq_n_u8(3);
+  int32x4_t a[4], b[4];
+  for (int t = 0; t < T; ++t)
+    a[t] = b[t] = vdupq_n_s32(0);
+  for (int64_t blk = 0; blk < cols / 128; ++blk)
+    for (int h = 0; h < 2; ++h) {
+      uint8x16_t packed = vld1q_u8(w + blk * 32 + 16 * h);
+      int8x16_t c0 = vreinterpretq_s8_u8(vshrq_n_u8(packed, 6));
+      int8x16_t c1 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(packed, 4), mask));
+      int8x16_t c2 = vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(packed, 2), mask));
+      int8x16_t c3 = vreinterpretq_s8_u8(vandq_u8(packed, mask));
+      for (int t = 0; t < T; ++t) {
+        const int8_t *x = q + t * cols + blk * 128 + 16 * h;
+        a[t] = vdotq_s32(a[t], c0, vld1q_s8(x));
+        b[t] = vdotq_s32(b[t], c1, vld1q_s8(x + 32));
+        a[t] = vdotq_s32(a[t], c2, vld1q_s8(x + 64));
+        b[t] = vdotq_s32(b[t], c3, vld1q_s8(x + 96));
+      }
+    }
+  for (int t = 0; t < T; ++t)
+    dots[t * stride] = vaddvq_s32(vaddq_s32(a[t], b[t]));
+}
+
+/* Inlined into each generated range function (constant shapes). */
+__attribute__((always_inline)) void
+trit_i2s_dot_tile_neon_dotprod(const uint8_t *weights, const int8_t *q,
+                               int64_t cols, int64_t row_begin,
+                               int64_t row_end, int64_t tokens,
+                               int32_t *dots) {
+  int64_t rows = row_end - row_begin;
+  int64_t t = 0;
+  while (tokens - t >= 2) {
+    int T = tokens - t >= 4 ? 4 : (int)(tokens - t);
+    for (int64_t r = row_begin; r < row_end; ++r) {
+      const uint8_t *w = weights + r * (cols / 4);
+      int32_t *d = dots + t * rows + (r - row_begin);
+      switch (T) {
+      case 4: dot_row_tokens(w, q + t * cols, cols, 4, d, rows); break;
+      case 3: dot_row_tokens(w, q + t * cols, cols, 3, d, rows); break;
+      default: dot_row_tokens(w, q + t * cols, cols, 2, d, rows); break;
+      }
+    }
+    t += T;
+  }
+  for (; t < tokens; ++t)
+    trit_i2s_dot_rows_neon_dotprod(weights, q + t * cols, cols, row_begin,
+                                   row_end, dots + t * rows);
+}
+
 TRIT_DEFINE_BITLINEAR_GEMV(neon_dotprod)
-TRIT_DEFINE_DOT_TILE_BY_ROWS(neon_dotprod)
 
 #define TRIT_ISA neon_dotprod
 #include "ops.h"

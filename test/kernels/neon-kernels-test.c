@@ -63,6 +63,20 @@ static int check(const char *name, int64_t rows, int64_t cols, int weight,
                                    fhave);
   if (memcmp(fwant, fhave, sizeof(float) * (size_t)rows) != 0)
     ++errors;
+  /* The prompt's tile: 1 to 7 tokens (groups of 4, 3, 2 and single ones)
+   * against the generic tile. */
+  for (int64_t tokens = 1; tokens <= 7; ++tokens) {
+    int8_t *qs = malloc((size_t)(tokens * cols));
+    int32_t *twant = malloc(sizeof(int32_t) * (size_t)(tokens * rows));
+    int32_t *thave = malloc(sizeof(int32_t) * (size_t)(tokens * rows));
+    for (int64_t k = 0; k < tokens * cols; ++k)
+      qs[k] = (int8_t)((int)(next() % 256) - 128);
+    trit_i2s_dot_tile_generic(w, qs, cols, 0, rows, tokens, twant);
+    trit_i2s_dot_tile_neon_dotprod(w, qs, cols, 0, rows, tokens, thave);
+    if (memcmp(twant, thave, sizeof(int32_t) * (size_t)(tokens * rows)) != 0)
+      ++errors;
+    free(qs), free(twant), free(thave);
+  }
   if (errors)
     printf("MISMATCH %s\n", name);
   free(t), free(q), free(w), free(want), free(have), free(fwant), free(fhave);
