@@ -195,5 +195,54 @@ static inline float q4_dot_row_vnni(const uint8_t *codes, const float *scales,
 }
 #define TRIT_Q4_ROW_KERNEL q4_dot_row_vnni
 
+/* The attention's inner loops (ops.h defines their arithmetic): sixteen
+ * lanes are one zmm register, and the pairwise halving is three
+ * extract-and-add steps and a last scalar add. */
+static inline float attention_dot_avx512(const float *qh, const uint16_t *k,
+                                         int64_t hd) {
+  if (hd % 16) { /* the tail goes to lane 0: the C definition's order */
+    float acc[16] = {0};
+    int64_t d = 0;
+    for (; d + 16 <= hd; d += 16)
+      for (int l = 0; l < 16; ++l)
+        acc[l] += qh[d + l] * _mm_cvtss_f32(_mm_cvtph_ps(
+                                  _mm_cvtsi32_si128(k[d + l])));
+    for (; d < hd; ++d)
+      acc[0] += qh[d] * _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(k[d])));
+    for (int half = 8; half >= 1; half /= 2)
+      for (int l = 0; l < half; ++l)
+        acc[l] += acc[l + half];
+    return acc[0];
+  }
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t d = 0; d < hd; d += 16)
+    acc = _mm512_add_ps(
+        acc, _mm512_mul_ps(_mm512_loadu_ps(qh + d),
+                           _mm512_cvtph_ps(_mm256_loadu_si256(
+                               (const __m256i *)(k + d)))));
+  __m256 s8 = _mm256_add_ps(
+      _mm512_castps512_ps256(acc),
+      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1)));
+  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8),
+                         _mm256_extractf128_ps(s8, 1));
+  __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+}
+#define TRIT_ATTENTION_DOT attention_dot_avx512
+
+static inline void attention_accumulate_avx512(float *o, float pj,
+                                               const uint16_t *v, int64_t hd) {
+  __m512 p = _mm512_set1_ps(pj);
+  int64_t d = 0;
+  for (; d + 16 <= hd; d += 16)
+    _mm512_storeu_ps(
+        o + d, _mm512_add_ps(_mm512_loadu_ps(o + d),
+                             _mm512_mul_ps(p, _mm512_cvtph_ps(_mm256_loadu_si256(
+                                                  (const __m256i *)(v + d))))));
+  for (; d < hd; ++d)
+    o[d] += pj * _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(v[d])));
+}
+#define TRIT_ATTENTION_ACCUMULATE attention_accumulate_avx512
+
 #define TRIT_ISA avx512vnni
 #include "ops.h"

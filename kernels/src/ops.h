@@ -386,6 +386,36 @@ void TRIT_OP(kv_store)(const trit_exec_context *ctx, int64_t layer,
   }
 }
 
+/* The attention's two inner loops, which an instruction-set file may
+ * replace with intrinsics that compute exactly this:
+ * - the dot of a query row with an f16 key: sixteen partial sums (lane l
+ *   takes elements l, l + 16, ...), then halved pairwise (8, 4, 2, 1);
+ * - the sum of probability x f16 value into an output row, per element. */
+#ifndef TRIT_ATTENTION_DOT
+static inline float TRIT_CAT(attention_dot_, TRIT_ISA)(const float *qh,
+                                                       const uint16_t *k,
+                                                       int64_t hd) {
+  float acc[16] = {0};
+  int64_t d = 0;
+  for (; d + 16 <= hd; d += 16)
+    for (int l = 0; l < 16; ++l)
+      acc[l] += qh[d + l] * trit_h2f(k[d + l]);
+  for (; d < hd; ++d)
+    acc[0] += qh[d] * trit_h2f(k[d]);
+  for (int half = 8; half >= 1; half /= 2)
+    for (int l = 0; l < half; ++l)
+      acc[l] += acc[l + half];
+  return acc[0];
+}
+#define TRIT_ATTENTION_DOT TRIT_CAT(attention_dot_, TRIT_ISA)
+static inline void TRIT_CAT(attention_accumulate_, TRIT_ISA)(
+    float *o, float pj, const uint16_t *v, int64_t hd) {
+  for (int64_t d = 0; d < hd; ++d)
+    o[d] += pj * trit_h2f(v[d]);
+}
+#define TRIT_ATTENTION_ACCUMULATE TRIT_CAT(attention_accumulate_, TRIT_ISA)
+#endif
+
 typedef struct TRIT_CAT(attention_args_, TRIT_ISA) {
   const trit_exec_context *ctx;
   const float *q;
@@ -415,26 +445,15 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
         const uint16_t *k =
             TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 0, j, kv_width) +
             g * hd;
-        /* Sixteen partial sums, added in a fixed order: vectorizes, and
-         * every instruction set gives the same bits. */
-        float acc[16] = {0};
-        int64_t d = 0;
-        for (; d + 16 <= hd; d += 16)
-          for (int l = 0; l < 16; ++l)
-            acc[l] += qh[d + l] * trit_h2f(k[d + l]);
-        for (; d < hd; ++d)
-          acc[0] += qh[d] * trit_h2f(k[d]);
-        float dot = 0.0f;
-        for (int l = 0; l < 16; ++l)
-          dot += acc[l];
-        p[j] = dot * scale;
+        p[j] = TRIT_ATTENTION_DOT(qh, k, hd) * scale;
         max = p[j] > max ? p[j] : max;
       }
-      double sum = 0.0;
-      for (int64_t j = 0; j < len; ++j) {
+      /* The exponentials vectorize; their double sum stays in order. */
+      for (int64_t j = 0; j < len; ++j)
         p[j] = trit_expf(p[j] - max);
+      double sum = 0.0;
+      for (int64_t j = 0; j < len; ++j)
         sum += (double)p[j];
-      }
       float inv = (float)(1.0 / sum);
       for (int64_t j = 0; j < len; ++j)
         p[j] = trit_round_f16(p[j] * inv);
@@ -445,8 +464,7 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
         const uint16_t *v =
             TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 1, j, kv_width) +
             g * hd;
-        for (int64_t d = 0; d < hd; ++d)
-          o[d] += p[j] * trit_h2f(v[d]);
+        TRIT_ATTENTION_ACCUMULATE(o, p[j], v, hd);
       }
     }
   }
@@ -673,6 +691,8 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 }
 
 #undef TRIT_Q4_ROW_KERNEL
+#undef TRIT_ATTENTION_DOT
+#undef TRIT_ATTENTION_ACCUMULATE
 #undef trit_h2f
 #undef trit_f2h
 #undef trit_round_f16

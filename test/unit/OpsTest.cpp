@@ -286,6 +286,33 @@ TEST(Ops, AttentionOfOnePositionReturnsItsValue) {
     EXPECT_EQ(out[i], v[i]);
 }
 
+TEST(Ops, AttentionIsTheSameOnEveryInstructionSetForEveryHeadSize) {
+  // Head sizes with and without a 16-element tail (the intrinsic kernels
+  // must follow the C definition's order for both), a prompt of 5 tokens
+  // over 3 cached positions.
+  for (int64_t hd : {16, 20, 48, 128}) {
+    const int64_t heads = 2, n = 5, start = 3, capacity = 8;
+    std::vector<float> k = randomFloats(capacity * hd, 1.0f, 41),
+                       v = randomFloats(capacity * hd, 1.0f, 42),
+                       q = randomFloats(n * heads * hd, 1.0f, 43);
+    std::vector<float> expected;
+    for (const OpsVariant &variant : variants()) {
+      if (!variant.supported)
+        continue;
+      TestContext t(1, capacity, hd, hd);
+      variant.kvStore(&t.ctx, 0, k.data(), v.data(), start + n, 0, hd);
+      std::vector<float> scratch(heads * (capacity + hd)), out(n * heads * hd);
+      variant.attention(&t.ctx, 0, q.data(), n, start, heads, 1, hd, 0.125f,
+                        capacity, scratch.data(), out.data());
+      if (expected.empty())
+        expected = out;
+      else
+        EXPECT_EQ(0, std::memcmp(out.data(), expected.data(), out.size() * 4))
+            << variant.name << " head size " << hd;
+    }
+  }
+}
+
 TEST(Ops, BitLinearRangesMatchTheGemv) {
   const int64_t n = 3, rows = 37, cols = 384;
   std::mt19937 rng(12);
