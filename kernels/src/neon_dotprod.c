@@ -68,33 +68,8 @@ dot_row_tokens(const uint8_t *w, const int8_t *q, int64_t cols, int T,
     dots[t * stride] = vaddvq_s32(vaddq_s32(a[t], b[t]));
 }
 
-/* Inlined into each generated range function (constant shapes). */
-__attribute__((always_inline)) void
-trit_i2s_dot_tile_neon_dotprod(const uint8_t *weights, const int8_t *q,
-                               int64_t cols, int64_t row_begin,
-                               int64_t row_end, int64_t tokens,
-                               int32_t *dots) {
-  int64_t rows = row_end - row_begin;
-  int64_t t = 0;
-  while (tokens - t >= 2) {
-    int T = tokens - t >= 4 ? 4 : (int)(tokens - t);
-    for (int64_t r = row_begin; r < row_end; ++r) {
-      const uint8_t *w = weights + r * (cols / 4);
-      int32_t *d = dots + t * rows + (r - row_begin);
-      switch (T) {
-      case 4: dot_row_tokens(w, q + t * cols, cols, 4, d, rows); break;
-      case 3: dot_row_tokens(w, q + t * cols, cols, 3, d, rows); break;
-      default: dot_row_tokens(w, q + t * cols, cols, 2, d, rows); break;
-      }
-    }
-    t += T;
-  }
-  for (; t < tokens; ++t)
-    trit_i2s_dot_rows_neon_dotprod(weights, q + t * cols, cols, row_begin,
-                                   row_end, dots + t * rows);
-}
-
 TRIT_DEFINE_BITLINEAR_GEMV(neon_dotprod)
+TRIT_DEFINE_DOT_TILE_BY_ROW_TOKENS(neon_dotprod)
 
 #define TRIT_ISA neon_dotprod
 #include "ops.h"
