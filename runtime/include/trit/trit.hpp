@@ -38,6 +38,20 @@ public:
     }
     return std::unique_ptr<Model>(new Model(handle));
   }
+  /// A model linked into this program (tritc --emit=static-lib: pass
+  /// &trit_model_NAME from NAME.h); `weightsPath` as for
+  /// trit_model_open_linked.
+  static std::unique_ptr<Model> openLinked(const trit_linked_model *linked,
+                                           std::string *error,
+                                           const char *weightsPath = nullptr) {
+    trit_model *handle;
+    if (trit_model_open_linked(linked, weightsPath, &handle) != TRIT_OK) {
+      if (error)
+        *error = trit_last_error();
+      return nullptr;
+    }
+    return std::unique_ptr<Model>(new Model(handle));
+  }
   ~Model() { trit_model_close(handle); }
   Model(const Model &) = delete;
   Model &operator=(const Model &) = delete;
