@@ -10,6 +10,30 @@
 
 #include <immintrin.h>
 
+/* The codes of one 128-weight block (32 bytes): c[i] holds weights
+ * 32i .. 32i+31, from bits 7-6, 5-4, 3-2 and 1-0 of each byte. */
+static inline __attribute__((always_inline)) void
+unpack_block(const uint8_t *block, __m256i c[4]) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  __m256i packed = _mm256_loadu_si256((const __m256i *)block);
+  c[0] = _mm256_and_si256(_mm256_srli_epi16(packed, 6), mask);
+  c[1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
+  c[2] = _mm256_and_si256(_mm256_srli_epi16(packed, 2), mask);
+  c[3] = _mm256_and_si256(packed, mask);
+}
+
+/* A block's codes times its 128 activations, in sixteen int16 sums of
+ * eight products each (at most 8 * 2 * 128 = 2048 in magnitude). */
+static inline __attribute__((always_inline)) __m256i
+block_pair_sums(const __m256i c[4], const int8_t *x) {
+  __m256i p = _mm256_maddubs_epi16(c[0], _mm256_loadu_si256((const __m256i *)x));
+  for (int i = 1; i < 4; ++i)
+    p = _mm256_add_epi16(
+        p, _mm256_maddubs_epi16(
+               c[i], _mm256_loadu_si256((const __m256i *)(x + 32 * i))));
+  return p;
+}
+
 static inline int32_t hsum_epi32(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v),
                             _mm256_extracti128_si256(v, 1));
@@ -21,30 +45,15 @@ static inline int32_t hsum_epi32(__m256i v) {
 void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
                             int64_t cols, int64_t row_begin, int64_t row_end,
                             int32_t *dots) {
-  const __m256i mask = _mm256_set1_epi8(3);
   const __m256i ones = _mm256_set1_epi16(1);
   for (int64_t r = row_begin; r < row_end; ++r) {
     const uint8_t *w = weights + r * (cols / 4);
     __m256i acc = _mm256_setzero_si256();
     for (int64_t b = 0; b < cols / 128; ++b) {
-      __m256i packed = _mm256_loadu_si256((const __m256i *)(w + b * 32));
-      const int8_t *x = q + b * 128;
-      __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(packed, 6), mask);
-      __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
-      __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(packed, 2), mask);
-      __m256i c3 = _mm256_and_si256(packed, mask);
-      __m256i p = _mm256_maddubs_epi16(
-          c0, _mm256_loadu_si256((const __m256i *)x));
-      p = _mm256_add_epi16(
-          p, _mm256_maddubs_epi16(
-                 c1, _mm256_loadu_si256((const __m256i *)(x + 32))));
-      p = _mm256_add_epi16(
-          p, _mm256_maddubs_epi16(
-                 c2, _mm256_loadu_si256((const __m256i *)(x + 64))));
-      p = _mm256_add_epi16(
-          p, _mm256_maddubs_epi16(
-                 c3, _mm256_loadu_si256((const __m256i *)(x + 96))));
-      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, ones));
+      __m256i c[4];
+      unpack_block(w + b * 32, c);
+      acc = _mm256_add_epi32(
+          acc, _mm256_madd_epi16(block_pair_sums(c, q + b * 128), ones));
     }
     dots[r - row_begin] = hsum_epi32(acc);
   }
@@ -57,32 +66,17 @@ void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
 static inline __attribute__((always_inline)) void
 dot_row_tokens(const uint8_t *w, const int8_t *q, int64_t cols, int T,
                int32_t *dots, int64_t stride) {
-  const __m256i mask = _mm256_set1_epi8(3);
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc[4];
   for (int t = 0; t < T; ++t)
     acc[t] = _mm256_setzero_si256();
   for (int64_t b = 0; b < cols / 128; ++b) {
-    __m256i packed = _mm256_loadu_si256((const __m256i *)(w + b * 32));
-    __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(packed, 6), mask);
-    __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
-    __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(packed, 2), mask);
-    __m256i c3 = _mm256_and_si256(packed, mask);
-    for (int t = 0; t < T; ++t) {
-      const int8_t *x = q + t * cols + b * 128;
-      __m256i p = _mm256_maddubs_epi16(
-          c0, _mm256_loadu_si256((const __m256i *)x));
-      p = _mm256_add_epi16(
-          p, _mm256_maddubs_epi16(
-                 c1, _mm256_loadu_si256((const __m256i *)(x + 32))));
-      p = _mm256_add_epi16(
-          p, _mm256_maddubs_epi16(
-                 c2, _mm256_loadu_si256((const __m256i *)(x + 64))));
-      p = _mm256_add_epi16(
-          p, _mm256_maddubs_epi16(
-                 c3, _mm256_loadu_si256((const __m256i *)(x + 96))));
-      acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p, ones));
-    }
+    __m256i c[4];
+    unpack_block(w + b * 32, c);
+    for (int t = 0; t < T; ++t)
+      acc[t] = _mm256_add_epi32(
+          acc[t], _mm256_madd_epi16(
+                      block_pair_sums(c, q + t * cols + b * 128), ones));
   }
   for (int t = 0; t < T; ++t)
     dots[t * stride] = hsum_epi32(acc[t]);

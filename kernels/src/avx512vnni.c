@@ -18,6 +18,18 @@ static inline int32_t hsum256(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+/* The codes of one 128-weight block (32 bytes): c[i] holds weights
+ * 32i .. 32i+31, from bits 7-6, 5-4, 3-2 and 1-0 of each byte. */
+static inline __attribute__((always_inline)) void
+unpack_block(const uint8_t *block, __m256i c[4]) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  __m256i packed = _mm256_loadu_si256((const __m256i *)block);
+  c[0] = _mm256_and_si256(_mm256_srli_epi16(packed, 6), mask);
+  c[1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
+  c[2] = _mm256_and_si256(_mm256_srli_epi16(packed, 2), mask);
+  c[3] = _mm256_and_si256(packed, mask);
+}
+
 /* x[offset .. offset+32) of block b and of block b + 1, in one register. */
 static inline __m512i pair(const int8_t *x, int64_t offset) {
   __m256i lo = _mm256_loadu_si256((const __m256i *)(x + offset));
@@ -29,7 +41,6 @@ void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
                                   int64_t cols, int64_t row_begin,
                                   int64_t row_end, int32_t *dots) {
   const __m512i mask = _mm512_set1_epi8(3);
-  const __m256i mask256 = _mm256_set1_epi8(3);
   int64_t blocks = cols / 128;
   for (int64_t r = row_begin; r < row_end; ++r) {
     const uint8_t *w = weights + r * (cols / 4);
@@ -57,19 +68,12 @@ void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
                                    _mm512_add_epi32(acc2, acc3));
     __m256i tail = _mm256_setzero_si256();
     if (b < blocks) { /* an odd last block */
-      __m256i packed = _mm256_loadu_si256((const __m256i *)(w + b * 32));
+      __m256i c[4];
+      unpack_block(w + b * 32, c);
       const int8_t *x = q + b * 128;
-      tail = _mm256_dpbusd_epi32(
-          tail, _mm256_and_si256(_mm256_srli_epi16(packed, 6), mask256),
-          _mm256_loadu_si256((const __m256i *)x));
-      tail = _mm256_dpbusd_epi32(
-          tail, _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask256),
-          _mm256_loadu_si256((const __m256i *)(x + 32)));
-      tail = _mm256_dpbusd_epi32(
-          tail, _mm256_and_si256(_mm256_srli_epi16(packed, 2), mask256),
-          _mm256_loadu_si256((const __m256i *)(x + 64)));
-      tail = _mm256_dpbusd_epi32(tail, _mm256_and_si256(packed, mask256),
-                                 _mm256_loadu_si256((const __m256i *)(x + 96)));
+      for (int i = 0; i < 4; ++i)
+        tail = _mm256_dpbusd_epi32(
+            tail, c[i], _mm256_loadu_si256((const __m256i *)(x + 32 * i)));
     }
     acc = _mm512_add_epi32(acc, _mm512_zextsi256_si512(tail));
     dots[r - row_begin] = _mm512_reduce_add_epi32(acc);
@@ -85,35 +89,27 @@ static inline __attribute__((always_inline)) void
 dot_two_rows(const uint8_t *w0, const uint8_t *w1, const int8_t *q,
              int64_t cols, int T, int32_t *dots0, int32_t *dots1,
              int64_t stride) {
-  const __m256i mask = _mm256_set1_epi8(3);
   __m256i a0[4], b0[4], a1[4], b1[4];
   for (int t = 0; t < T; ++t)
     a0[t] = b0[t] = a1[t] = b1[t] = _mm256_setzero_si256();
   for (int64_t b = 0; b < cols / 128; ++b) {
-    __m256i p0 = _mm256_loadu_si256((const __m256i *)(w0 + b * 32));
-    __m256i p1 = _mm256_loadu_si256((const __m256i *)(w1 + b * 32));
-    __m256i c00 = _mm256_and_si256(_mm256_srli_epi16(p0, 6), mask);
-    __m256i c01 = _mm256_and_si256(_mm256_srli_epi16(p0, 4), mask);
-    __m256i c02 = _mm256_and_si256(_mm256_srli_epi16(p0, 2), mask);
-    __m256i c03 = _mm256_and_si256(p0, mask);
-    __m256i c10 = _mm256_and_si256(_mm256_srli_epi16(p1, 6), mask);
-    __m256i c11 = _mm256_and_si256(_mm256_srli_epi16(p1, 4), mask);
-    __m256i c12 = _mm256_and_si256(_mm256_srli_epi16(p1, 2), mask);
-    __m256i c13 = _mm256_and_si256(p1, mask);
+    __m256i c0[4], c1[4];
+    unpack_block(w0 + b * 32, c0);
+    unpack_block(w1 + b * 32, c1);
     for (int t = 0; t < T; ++t) {
       const int8_t *x = q + t * cols + b * 128;
       __m256i x0 = _mm256_loadu_si256((const __m256i *)x);
       __m256i x1 = _mm256_loadu_si256((const __m256i *)(x + 32));
       __m256i x2 = _mm256_loadu_si256((const __m256i *)(x + 64));
       __m256i x3 = _mm256_loadu_si256((const __m256i *)(x + 96));
-      a0[t] = _mm256_dpbusd_epi32(a0[t], c00, x0);
-      b0[t] = _mm256_dpbusd_epi32(b0[t], c01, x1);
-      a1[t] = _mm256_dpbusd_epi32(a1[t], c10, x0);
-      b1[t] = _mm256_dpbusd_epi32(b1[t], c11, x1);
-      a0[t] = _mm256_dpbusd_epi32(a0[t], c02, x2);
-      b0[t] = _mm256_dpbusd_epi32(b0[t], c03, x3);
-      a1[t] = _mm256_dpbusd_epi32(a1[t], c12, x2);
-      b1[t] = _mm256_dpbusd_epi32(b1[t], c13, x3);
+      a0[t] = _mm256_dpbusd_epi32(a0[t], c0[0], x0);
+      b0[t] = _mm256_dpbusd_epi32(b0[t], c0[1], x1);
+      a1[t] = _mm256_dpbusd_epi32(a1[t], c1[0], x0);
+      b1[t] = _mm256_dpbusd_epi32(b1[t], c1[1], x1);
+      a0[t] = _mm256_dpbusd_epi32(a0[t], c0[2], x2);
+      b0[t] = _mm256_dpbusd_epi32(b0[t], c0[3], x3);
+      a1[t] = _mm256_dpbusd_epi32(a1[t], c1[2], x2);
+      b1[t] = _mm256_dpbusd_epi32(b1[t], c1[3], x3);
     }
   }
   for (int t = 0; t < T; ++t) {
@@ -195,25 +191,12 @@ static inline float q4_dot_row_vnni(const uint8_t *codes, const float *scales,
 }
 #define TRIT_Q4_ROW_KERNEL q4_dot_row_vnni
 
-/* The attention's inner loops (ops.h defines their arithmetic): sixteen
- * lanes are one zmm register, and the pairwise halving is three
- * extract-and-add steps and a last scalar add. */
-static inline float attention_dot_avx512(const float *qh, const uint16_t *k,
-                                         int64_t hd) {
-  if (hd % 16) { /* the tail goes to lane 0: the C definition's order */
-    float acc[16] = {0};
-    int64_t d = 0;
-    for (; d + 16 <= hd; d += 16)
-      for (int l = 0; l < 16; ++l)
-        acc[l] += qh[d + l] * _mm_cvtss_f32(_mm_cvtph_ps(
-                                  _mm_cvtsi32_si128(k[d + l])));
-    for (; d < hd; ++d)
-      acc[0] += qh[d] * _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(k[d])));
-    for (int half = 8; half >= 1; half /= 2)
-      for (int l = 0; l < half; ++l)
-        acc[l] += acc[l + half];
-    return acc[0];
-  }
+/* The attention's inner loops for head sizes that are a multiple of 16
+ * (ops.h defines their arithmetic): sixteen lanes are one zmm register,
+ * and the pairwise halving is three extract-and-add steps and a last
+ * scalar add. */
+static inline float attention_dot16_avx512(const float *qh,
+                                           const uint16_t *k, int64_t hd) {
   __m512 acc = _mm512_setzero_ps();
   for (int64_t d = 0; d < hd; d += 16)
     acc = _mm512_add_ps(
@@ -228,21 +211,19 @@ static inline float attention_dot_avx512(const float *qh, const uint16_t *k,
   __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
 }
-#define TRIT_ATTENTION_DOT attention_dot_avx512
+#define TRIT_ATTENTION_DOT16 attention_dot16_avx512
 
-static inline void attention_accumulate_avx512(float *o, float pj,
-                                               const uint16_t *v, int64_t hd) {
+static inline void attention_accumulate16_avx512(float *o, float pj,
+                                                 const uint16_t *v,
+                                                 int64_t hd) {
   __m512 p = _mm512_set1_ps(pj);
-  int64_t d = 0;
-  for (; d + 16 <= hd; d += 16)
+  for (int64_t d = 0; d < hd; d += 16)
     _mm512_storeu_ps(
         o + d, _mm512_add_ps(_mm512_loadu_ps(o + d),
                              _mm512_mul_ps(p, _mm512_cvtph_ps(_mm256_loadu_si256(
                                                   (const __m256i *)(v + d))))));
-  for (; d < hd; ++d)
-    o[d] += pj * _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(v[d])));
 }
-#define TRIT_ATTENTION_ACCUMULATE attention_accumulate_avx512
+#define TRIT_ATTENTION_ACCUMULATE16 attention_accumulate16_avx512
 
 #define TRIT_ISA avx512vnni
 #include "ops.h"

@@ -386,15 +386,21 @@ void TRIT_OP(kv_store)(const trit_exec_context *ctx, int64_t layer,
   }
 }
 
-/* The attention's two inner loops, which an instruction-set file may
- * replace with intrinsics that compute exactly this:
+/* The attention's two inner loops:
  * - the dot of a query row with an f16 key: sixteen partial sums (lane l
- *   takes elements l, l + 16, ...), then halved pairwise (8, 4, 2, 1);
- * - the sum of probability x f16 value into an output row, per element. */
-#ifndef TRIT_ATTENTION_DOT
+ *   takes elements l, l + 16, ...; a tail goes to lane 0), then halved
+ *   pairwise (8, 4, 2, 1);
+ * - the sum of probability x f16 value into an output row, per element.
+ * An instruction-set file may define TRIT_ATTENTION_DOT16 and
+ * TRIT_ATTENTION_ACCUMULATE16 with intrinsics that compute exactly this for
+ * head sizes that are a multiple of 16. */
 static inline float TRIT_CAT(attention_dot_, TRIT_ISA)(const float *qh,
                                                        const uint16_t *k,
                                                        int64_t hd) {
+#ifdef TRIT_ATTENTION_DOT16
+  if (hd % 16 == 0)
+    return TRIT_ATTENTION_DOT16(qh, k, hd);
+#endif
   float acc[16] = {0};
   int64_t d = 0;
   for (; d + 16 <= hd; d += 16)
@@ -407,14 +413,18 @@ static inline float TRIT_CAT(attention_dot_, TRIT_ISA)(const float *qh,
       acc[l] += acc[l + half];
   return acc[0];
 }
-#define TRIT_ATTENTION_DOT TRIT_CAT(attention_dot_, TRIT_ISA)
+
 static inline void TRIT_CAT(attention_accumulate_, TRIT_ISA)(
     float *o, float pj, const uint16_t *v, int64_t hd) {
+#ifdef TRIT_ATTENTION_ACCUMULATE16
+  if (hd % 16 == 0) {
+    TRIT_ATTENTION_ACCUMULATE16(o, pj, v, hd);
+    return;
+  }
+#endif
   for (int64_t d = 0; d < hd; ++d)
     o[d] += pj * trit_h2f(v[d]);
 }
-#define TRIT_ATTENTION_ACCUMULATE TRIT_CAT(attention_accumulate_, TRIT_ISA)
-#endif
 
 typedef struct TRIT_CAT(attention_args_, TRIT_ISA) {
   const trit_exec_context *ctx;
@@ -445,7 +455,7 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
         const uint16_t *k =
             TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 0, j, kv_width) +
             g * hd;
-        p[j] = TRIT_ATTENTION_DOT(qh, k, hd) * scale;
+        p[j] = TRIT_CAT(attention_dot_, TRIT_ISA)(qh, k, hd) * scale;
         max = p[j] > max ? p[j] : max;
       }
       /* The exponentials vectorize; their double sum stays in order. */
@@ -464,7 +474,7 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
         const uint16_t *v =
             TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 1, j, kv_width) +
             g * hd;
-        TRIT_ATTENTION_ACCUMULATE(o, p[j], v, hd);
+        TRIT_CAT(attention_accumulate_, TRIT_ISA)(o, p[j], v, hd);
       }
     }
   }
@@ -691,8 +701,8 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 }
 
 #undef TRIT_Q4_ROW_KERNEL
-#undef TRIT_ATTENTION_DOT
-#undef TRIT_ATTENTION_ACCUMULATE
+#undef TRIT_ATTENTION_DOT16
+#undef TRIT_ATTENTION_ACCUMULATE16
 #undef trit_h2f
 #undef trit_f2h
 #undef trit_round_f16
