@@ -157,36 +157,51 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// --emit=exe and --emit=static-lib: the model's object (code and the
-/// trit_linked_model constant), its container (embedded as an object, or
-/// the file OUTPUT.weights), linked with the target's runtime.
-Error package(mlir::ModuleOp lowered, Module &code, const trit::Model &model,
-              const char *argv0) {
-  Triple triple(code.getTargetTriple());
+/// What --emit=exe and --emit=static-lib need that is checked before
+/// compiling: the target's runtime and the model's C name.
+struct PackagePlan {
+  trit::TargetRuntime runtime;
+  std::string name;
+};
+
+Expected<PackagePlan> planPackage(const Triple &triple, const char *argv0) {
+  PackagePlan plan;
   auto runtime = trit::findTargetRuntime(triple, runtimeDir, argv0);
   if (!runtime)
     return runtime.takeError();
+  plan.runtime = std::move(*runtime);
+  plan.name = trit::getModelNameFromPath(output);
+  if (!modelName.empty()) {
+    plan.name = modelName;
+    if (!trit::isCIdentifier(plan.name))
+      return createStringError(inconvertibleErrorCode(),
+                               "--model-name: '" + plan.name +
+                                   "' is not a C identifier");
+  }
+  if (emit == Emit::StaticLib) {
+    if (std::string clash = trit::getCApiClash(plan.name); !clash.empty())
+      return createStringError(
+          inconvertibleErrorCode(),
+          "the model name '" + plan.name + "' would declare " + clash +
+              ", which the C API already has; choose another with "
+              "--model-name");
+  }
+  return plan;
+}
+
+/// --emit=exe and --emit=static-lib: the model's object (code and the
+/// trit_linked_model constant), its container (embedded as an object, or
+/// the file OUTPUT.weights), linked with the target's runtime.
+Error package(const PackagePlan &plan, mlir::ModuleOp lowered, Module &code,
+              const trit::Model &model) {
+  Triple triple(code.getTargetTriple());
+  const trit::TargetRuntime &runtime = plan.runtime;
+  const std::string &name = plan.name;
   auto container = trit::ContainerWriter::create(lowered, model, nullptr);
   if (!container)
     return container.takeError();
 
   bool exe = emit == Emit::Exe;
-  std::string name = trit::getModelNameFromPath(output);
-  if (!modelName.empty()) {
-    name = modelName;
-    if (!trit::isCIdentifier(name))
-      return createStringError(inconvertibleErrorCode(),
-                               "--model-name: '" + name +
-                                   "' is not a C identifier");
-  }
-  if (!exe) {
-    if (std::string clash = trit::getCApiClash(name); !clash.empty())
-      return createStringError(
-          inconvertibleErrorCode(),
-          "the model name '" + name + "' would declare " + clash +
-              ", which the C API already has; choose another with "
-              "--model-name");
-  }
   std::string symbol = exe ? "trit_executable_model" : "trit_model_" + name;
   std::string containerSymbol, containerFile;
   if (weights == Weights::External) {
@@ -235,9 +250,9 @@ Error package(mlir::ModuleOp lowered, Module &code, const trit::Model &model,
   if (exe) {
     trit::ExecutableOptions options;
     options.staticCxxRuntime = staticCxxRuntime;
-    return trit::linkExecutable(triple, *runtime, objects, output, options);
+    return trit::linkExecutable(triple, runtime, objects, output, options);
   }
-  if (Error e = trit::writeStaticLibrary(*runtime, objects, output))
+  if (Error e = trit::writeStaticLibrary(runtime, objects, output))
     return e;
   SmallString<256> headerPath(sys::path::parent_path(output));
   sys::path::append(headerPath, name + ".h");
@@ -362,6 +377,14 @@ int main(int argc, char **argv) {
         trit::resolveTarget(context, targetOptions);
     if (!target)
       return fail(toString(target.takeError()));
+    // A program's runtime and C name are checked before compiling.
+    std::optional<PackagePlan> plan;
+    if (linksProgram) {
+      auto planned = planPackage(Triple(target->getTriple()), argv[0]);
+      if (!planned)
+        return fail(toString(planned.takeError()));
+      plan = std::move(*planned);
+    }
     mlir::TimingScope importTiming = rootTiming.nest("import");
     mlir::OwningOpRef<mlir::ModuleOp> module =
         trit::buildModule(context, **model);
@@ -417,7 +440,7 @@ int main(int argc, char **argv) {
     if (emit == Emit::Exe || emit == Emit::StaticLib) {
       mlir::TimingScope packageTiming =
           rootTiming.nest("llvm-codegen-and-link");
-      if (Error e = package(*module, **llvmModule, **model, argv[0]))
+      if (Error e = package(*plan, *module, **llvmModule, **model))
         return fail(toString(std::move(e)));
       break;
     }
