@@ -133,8 +133,9 @@ cl::opt<Weights> weights(
     cl::values(clEnumValN(Weights::Embedded, "embedded",
                           "in the program's file, mapped from it (default)"),
                clEnumValN(Weights::External, "external",
-                          "in OUTPUT.weights, which the program looks for "
-                          "beside itself")),
+                          "in NAME.weights beside the output (-o NAME, or "
+                          "-o libNAME.a), which the program looks for beside "
+                          "itself")),
     cl::cat(category));
 cl::opt<bool> staticCxxRuntime(
     "static-libstdc++",
