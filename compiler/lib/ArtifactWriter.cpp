@@ -36,6 +36,7 @@ namespace trit {
 
 struct ContainerWriter::Blob {
   std::string name, layout;
+  uint64_t elements = 0;
   llvm::ArrayRef<uint8_t> bytes;
   std::vector<uint8_t> storage;
 };
@@ -69,6 +70,9 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     const Weight *weight = model.lookup(blob.name);
     if (!weight)
       return makeError("the model has no weight '" + blob.name + "'");
+    blob.elements = 1;
+    for (int64_t dim : weight->shape)
+      blob.elements *= uint64_t(dim);
     auto bytes = getWeightBytes(*weight, blob.layout, blob.storage);
     if (!bytes)
       return bytes.takeError();
@@ -107,7 +111,7 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
       weights.push_back(fa::CreateWeight(
           fbb, fbb.CreateString(blobs[i].name),
           fbb.CreateString(blobs[i].layout), offsets[i],
-          blobs[i].bytes.size()));
+          blobs[i].bytes.size(), blobs[i].elements));
     auto weightVector = fbb.CreateVector(weights);
     auto entryPoints = fbb.CreateVectorOfStrings(
         std::vector<std::string>{"trit_prefill", "trit_decode"});

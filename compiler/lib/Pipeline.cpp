@@ -21,7 +21,7 @@ void buildOptimizePipeline(OpPassManager &pm,
   if (options.fuseGating)
     pm.addPass(createTritFuseGating());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createTritSelectKernels({options.kernel}));
+  pm.addPass(createTritSelectKernels({options.kernel, options.packing}));
 }
 
 void buildLowerToLLVMPipeline(OpPassManager &pm,

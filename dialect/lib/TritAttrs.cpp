@@ -36,6 +36,8 @@ int64_t PackingAttr::getDefaultBlock(PackingKind kind) {
     return 2;
   case PackingKind::TL2:
     return 24;
+  case PackingKind::T3X5:
+    return 64;
   }
   llvm_unreachable("unknown packing kind");
 }
@@ -51,6 +53,8 @@ double PackingAttr::getBitsPerWeight() const {
     return 54.0 * 8 / 256;
   case PackingKind::TL2:
     return 5.0 / 3.0;
+  case PackingKind::T3X5:
+    return 40.0 * 8 / 192; // rows of whole groups; a 2-bit tail adds a little
   }
   llvm_unreachable("unknown packing kind");
 }
@@ -67,6 +71,9 @@ int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
   case PackingKind::TL2:
     // A 5-bit code per 3 weights: 5 bytes per 24 weights.
     return rows * (cols / 24) * 5;
+  case PackingKind::T3X5:
+    // 40 bytes per 192-weight group, then 2 bits per remaining weight.
+    return rows * (cols / 192 * 40 + cols % 192 / 4);
   }
   llvm_unreachable("unknown packing kind");
 }
@@ -96,6 +103,12 @@ LogicalResult PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (block % 2 != 0)
       return emitError() << "tl1 indexes pairs of weights: block must be a "
                             "multiple of 2, got "
+                         << block;
+    break;
+  case PackingKind::T3X5:
+    if (block != 64)
+      return emitError() << "t3x5 needs rows of a multiple of 64 weights: "
+                            "block must be 64, got "
                          << block;
     break;
   case PackingKind::TL2:
@@ -141,7 +154,7 @@ Attribute PackingAttr::parse(AsmParser &parser, Type) {
   std::optional<PackingKind> kind = symbolizePackingKind(keyword);
   if (!kind) {
     parser.emitError(loc, "unknown ternary packing '")
-        << keyword << "'; expected i2_s, tq2_0, tq1_0, tl1 or tl2";
+        << keyword << "'; expected i2_s, tq2_0, tq1_0, tl1, tl2 or t3x5";
     return {};
   }
   int64_t block = getDefaultBlock(*kind);

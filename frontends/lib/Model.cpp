@@ -363,6 +363,44 @@ Expected<ArrayRef<uint8_t>> getI2SBytes(const Weight &w,
   return ArrayRef<uint8_t>(storage);
 }
 
+Expected<ArrayRef<uint8_t>> getT3X5Bytes(const Weight &w,
+                                         std::vector<uint8_t> &storage) {
+  if (!w.ternary || w.shape.size() != 2 || w.shape[1] % 64 != 0)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                       "' is not a ternary matrix with rows "
+                                       "of a multiple of 64 weights");
+  Expected<std::vector<int8_t>> values = decodeTernary(w);
+  if (!values)
+    return values.takeError();
+  // kernels/include/trit/kernels.h: per row, 192-weight groups of 64
+  // five-bit codes (32 bytes of 4-bit triple indices, 8 bytes of signs),
+  // then the last cols % 192 weights as an I2_S block of that size.
+  size_t rows = w.shape[0], cols = w.shape[1], groups = cols / 192,
+         tail = cols % 192, quarter = tail / 4;
+  size_t stride = groups * 40 + tail / 4;
+  storage.assign(rows * stride, 0);
+  for (size_t r = 0; r < rows; ++r) {
+    const int8_t *row = values->data() + r * cols;
+    uint8_t *out = storage.data() + r * stride;
+    for (size_t g = 0; g < groups; ++g) {
+      uint8_t *group = out + g * 40;
+      const int8_t *t = row + g * 192;
+      for (size_t j = 0; j < 64; ++j) {
+        int v = 9 * (t[j] + 1) + 3 * (t[64 + j] + 1) + (t[128 + j] + 1);
+        unsigned code = v >= 13 ? unsigned(v - 13) : 16u | unsigned(13 - v);
+        group[j % 32] |= uint8_t((code & 15) << (j < 32 ? 0 : 4));
+        group[32 + j / 8] |= uint8_t((code >> 4) << (j % 8));
+      }
+    }
+    const int8_t *t = row + groups * 192;
+    for (size_t j = 0; j < quarter; ++j)
+      out[groups * 40 + j] =
+          uint8_t((t[j] + 1) << 6 | (t[quarter + j] + 1) << 4 |
+                  (t[2 * quarter + j] + 1) << 2 | (t[3 * quarter + j] + 1));
+  }
+  return ArrayRef<uint8_t>(storage);
+}
+
 /// Scale of a float ternary weight: absmean for masters, max|w| otherwise.
 float computeFloatTernaryScale(const Weight &w) {
   size_t n = 1;
@@ -419,6 +457,8 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
                      std::vector<uint8_t> &storage) {
   if (layout == "i2_s")
     return getI2SBytes(weight, storage);
+  if (layout == "t3x5")
+    return getT3X5Bytes(weight, storage);
   size_t count = 1;
   for (int64_t dim : weight.shape)
     count *= dim;

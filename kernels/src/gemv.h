@@ -68,4 +68,70 @@ static inline float trit_bitlinear_output(int32_t dot, int32_t q_sum,
                               row_end, dots + t * rows);                       \
   }
 
+/*===--- T3X5 (kernels.h) -------------------------------------------------===*/
+
+/* Weight d (0..2) of a T3X5 code's triple, plus one. Indices 14 and 15 are
+ * never written; they decode as zeros. */
+static inline int trit_t3x5_digit(unsigned code, int d) {
+  int index = (int)(code & 15);
+  int v = index > 13 ? 13 : (code & 16 ? 13 - index : 13 + index);
+  return d == 0 ? v / 9 : (d == 1 ? v / 3 % 3 : v % 3);
+}
+
+/* The 5-bit code j of a 40-byte group. */
+static inline unsigned trit_t3x5_code(const uint8_t *group, int j) {
+  unsigned index = j < 32 ? group[j] & 15u : (unsigned)group[j - 32] >> 4;
+  unsigned sign = (group[32 + j / 8] >> (j % 8)) & 1u;
+  return sign << 4 | index;
+}
+
+/* A row's I2_S-style tail of n (64 or 128) weights against n activations. */
+static inline int32_t trit_i2s_tail_dot(const uint8_t *w, const int8_t *x,
+                                        int64_t n) {
+  int32_t acc = 0;
+  int64_t quarter = n / 4;
+  for (int64_t j = 0; j < quarter; ++j)
+    acc += ((w[j] >> 6) & 3) * x[j] + ((w[j] >> 4) & 3) * x[quarter + j] +
+           ((w[j] >> 2) & 3) * x[2 * quarter + j] +
+           (w[j] & 3) * x[3 * quarter + j];
+  return acc;
+}
+
+/* The T3X5 dot tile as repeated row dot products. */
+#define TRIT_DEFINE_T3X5_DOT_TILE_BY_ROWS(isa)                                 \
+  void trit_t3x5_dot_tile_##isa(const uint8_t *weights, const int8_t *q,       \
+                                int64_t cols, int64_t row_begin,               \
+                                int64_t row_end, int64_t tokens,               \
+                                int32_t *dots) {                               \
+    for (int64_t t = 0; t < tokens; ++t)                                       \
+      trit_t3x5_dot_rows_##isa(weights, q + t * cols, cols, row_begin,         \
+                               row_end, dots + t * (row_end - row_begin));     \
+  }
+
+/* The T3X5 dot tile from t3x5_dot_row_tokens(w, q, cols, T, dots, stride),
+ * as TRIT_DEFINE_DOT_TILE_BY_ROW_TOKENS does for I2_S. */
+#define TRIT_DEFINE_T3X5_DOT_TILE_BY_ROW_TOKENS(isa)                           \
+  __attribute__((always_inline)) void trit_t3x5_dot_tile_##isa(                \
+      const uint8_t *weights, const int8_t *q, int64_t cols,                   \
+      int64_t row_begin, int64_t row_end, int64_t tokens, int32_t *dots) {     \
+    int64_t rows = row_end - row_begin, t = 0;                                 \
+    int64_t stride = trit_t3x5_row_bytes(cols);                                \
+    while (tokens - t >= 2) {                                                  \
+      int T = tokens - t >= 4 ? 4 : (int)(tokens - t);                         \
+      for (int64_t r = row_begin; r < row_end; ++r) {                          \
+        const uint8_t *w = weights + r * stride;                               \
+        int32_t *d = dots + t * rows + (r - row_begin);                        \
+        switch (T) {                                                           \
+        case 4: t3x5_dot_row_tokens(w, q + t * cols, cols, 4, d, rows); break; \
+        case 3: t3x5_dot_row_tokens(w, q + t * cols, cols, 3, d, rows); break; \
+        default: t3x5_dot_row_tokens(w, q + t * cols, cols, 2, d, rows); break;\
+        }                                                                      \
+      }                                                                        \
+      t += T;                                                                  \
+    }                                                                          \
+    for (; t < tokens; ++t)                                                    \
+      trit_t3x5_dot_rows_##isa(weights, q + t * cols, cols, row_begin,         \
+                               row_end, dots + t * rows);                      \
+  }
+
 #endif /* TRIT_KERNELS_SRC_GEMV_H */

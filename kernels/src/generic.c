@@ -66,5 +66,29 @@ void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
 TRIT_DEFINE_BITLINEAR_GEMV(generic)
 TRIT_DEFINE_DOT_TILE_BY_ROWS(generic)
 
+void trit_t3x5_dot_rows_generic(const uint8_t *weights, const int8_t *q,
+                                int64_t cols, int64_t row_begin,
+                                int64_t row_end, int32_t *dots) {
+  int64_t stride = trit_t3x5_row_bytes(cols), groups = cols / 192;
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const uint8_t *w = weights + r * stride;
+    int32_t acc = 0;
+    for (int64_t g = 0; g < groups; ++g) {
+      const uint8_t *group = w + g * 40;
+      const int8_t *x = q + g * 192;
+      for (int j = 0; j < 64; ++j) {
+        unsigned code = trit_t3x5_code(group, j);
+        acc += trit_t3x5_digit(code, 0) * x[j] +
+               trit_t3x5_digit(code, 1) * x[64 + j] +
+               trit_t3x5_digit(code, 2) * x[128 + j];
+      }
+    }
+    acc += trit_i2s_tail_dot(w + groups * 40, q + groups * 192, cols % 192);
+    dots[r - row_begin] = acc;
+  }
+}
+
+TRIT_DEFINE_T3X5_DOT_TILE_BY_ROWS(generic)
+
 #define TRIT_ISA generic
 #include "ops.h"

@@ -306,21 +306,28 @@ typedef struct TRIT_CAT(bitlinear_args_, TRIT_ISA) {
   float w_scale;
 } TRIT_CAT(bitlinear_args_, TRIT_ISA);
 
-/* Output rows [begin, end) for every token. Called by the generated range
- * function with `cols` as a constant. Rows are taken in tiles so a tile's
- * weights stay in cache while the tokens pass over them, a few tokens at a
- * time so each unpacked weight serves several (trit_i2s_dot_tile). */
-void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
-                              int64_t rows, int64_t begin, int64_t end) {
+typedef void (*TRIT_CAT(dot_tile_fn_, TRIT_ISA))(const uint8_t *,
+                                                const int8_t *, int64_t,
+                                                int64_t, int64_t, int64_t,
+                                                int32_t *);
+
+/* Output rows [begin, end) for every token. Rows are taken in tiles so a
+ * tile's weights stay in cache while the tokens pass over them, a few
+ * tokens at a time so each unpacked weight serves several (the layout's
+ * dot tile, a constant once this is inlined). */
+static inline __attribute__((always_inline)) void
+TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
+                                     int64_t rows, int64_t begin, int64_t end,
+                                     TRIT_CAT(dot_tile_fn_, TRIT_ISA) dot_tile,
+                                     int64_t tokens) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
-  enum { tile = 16, tokens = 4 };
+  enum { tile = 16, max_tokens = 8 };
   for (int64_t r0 = begin; r0 < end; r0 += tile) {
     int64_t r1 = r0 + tile < end ? r0 + tile : end;
     for (int64_t t0 = 0; t0 < a->n; t0 += tokens) {
       int64_t nt = a->n - t0 < tokens ? a->n - t0 : tokens;
-      int32_t dots[tokens * tile];
-      TRIT_KERNEL(i2s_dot_tile)(a->weights, a->q + t0 * cols, cols, r0, r1,
-                                nt, dots);
+      int32_t dots[max_tokens * tile];
+      dot_tile(a->weights, a->q + t0 * cols, cols, r0, r1, nt, dots);
       for (int64_t t = t0; t < t0 + nt; ++t)
         for (int64_t r = r0; r < r1; ++r)
           a->out[t * rows + r] = trit_bitlinear_output(
@@ -328,6 +335,23 @@ void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
               a->q_scales[t], a->w_scale);
     }
   }
+}
+
+/* The BitLinear of an I2_S weight, called by the generated range function
+ * with `cols` as a constant. */
+void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
+                              int64_t rows, int64_t begin, int64_t end) {
+  TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                       TRIT_KERNEL(i2s_dot_tile), 4);
+}
+
+/* The same for a T3X5 weight, eight tokens at a time: its unpacking costs
+ * more than I2_S's, so each unpacked group serves more tokens (the AVX-512
+ * tile takes all eight at once; the others four at a time). */
+void TRIT_OP(bitlinear_t3x5_range)(const void *closure, int64_t cols,
+                                   int64_t rows, int64_t begin, int64_t end) {
+  TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                       TRIT_KERNEL(t3x5_dot_tile), 8);
 }
 
 void TRIT_OP(bitlinear)(const trit_exec_context *ctx, trit_range_fn range,

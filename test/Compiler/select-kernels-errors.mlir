@@ -7,7 +7,7 @@ module {
 // -----
 
 module attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2">} {
-  // expected-error @+1 {{'trit.global' op has rows of 96 weights; the kernels need a multiple of 128}}
+  // expected-error @+1 {{'trit.global' op has rows of 96 weights; the i2_s kernels need a multiple of 128}}
   trit.global @w : tensor<4x96x!trit.ternary> = #trit.external<"m", "w">
 }
 

@@ -83,6 +83,57 @@ static int check(const char *name, int64_t rows, int64_t cols, int weight,
   return errors;
 }
 
+/* The T3X5 layout (kernels.h), packed from its description. */
+static void pack_t3x5(const int8_t *t, int64_t rows, int64_t cols,
+                      uint8_t *out) {
+  int64_t stride = trit_t3x5_row_bytes(cols), groups = cols / 192,
+          tail = cols % 192;
+  memset(out, 0, (size_t)(rows * stride));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int8_t *row = t + r * cols;
+    uint8_t *w = out + r * stride;
+    for (int64_t g = 0; g < groups; ++g)
+      for (int j = 0; j < 64; ++j) {
+        const int8_t *e = row + g * 192 + j;
+        int v = 9 * (e[0] + 1) + 3 * (e[64] + 1) + (e[128] + 1);
+        int code = v >= 13 ? v - 13 : 16 | (13 - v);
+        w[g * 40 + j % 32] |= (uint8_t)((code & 15) << (j < 32 ? 0 : 4));
+        w[g * 40 + 32 + j / 8] |= (uint8_t)((code >> 4) << (j % 8));
+      }
+    for (int64_t k = 0; k < tail; ++k)
+      w[groups * 40 + k % (tail / 4)] |= (uint8_t)(
+          (row[groups * 192 + k] + 1) << (6 - 2 * (k / (tail / 4))));
+  }
+}
+
+/* The T3X5 row dots and tile (1 to 7 tokens) against the generic ones. */
+static int check_t3x5(int64_t rows, int64_t cols) {
+  int64_t stride = trit_t3x5_row_bytes(cols);
+  int8_t *t = malloc((size_t)(rows * cols));
+  int8_t *q = malloc((size_t)(7 * cols));
+  uint8_t *w = malloc((size_t)(rows * stride));
+  int32_t *want = malloc(sizeof(int32_t) * (size_t)(7 * rows));
+  int32_t *have = malloc(sizeof(int32_t) * (size_t)(7 * rows));
+  for (int64_t i = 0; i < rows * cols; ++i)
+    t[i] = (int8_t)((int)(next() % 3) - 1);
+  for (int64_t k = 0; k < 7 * cols; ++k)
+    q[k] = (int8_t)((int)(next() % 256) - 128);
+  pack_t3x5(t, rows, cols, w);
+  int errors = 0;
+  trit_t3x5_dot_rows_generic(w, q, cols, 0, rows, want);
+  trit_t3x5_dot_rows_neon_dotprod(w, q, cols, 0, rows, have);
+  errors += memcmp(want, have, sizeof(int32_t) * (size_t)rows) != 0;
+  for (int64_t tokens = 1; tokens <= 7; ++tokens) {
+    trit_t3x5_dot_tile_generic(w, q, cols, 0, rows, tokens, want);
+    trit_t3x5_dot_tile_neon_dotprod(w, q, cols, 0, rows, tokens, have);
+    errors += memcmp(want, have, sizeof(int32_t) * (size_t)(tokens * rows)) != 0;
+  }
+  if (errors)
+    printf("MISMATCH t3x5 %lldx%lld\n", (long long)rows, (long long)cols);
+  free(t), free(q), free(w), free(want), free(have);
+  return errors;
+}
+
 int main(void) {
   static const int64_t shapes[][2] = {{1, 128},   {3, 256},  {7, 384},
                                       {33, 2560}, {130, 640}, {5, 6912}};
@@ -92,6 +143,13 @@ int main(void) {
   for (int weight = -1; weight <= 1; ++weight)
     for (int x = 0; x < 2; ++x, ++cases)
       errors += check("edge", 9, 384, weight, x ? 127 : -128);
+  /* T3X5 rows without groups, without a tail, with 64- and 128-weight
+   * tails. */
+  static const int64_t t3x5_shapes[][2] = {{3, 64},  {2, 192},  {5, 256},
+                                           {16, 320}, {17, 2560}, {3, 6912}};
+  for (size_t i = 0; i < sizeof(t3x5_shapes) / sizeof(t3x5_shapes[0]);
+       ++i, ++cases)
+    errors += check_t3x5(t3x5_shapes[i][0], t3x5_shapes[i][1]);
   printf("neon_dotprod: %d cases, %d mismatches\n", cases, errors);
   return errors != 0;
 }

@@ -66,6 +66,14 @@ TEST_F(TritDialectTest, PackedSizesMatchTheFileFormats) {
   auto tl2 = PackingAttr::get(&context, PackingKind::TL2);
   EXPECT_EQ(tl2.getPackedSizeInBytes(1, 48), 10);
   EXPECT_DOUBLE_EQ(tl2.getBitsPerWeight() * 48 / 8, 10.0);
+  // T3X5: 40 bytes per 192-weight group, 2 bits per weight of the tail; the
+  // same sizes as the kernels' trit_t3x5_row_bytes.
+  auto t3x5 = PackingAttr::get(&context, PackingKind::T3X5);
+  EXPECT_EQ(t3x5.getBlock(), 64);
+  EXPECT_EQ(t3x5.getPackedSizeInBytes(2560, 6912), 2560 * 36 * 40);
+  EXPECT_EQ(t3x5.getPackedSizeInBytes(640, 2560), 640 * (13 * 40 + 16));
+  EXPECT_EQ(t3x5.getPackedSizeInBytes(1, 128), 32);
+  EXPECT_DOUBLE_EQ(t3x5.getBitsPerWeight() * 192 / 8, 40.0);
 }
 
 TEST_F(TritDialectTest, EncodingRejectsShapesItCannotPack) {

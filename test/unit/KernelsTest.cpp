@@ -209,6 +209,110 @@ TEST(Kernels, EveryDotTileMatchesGenericRowsExactly) {
     }
 }
 
+/// Packs ternary values into the T3X5 layout, from its description in
+/// kernels.h: 192-weight groups of 64 five-bit codes, then an I2_S tail.
+std::vector<uint8_t> packT3X5(const std::vector<int8_t> &t, int64_t rows,
+                              int64_t cols) {
+  int64_t stride = trit_t3x5_row_bytes(cols), groups = cols / 192,
+          tail = cols % 192;
+  std::vector<uint8_t> out(rows * stride, 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int8_t *row = t.data() + r * cols;
+    uint8_t *w = out.data() + r * stride;
+    for (int64_t g = 0; g < groups; ++g) {
+      uint8_t *group = w + g * 40;
+      for (int j = 0; j < 64; ++j) {
+        const int8_t *e = row + g * 192 + j;
+        int v = 9 * (e[0] + 1) + 3 * (e[64] + 1) + (e[128] + 1);
+        int code = v >= 13 ? v - 13 : 16 | (13 - v);
+        group[j % 32] |= uint8_t((code & 15) << (j < 32 ? 0 : 4));
+        group[32 + j / 8] |= uint8_t((code >> 4) << (j % 8));
+      }
+    }
+    for (int64_t k = 0; k < tail; ++k) {
+      int64_t quarter = tail / 4;
+      w[groups * 40 + k % quarter] |=
+          uint8_t((row[groups * 192 + k] + 1) << (6 - 2 * (k / quarter)));
+    }
+  }
+  return out;
+}
+
+TEST(Kernels, T3X5StoresThreeWeightsInFiveBits) {
+  EXPECT_EQ(trit_t3x5_row_bytes(192), 40);
+  EXPECT_EQ(trit_t3x5_row_bytes(2560), 13 * 40 + 16); // 1.675 bits
+  EXPECT_EQ(trit_t3x5_row_bytes(6912), 36 * 40);      // 1.667 bits
+  EXPECT_EQ(trit_t3x5_row_bytes(128), 32);            // only the tail
+}
+
+TEST(Kernels, EveryT3X5KernelMatchesTheDefinition) {
+  __builtin_cpu_init();
+  bool vnni = __builtin_cpu_supports("avx512vnni") &&
+              __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vl");
+  bool avx2 = __builtin_cpu_supports("avx2");
+  struct {
+    const char *name;
+    bool supported;
+    DotFn dot;
+    TileFn tile;
+  } variants[] = {
+      {"generic", true, trit_t3x5_dot_rows_generic, trit_t3x5_dot_tile_generic},
+      {"avx2", avx2, trit_t3x5_dot_rows_avx2, trit_t3x5_dot_tile_avx2},
+      {"avx512vnni", vnni, trit_t3x5_dot_rows_avx512vnni,
+       trit_t3x5_dot_tile_avx512vnni},
+  };
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);
+  // Rows with no groups (64, 128), no tail (192, 6912), tails of 64 and
+  // 128 weights (256, 320, 2560); odd row counts and a row range; 1 to 11
+  // tokens (the AVX-512 tile takes up to eight at once).
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{3, 64},
+                            {1, 128},
+                            {2, 192},
+                            {5, 256},
+                            {16, 320},
+                            {17, 2560},
+                            {3, 6912}})
+    for (int64_t tokens = 1; tokens <= 11; ++tokens) {
+      std::vector<int8_t> t(rows * cols), q(tokens * cols);
+      for (int8_t &v : t)
+        v = int8_t(trit(rng));
+      for (int8_t &v : q)
+        v = int8_t(byte(rng));
+      if (tokens == 7) { // edge values: all -1 / +1 against -128 / 127
+        std::fill(t.begin(), t.begin() + cols, int8_t(-1));
+        std::fill(t.end() - cols, t.end(), int8_t(1));
+        std::fill(q.begin(), q.begin() + cols, int8_t(-128));
+        std::fill(q.end() - cols, q.end(), int8_t(127));
+      }
+      std::vector<uint8_t> w = packT3X5(t, rows, cols);
+      int64_t begin = rows > 2 ? 1 : 0, n = rows - begin;
+      std::vector<int32_t> expected(tokens * n);
+      for (int64_t k = 0; k < tokens; ++k)
+        for (int64_t r = begin; r < rows; ++r) {
+          int32_t dot = 0;
+          for (int64_t c = 0; c < cols; ++c)
+            dot += (t[r * cols + c] + 1) * q[k * cols + c];
+          expected[k * n + r - begin] = dot;
+        }
+      for (const auto &v : variants) {
+        if (!v.supported)
+          continue;
+        std::vector<int32_t> got(tokens * n, -1);
+        v.tile(w.data(), q.data(), cols, begin, rows, tokens, got.data());
+        EXPECT_EQ(got, expected) << v.name << " tile " << rows << "x" << cols
+                                 << ", " << tokens << " tokens";
+        std::vector<int32_t> row(n, -1);
+        v.dot(w.data(), q.data() + (tokens - 1) * cols, cols, begin, rows,
+              row.data());
+        EXPECT_EQ(row, std::vector<int32_t>(expected.end() - n,
+                                            expected.end()))
+            << v.name << " rows " << rows << "x" << cols;
+      }
+    }
+}
+
 TEST(Kernels, QuantizeRowFollowsBitnetCpp) {
   // max = 127, so the scale is exactly 1 and the rounding is visible:
   // halves go to the even neighbour.

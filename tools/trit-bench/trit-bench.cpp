@@ -112,8 +112,8 @@ int main(int argc, char **argv) {
     std::string layout = w->layout() ? w->layout()->str() : "";
     if (!(compactHead && layout == "f16"))
       weightBytes += w->size();
-    if (layout == "i2_s")
-      ternaryWeights += w->size() * 4.0;
+    if (layout == "i2_s" || layout == "t3x5")
+      ternaryWeights += double(w->elements());
   }
   // The LM head runs for every generated token, but once per prompt.
   const auto *model = (*artifact)->getHeader().model();

@@ -4,7 +4,7 @@
 // weights resident in cache and streamed from memory (a set of matrices much
 // larger than the last-level cache, cycled), reporting GB/s of packed weights
 // and GMAC/s; and the prompt-processing dot tile (16 rows x 1, 4 or 64
-// tokens), reporting GMAC/s.
+// tokens), reporting GMAC/s; the same for the T3X5 layout (kernels.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,35 +20,57 @@ namespace {
 
 using GemvFn = void (*)(const uint8_t *, const int8_t *, int32_t, float, float,
                         int64_t, int64_t, int64_t, float *);
+using DotFn = void (*)(const uint8_t *, const int8_t *, int64_t, int64_t,
+                       int64_t, int32_t *);
 
-void runGemv(benchmark::State &state, GemvFn gemv, bool streamed) {
+/// Runs kernel(weights, q) over one rows x cols matrix of `matrixBytes`
+/// (cached) or cycling through >= 512 MB of distinct copies (streamed).
+template <typename Kernel>
+void runMatrix(benchmark::State &state, size_t matrixBytes, bool streamed,
+               Kernel kernel) {
   int64_t rows = state.range(0), cols = state.range(1);
-  size_t matrixBytes = size_t(rows * cols / 4);
-  // Streamed: cycle through >= 512 MB of distinct matrices.
   size_t copies = streamed ? std::max<size_t>(1, (512u << 20) / matrixBytes) : 1;
   // 64-byte aligned, as the artifact stores weights.
   std::vector<uint8_t> storage(matrixBytes * copies + 64);
   uint8_t *weights = storage.data() + (64 - uintptr_t(storage.data()) % 64) % 64;
   std::mt19937 rng(1);
   for (size_t k = 0; k < matrixBytes * copies; ++k)
-    weights[k] = uint8_t(rng()) & 0xAA; // codes 0 or 2 in every pair
+    weights[k] = uint8_t(rng()) & 0xAA; // I2_S: codes 0 or 2 in every pair
   std::vector<int8_t> q(cols);
   for (int8_t &v : q)
     v = int8_t(rng());
-  std::vector<float> out(rows);
   size_t i = 0;
-  for (auto _ : state) {
-    gemv(weights + (i++ % copies) * matrixBytes, q.data(), 0, 1.0f,
-         1.0f, cols, 0, rows, out.data());
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
+  for (auto _ : state)
+    kernel(weights + (i++ % copies) * matrixBytes, q.data());
   state.counters["GB/s"] = benchmark::Counter(
       double(matrixBytes) * state.iterations(), benchmark::Counter::kIsRate,
       benchmark::Counter::kIs1000);
   state.counters["GMAC/s"] = benchmark::Counter(
       double(rows) * cols * state.iterations() / 1e9,
       benchmark::Counter::kIsRate);
+}
+
+void runGemv(benchmark::State &state, GemvFn gemv, bool streamed) {
+  int64_t rows = state.range(0), cols = state.range(1);
+  std::vector<float> out(rows);
+  runMatrix(state, size_t(rows * cols / 4), streamed,
+            [&](const uint8_t *weights, const int8_t *q) {
+              gemv(weights, q, 0, 1.0f, 1.0f, cols, 0, rows, out.data());
+              benchmark::DoNotOptimize(out.data());
+              benchmark::ClobberMemory();
+            });
+}
+
+/// The T3X5 layout's one-token dot products (1.67 bits per weight).
+void runT3X5Rows(benchmark::State &state, DotFn dot, bool streamed) {
+  int64_t rows = state.range(0), cols = state.range(1);
+  std::vector<int32_t> out(rows);
+  runMatrix(state, size_t(rows * trit_t3x5_row_bytes(cols)), streamed,
+            [&](const uint8_t *weights, const int8_t *q) {
+              dot(weights, q, cols, 0, rows, out.data());
+              benchmark::DoNotOptimize(out.data());
+              benchmark::ClobberMemory();
+            });
 }
 
 void shapes(benchmark::internal::Benchmark *b) {
@@ -71,19 +93,37 @@ void shapes(benchmark::internal::Benchmark *b) {
   BENCHMARK(gemv_##isa##_cached)->Apply(shapes);                               \
   BENCHMARK(gemv_##isa##_streamed)->Apply(shapes);
 
+#define TRIT_T3X5_ROWS_BENCH(isa, check)                                       \
+  void t3x5_##isa##_cached(benchmark::State &state) {                          \
+    if (!(check))                                                              \
+      return state.SkipWithError("CPU lacks " #isa);                           \
+    runT3X5Rows(state, trit_t3x5_dot_rows_##isa, false);                       \
+  }                                                                            \
+  void t3x5_##isa##_streamed(benchmark::State &state) {                        \
+    if (!(check))                                                              \
+      return state.SkipWithError("CPU lacks " #isa);                           \
+    runT3X5Rows(state, trit_t3x5_dot_rows_##isa, true);                        \
+  }                                                                            \
+  BENCHMARK(t3x5_##isa##_cached)->Apply(shapes);                               \
+  BENCHMARK(t3x5_##isa##_streamed)->Apply(shapes);
+
 TRIT_GEMV_BENCH(generic, true)
 TRIT_GEMV_BENCH(avx2, __builtin_cpu_supports("avx2"))
 TRIT_GEMV_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
                                 __builtin_cpu_supports("avx512vl"))
+
+TRIT_T3X5_ROWS_BENCH(avx2, __builtin_cpu_supports("avx2"))
+TRIT_T3X5_ROWS_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
+                                     __builtin_cpu_supports("avx512vl"))
 
 /// Prompt processing: rows x tokens through the dot tile (weights in cache,
 /// as the range kernel's 16-row tiles keep them), GMAC/s.
 using TileFn = void (*)(const uint8_t *, const int8_t *, int64_t, int64_t,
                         int64_t, int64_t, int32_t *);
 
-void runTile(benchmark::State &state, TileFn tile) {
+void runTile(benchmark::State &state, TileFn tile, int64_t rowBytes) {
   int64_t rows = state.range(0), cols = state.range(1), tokens = state.range(2);
-  std::vector<uint8_t> weights(size_t(rows * cols / 4));
+  std::vector<uint8_t> weights(size_t(rows * rowBytes));
   std::mt19937 rng(2);
   for (uint8_t &w : weights)
     w = uint8_t(rng()) & 0xAA;
@@ -112,9 +152,16 @@ void tileShapes(benchmark::internal::Benchmark *b) {
   void tile_##isa(benchmark::State &state) {                                   \
     if (!(check))                                                              \
       return state.SkipWithError("CPU lacks " #isa);                           \
-    runTile(state, trit_i2s_dot_tile_##isa);                                   \
+    runTile(state, trit_i2s_dot_tile_##isa, state.range(1) / 4);               \
   }                                                                            \
-  BENCHMARK(tile_##isa)->Apply(tileShapes);
+  void t3x5_tile_##isa(benchmark::State &state) {                              \
+    if (!(check))                                                              \
+      return state.SkipWithError("CPU lacks " #isa);                           \
+    runTile(state, trit_t3x5_dot_tile_##isa,                                   \
+            trit_t3x5_row_bytes(state.range(1)));                              \
+  }                                                                            \
+  BENCHMARK(tile_##isa)->Apply(tileShapes);                                    \
+  BENCHMARK(t3x5_tile_##isa)->Apply(tileShapes);
 
 TRIT_TILE_BENCH(avx2, __builtin_cpu_supports("avx2"))
 TRIT_TILE_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&

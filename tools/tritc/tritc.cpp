@@ -103,6 +103,13 @@ cl::opt<std::string> kernel(
              "avx2, avx512vnni or neon_dotprod"),
     cl::init("auto"), cl::cat(category));
 
+cl::opt<std::string> weightPacking(
+    "weight-packing",
+    cl::desc("Ternary weight layout: i2_s (2 bits per weight, default) or "
+             "t3x5 (1.67 bits per weight: three weights in a 5-bit code; "
+             "fewer bytes per generated token, the same results)"),
+    cl::init("i2_s"), cl::cat(category));
+
 cl::opt<int64_t> maxTokens(
     "max-tokens",
     cl::desc("Prompt tokens one prefill call evaluates; sizes the scratch "
@@ -402,6 +409,7 @@ int main(int argc, char **argv) {
       mlir::trit::OptimizePipelineOptions options;
       options.fuseGating = bool(fuseGating);
       options.kernel = std::string(kernel);
+      options.packing = std::string(weightPacking);
       mlir::trit::buildOptimizePipeline(pm, options);
       if (emit != Emit::OptMLIR) {
         mlir::trit::LowerToLLVMPipelineOptions lowerOptions;

@@ -84,8 +84,10 @@ private:
   /// Calls trit_op_<name>_<isa>, declaring it on first use.
   Value callKernel(StringRef name, ValueRange args, Type result = {},
                    std::optional<KernelKind> kind = std::nullopt);
-  LLVM::LLVMFuncOp getOrCreateRangeFunction(KernelKind kind, int64_t rows,
-                                            int64_t cols);
+  /// The worker range function of a BitLinear with this kernel family and
+  /// weight type (shape and packing), created on first use.
+  LLVM::LLVMFuncOp getOrCreateRangeFunction(KernelKind kind,
+                                            RankedTensorType weightType);
 
   /// The row count of a value whose leading dimension may be dynamic.
   Value rowsOf(Value tensor) {
@@ -154,11 +156,20 @@ Value ModuleLowering::callKernel(StringRef name, ValueRange args,
   return result ? call.getResult() : Value();
 }
 
-LLVM::LLVMFuncOp ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
-                                                          int64_t rows,
-                                                          int64_t cols) {
+/// The packing of a ternary weight type (I2_S when it has none yet).
+static PackingKind getPackingKind(RankedTensorType type) {
+  if (auto packing = dyn_cast_or_null<PackingAttr>(type.getEncoding()))
+    return packing.getKind();
+  return PackingKind::I2_S;
+}
+
+LLVM::LLVMFuncOp
+ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
+                                         RankedTensorType weightType) {
+  int64_t rows = weightType.getDimSize(0), cols = weightType.getDimSize(1);
+  bool t3x5 = getPackingKind(weightType) == PackingKind::T3X5;
   std::string name = ("trit.bitlinear." + stringifyKernelKind(kind) + "." +
-                      Twine(rows) + "x" + Twine(cols))
+                      (t3x5 ? "t3x5." : "") + Twine(rows) + "x" + Twine(cols))
                          .str();
   if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return existing;
@@ -170,7 +181,7 @@ LLVM::LLVMFuncOp ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
       LLVM::Linkage::Internal);
   Block *body = func.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
-  callKernel("bitlinear_range",
+  callKernel(t3x5 ? "bitlinear_t3x5_range" : "bitlinear_range",
              {body->getArgument(0), constI64(cols), constI64(rows),
               body->getArgument(1), body->getArgument(2)},
              {}, kind);
@@ -252,7 +263,10 @@ LogicalResult ModuleLowering::collectWeights() {
     // what its GGUF conversion computes.
     Type element = global.getTensorType().getElementType();
     StringRef layout =
-        isa<TernaryType>(element)                        ? "i2_s"
+        isa<TernaryType>(element)
+            ? (getPackingKind(global.getTensorType()) == PackingKind::T3X5
+                   ? "t3x5"
+                   : "i2_s")
         : element.isF32()                                ? "f32"
         : (element.isF16() || element.isBF16())
             ? (isOnlyExtended(global) ? "f32" : "f16")
@@ -307,8 +321,7 @@ LogicalResult ModuleLowering::lowerBitLinear(BitLinearOp op) {
                                        ArrayRef<LLVM::GEPArg>{constI64(offset)});
   };
   int64_t rows = weightType.getDimSize(0);
-  auto range =
-      getOrCreateRangeFunction(*op.getKernel(), rows, qact.getCols());
+  auto range = getOrCreateRangeFunction(*op.getKernel(), weightType);
   Value rangePtr = builder.create<LLVM::AddressOfOp>(loc, range);
   Value tokens = ShapedType::isDynamic(qact.getRows()) ? tokenCount
                                                        : constI64(qact.getRows());
@@ -363,9 +376,9 @@ LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
     FailureOr<Value> scale = scaleOf(op, op.getScales()[k]);
     if (failed(out) || failed(weights) || failed(scale))
       return failure();
-    int64_t rows =
-        cast<RankedTensorType>(op.getWeights()[k].getType()).getDimSize(0);
-    auto range = getOrCreateRangeFunction(*op.getKernel(), rows, cols);
+    auto weightType = cast<RankedTensorType>(op.getWeights()[k].getType());
+    int64_t rows = weightType.getDimSize(0);
+    auto range = getOrCreateRangeFunction(*op.getKernel(), weightType);
     Value rangePtr = builder.create<LLVM::AddressOfOp>(loc, range);
     callKernel("bitlinear", {ctxArg, rangePtr, *weights, *scale, codes,
                              scales, sums, tokens, constI64(rows), *out});

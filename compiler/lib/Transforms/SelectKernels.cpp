@@ -56,22 +56,27 @@ struct SelectKernelsPass
     return getBestKernel(target);
   }
 
-  /// Every ternary weight takes the I2_S layout the kernels read.
+  /// Every ternary weight takes the layout the kernels read: I2_S, or T3X5
+  /// when asked for.
   LogicalResult assignLayouts(ModuleOp module) {
     MLIRContext *ctx = module.getContext();
-    auto i2s = PackingAttr::get(ctx, PackingKind::I2_S);
+    std::optional<PackingKind> kind = symbolizePackingKind(packing);
+    if (!kind || (*kind != PackingKind::I2_S && *kind != PackingKind::T3X5))
+      return module.emitError() << "unknown weight packing '" << packing
+                                << "'; expected i2_s or t3x5";
+    auto layout = PackingAttr::get(ctx, *kind);
     llvm::StringMap<RankedTensorType> newTypes;
     for (GlobalOp global : module.getOps<GlobalOp>()) {
       RankedTensorType type = global.getTensorType();
       if (!isa<TernaryType>(type.getElementType()))
         continue;
-      if (type.getRank() != 2 || type.getDimSize(1) % i2s.getBlock() != 0)
+      if (type.getRank() != 2 || type.getDimSize(1) % layout.getBlock() != 0)
         return global.emitOpError()
                << "has rows of " << type.getDimSize(type.getRank() - 1)
-               << " weights; the kernels need a multiple of "
-               << i2s.getBlock();
+               << " weights; the " << packing
+               << " kernels need a multiple of " << layout.getBlock();
       auto packed =
-          RankedTensorType::get(type.getShape(), type.getElementType(), i2s);
+          RankedTensorType::get(type.getShape(), type.getElementType(), layout);
       global.setType(packed);
       newTypes[global.getSymName()] = packed;
     }

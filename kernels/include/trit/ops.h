@@ -41,6 +41,9 @@ extern "C" {
   void trit_op_bitlinear_range_##isa(const void *closure, int64_t cols,       \
                                      int64_t rows, int64_t begin,             \
                                      int64_t end);                            \
+  void trit_op_bitlinear_t3x5_range_##isa(const void *closure, int64_t cols,  \
+                                          int64_t rows, int64_t begin,        \
+                                          int64_t end);                       \
   void trit_op_bitlinear_##isa(                                                \
       const trit_exec_context *ctx, trit_range_fn range,                      \
       const uint8_t *weights, float w_scale, const int8_t *q,                  \

@@ -1,7 +1,7 @@
 // Every rule of the trit types and attributes, broken once.
 // RUN: trit-opt %s -split-input-file -verify-diagnostics
 
-// expected-error @+1 {{unknown ternary packing 'i3_s'; expected i2_s, tq2_0, tq1_0, tl1 or tl2}}
+// expected-error @+1 {{unknown ternary packing 'i3_s'; expected i2_s, tq2_0, tq1_0, tl1, tl2 or t3x5}}
 func.func private @f(tensor<4x128x!trit.ternary, #trit.packing<i3_s>>)
 
 // -----

@@ -29,6 +29,11 @@ struct OptimizePipelineOptions
       llvm::cl::desc("Microkernel family: auto (the best the target runs), "
                      "generic, avx2, avx512vnni or neon_dotprod"),
       llvm::cl::init("auto")};
+  Option<std::string> packing{
+      *this, "packing",
+      llvm::cl::desc("Ternary weight layout: i2_s (2 bits per weight) or "
+                     "t3x5 (1.67 bits per weight)"),
+      llvm::cl::init("i2_s")};
 };
 
 /// The trit-level optimization pipeline: canonicalize and CSE, fuse

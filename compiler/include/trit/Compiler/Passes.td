@@ -75,11 +75,14 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
     otherwise the portable `generic` kernel (slower, never wrong). The
     choice is recorded as `kernel` on every `trit.bitlinear` and
     `trit.fused_bitlinear`, and every ternary `trit.global` takes the layout
-    those kernels read, `#trit.packing<i2_s>`; the weight store packs the
-    source bytes (TQ1_0, TQ2_0, Hugging Face packing...) into it.
+    those kernels read: `#trit.packing<i2_s>` (2 bits per weight, the
+    default) or, with `packing=t3x5`, `#trit.packing<t3x5>` (1.67 bits per
+    weight: three weights in a 5-bit code, a fifth fewer bytes to stream per
+    generated token, the same integer results). The weight store packs the
+    source bytes (I2_S, TQ1_0, TQ2_0, Hugging Face packing...) into it.
 
     Errors, at the op concerned: no target on the module; a ternary weight
-    whose rows are not a multiple of 128 weights; per-block weight scales or
+    whose rows are not a multiple of 128 weights (64 for t3x5); per-block weight scales or
     per-block activations, which the kernels do not apply; a forced kernel
     (`kernel=...`) that the target cannot run.
 
@@ -101,7 +104,10 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
            "auto (the best the target runs), or force generic, avx2, "
-           "avx512vnni or neon_dotprod">
+           "avx512vnni or neon_dotprod">,
+    Option<"packing", "packing", "std::string", /*default=*/"\"i2_s\"",
+           "Ternary weight layout: i2_s (2 bits per weight) or t3x5 (1.67 "
+           "bits per weight)">
   ];
 }
 

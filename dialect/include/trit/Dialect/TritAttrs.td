@@ -17,7 +17,8 @@ def Trit_PackingKind : I32EnumAttr<"PackingKind",
       I32EnumAttrCase<"TQ2_0", 1, "tq2_0">,
       I32EnumAttrCase<"TQ1_0", 2, "tq1_0">,
       I32EnumAttrCase<"TL1", 3, "tl1">,
-      I32EnumAttrCase<"TL2", 4, "tl2">
+      I32EnumAttrCase<"TL2", 4, "tl2">,
+      I32EnumAttrCase<"T3X5", 5, "t3x5">
     ]> {
   let cppNamespace = "::mlir::trit";
   let genSpecializedAttr = 0;
@@ -74,6 +75,7 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     | `tq1_0` | 1.6875      | 256              | llama.cpp TQ1_0: base-3, 5 trits per byte + f16 scale |
     | `tl1`   | 2           | multiple of 2    | lookup-table layout: 2 weights per 4-bit index |
     | `tl2`   | 1.67        | multiple of 24   | lookup-table layout: 3 weights per 4-bit index + sign bit |
+    | `t3x5`  | 1.67-1.75   | 64               | Trit's kernels' TL2: 192-weight groups of 64 five-bit codes (4-bit index of a triple + sign bit) in 40 bytes, the row's last K mod 192 weights in I2_S (kernels/include/trit/kernels.h) |
 
     `interleave` is the number of consecutive rows whose blocks are stored
     together (1 = plain row-major); target-specific kernels choose it. Blocks
@@ -86,6 +88,7 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     tensor<2560x2560x!trit.ternary, #trit.packing<i2_s>>
     tensor<6912x2560x!trit.ternary, #trit.packing<i2_s, block = 64, interleave = 4>>
     tensor<2560x6912x!trit.ternary, #trit.packing<tq1_0>>
+    tensor<2560x2560x!trit.ternary, #trit.packing<t3x5>>
     ```
   }];
   let parameters = (ins

@@ -167,8 +167,14 @@ llvm::Expected<std::vector<int8_t>> decodeTernary(const Weight &weight);
 llvm::Expected<llvm::ArrayRef<uint8_t>>
 getI2SBytes(const Weight &weight, std::vector<uint8_t> &storage);
 
-/// The weight's bytes in a layout the compiled code reads ("i2_s", "f32",
-/// "f16"; recorded per weight by the lowering as the module's
+/// The weight's ternary values in the T3X5 layout (1.67 bits per weight,
+/// kernels/include/trit/kernels.h), packed into `storage`. Rows must hold a
+/// multiple of 64 weights.
+llvm::Expected<llvm::ArrayRef<uint8_t>>
+getT3X5Bytes(const Weight &weight, std::vector<uint8_t> &storage);
+
+/// The weight's bytes in a layout the compiled code reads ("i2_s", "t3x5",
+/// "f32", "f16", "q8_rows", "q4_blocks"; recorded per weight by the lowering as the module's
 /// `trit.weights`): a view of the mapped source when it already has that
 /// layout, else converted into `storage`.
 llvm::Expected<llvm::ArrayRef<uint8_t>>
