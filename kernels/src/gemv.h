@@ -40,33 +40,38 @@ static inline float trit_bitlinear_output(int32_t dot, int32_t q_sum,
                               dots + t * (row_end - row_begin));               \
   }
 
-/* The dot tile from a kernel of one row against T tokens that the ISA file
- * defines as dot_row_tokens(w, q, cols, T, dots, stride): tokens in groups
- * of up to four (T a constant in each call, so its loops unroll), a last
- * single token through the row dot. Always inlined into each generated
- * range function, so the shapes are constants. */
-#define TRIT_DEFINE_DOT_TILE_BY_ROW_TOKENS(isa)                                \
-  __attribute__((always_inline)) void trit_i2s_dot_tile_##isa(                 \
+/* A dot tile from a kernel of one row against T tokens,
+ * row_tokens(w, q, cols, T, dots, stride): tokens in groups of up to four
+ * (T a constant in each call, so its loops unroll), a last single token
+ * through the layout's row dot. Always inlined into each generated range
+ * function, so the shapes are constants. */
+#define TRIT_DEFINE_TILE_BY_ROW_TOKENS(tile_fn, row_tokens, rows_fn, stride)   \
+  __attribute__((always_inline)) void tile_fn(                                 \
       const uint8_t *weights, const int8_t *q, int64_t cols,                   \
       int64_t row_begin, int64_t row_end, int64_t tokens, int32_t *dots) {     \
     int64_t rows = row_end - row_begin, t = 0;                                 \
     while (tokens - t >= 2) {                                                  \
       int T = tokens - t >= 4 ? 4 : (int)(tokens - t);                         \
       for (int64_t r = row_begin; r < row_end; ++r) {                          \
-        const uint8_t *w = weights + r * (cols / 4);                           \
+        const uint8_t *w = weights + r * (stride);                             \
         int32_t *d = dots + t * rows + (r - row_begin);                        \
         switch (T) {                                                           \
-        case 4: dot_row_tokens(w, q + t * cols, cols, 4, d, rows); break;      \
-        case 3: dot_row_tokens(w, q + t * cols, cols, 3, d, rows); break;      \
-        default: dot_row_tokens(w, q + t * cols, cols, 2, d, rows); break;     \
+        case 4: row_tokens(w, q + t * cols, cols, 4, d, rows); break;          \
+        case 3: row_tokens(w, q + t * cols, cols, 3, d, rows); break;          \
+        default: row_tokens(w, q + t * cols, cols, 2, d, rows); break;         \
         }                                                                      \
       }                                                                        \
       t += T;                                                                  \
     }                                                                          \
     for (; t < tokens; ++t)                                                    \
-      trit_i2s_dot_rows_##isa(weights, q + t * cols, cols, row_begin,          \
-                              row_end, dots + t * rows);                       \
+      rows_fn(weights, q + t * cols, cols, row_begin, row_end,                 \
+              dots + t * rows);                                                \
   }
+
+/* The I2_S tile from the ISA file's dot_row_tokens. */
+#define TRIT_DEFINE_DOT_TILE_BY_ROW_TOKENS(isa)                                \
+  TRIT_DEFINE_TILE_BY_ROW_TOKENS(trit_i2s_dot_tile_##isa, dot_row_tokens,      \
+                                 trit_i2s_dot_rows_##isa, cols / 4)
 
 /*===--- T3X5 (kernels.h) -------------------------------------------------===*/
 
@@ -108,30 +113,11 @@ static inline int32_t trit_i2s_tail_dot(const uint8_t *w, const int8_t *x,
                                row_end, dots + t * (row_end - row_begin));     \
   }
 
-/* The T3X5 dot tile from t3x5_dot_row_tokens(w, q, cols, T, dots, stride),
- * as TRIT_DEFINE_DOT_TILE_BY_ROW_TOKENS does for I2_S. */
+/* The T3X5 tile from the ISA file's t3x5_dot_row_tokens. */
 #define TRIT_DEFINE_T3X5_DOT_TILE_BY_ROW_TOKENS(isa)                           \
-  __attribute__((always_inline)) void trit_t3x5_dot_tile_##isa(                \
-      const uint8_t *weights, const int8_t *q, int64_t cols,                   \
-      int64_t row_begin, int64_t row_end, int64_t tokens, int32_t *dots) {     \
-    int64_t rows = row_end - row_begin, t = 0;                                 \
-    int64_t stride = trit_t3x5_row_bytes(cols);                                \
-    while (tokens - t >= 2) {                                                  \
-      int T = tokens - t >= 4 ? 4 : (int)(tokens - t);                         \
-      for (int64_t r = row_begin; r < row_end; ++r) {                          \
-        const uint8_t *w = weights + r * stride;                               \
-        int32_t *d = dots + t * rows + (r - row_begin);                        \
-        switch (T) {                                                           \
-        case 4: t3x5_dot_row_tokens(w, q + t * cols, cols, 4, d, rows); break; \
-        case 3: t3x5_dot_row_tokens(w, q + t * cols, cols, 3, d, rows); break; \
-        default: t3x5_dot_row_tokens(w, q + t * cols, cols, 2, d, rows); break;\
-        }                                                                      \
-      }                                                                        \
-      t += T;                                                                  \
-    }                                                                          \
-    for (; t < tokens; ++t)                                                    \
-      trit_t3x5_dot_rows_##isa(weights, q + t * cols, cols, row_begin,         \
-                               row_end, dots + t * rows);                      \
-  }
+  TRIT_DEFINE_TILE_BY_ROW_TOKENS(trit_t3x5_dot_tile_##isa,                     \
+                                 t3x5_dot_row_tokens,                          \
+                                 trit_t3x5_dot_rows_##isa,                     \
+                                 trit_t3x5_row_bytes(cols))
 
 #endif /* TRIT_KERNELS_SRC_GEMV_H */
