@@ -373,8 +373,10 @@ Expected<ArrayRef<uint8_t>> getT3X5Bytes(const Weight &w,
   if (!values)
     return values.takeError();
   // kernels/include/trit/kernels.h: per row, 192-weight groups of 64
-  // five-bit codes (32 bytes of 4-bit triple indices, 8 bytes of signs),
-  // then the last cols % 192 weights as an I2_S block of that size.
+  // five-bit codes in pairs (one nibble of each byte per group, then 8
+  // bytes of signs per group), an unpaired last group (32 bytes of index
+  // nibbles, 8 of signs), then the last cols % 192 weights as an I2_S block
+  // of that size.
   size_t rows = w.shape[0], cols = w.shape[1], groups = cols / 192,
          tail = cols % 192, quarter = tail / 4;
   size_t stride = groups * 40 + tail / 4;
@@ -383,13 +385,19 @@ Expected<ArrayRef<uint8_t>> getT3X5Bytes(const Weight &w,
     const int8_t *row = values->data() + r * cols;
     uint8_t *out = storage.data() + r * stride;
     for (size_t g = 0; g < groups; ++g) {
-      uint8_t *group = out + g * 40;
+      uint8_t *base = out + g / 2 * 80;
+      bool paired = g < groups / 2 * 2;
       const int8_t *t = row + g * 192;
       for (size_t j = 0; j < 64; ++j) {
         int v = 9 * (t[j] + 1) + 3 * (t[64 + j] + 1) + (t[128 + j] + 1);
         unsigned code = v >= 13 ? unsigned(v - 13) : 16u | unsigned(13 - v);
-        group[j % 32] |= uint8_t((code & 15) << (j < 32 ? 0 : 4));
-        group[32 + j / 8] |= uint8_t((code >> 4) << (j % 8));
+        if (paired) {
+          base[j] |= uint8_t((code & 15) << (g % 2 ? 4 : 0));
+          base[64 + 8 * (g % 2) + j / 8] |= uint8_t((code >> 4) << (j % 8));
+        } else {
+          base[j % 32] |= uint8_t((code & 15) << (j < 32 ? 0 : 4));
+          base[32 + j / 8] |= uint8_t((code >> 4) << (j % 8));
+        }
       }
     }
     const int8_t *t = row + groups * 192;

@@ -87,8 +87,7 @@ TRIT_DEFINE_DOT_TILE_BY_ROW_TOKENS(avx2)
 
 /*===--- T3X5 -------------------------------------------------------------===*
  *
- * A group is two halves of 32 codes (the low and the high nibbles of its 32
- * index bytes). Each weight is a vpshufb of the positive and of the negated
+ * A group is two halves of 32 codes (32 bytes of index nibbles each). Each weight is a vpshufb of the positive and of the negated
  * triples' 16-byte table, blended by the sign bits spread to bytes. Three
  * maddubs per half, and the two halves, add at most 6 * 2 * 2 * 128 = 3072
  * per int16 lane.
@@ -120,21 +119,35 @@ spread_bits(uint32_t bits) {
   return _mm256_cmpeq_epi8(_mm256_and_si256(v, select), select);
 }
 
-/* The weights + 1 of codes 32h .. 32h+31 of a group: u[d] holds elements
- * 64d + 32h .. 64d + 32h + 31. */
+/* The weights + 1 of 32 codes: their indices in the low nibbles of 32
+ * bytes (the high nibbles when `high`), their signs in 32 bits. */
 static inline __attribute__((always_inline)) void
-unpack_half(const uint8_t *group, int h, const __m256i tables[6],
-            __m256i u[3]) {
-  __m256i nibbles = _mm256_loadu_si256((const __m256i *)group);
+lookup_half(const uint8_t *nibbles, int high, const uint8_t *signs,
+            const __m256i tables[6], __m256i u[3]) {
+  __m256i bytes = _mm256_loadu_si256((const __m256i *)nibbles);
   __m256i index = _mm256_and_si256(
-      h ? _mm256_srli_epi16(nibbles, 4) : nibbles, _mm256_set1_epi8(15));
+      high ? _mm256_srli_epi16(bytes, 4) : bytes, _mm256_set1_epi8(15));
   uint32_t bits;
-  __builtin_memcpy(&bits, group + 32 + 4 * h, 4);
+  __builtin_memcpy(&bits, signs, 4);
   __m256i negative = spread_bits(bits);
   for (int d = 0; d < 3; ++d)
     u[d] = _mm256_blendv_epi8(_mm256_shuffle_epi8(tables[d], index),
                               _mm256_shuffle_epi8(tables[3 + d], index),
                               negative);
+}
+
+/* The weights + 1 of codes 32h .. 32h+31 of group g of a row with `groups`
+ * whole groups (paired, or the unpaired last one): u[d] holds elements
+ * 64d + 32h .. 64d + 32h + 31 of the group. */
+static inline __attribute__((always_inline)) void
+unpack_half(const uint8_t *row, int64_t groups, int64_t g, int h,
+            const __m256i tables[6], __m256i u[3]) {
+  const uint8_t *base = row + g / 2 * 80;
+  if (g < groups / 2 * 2)
+    lookup_half(base + 32 * h, (int)(g & 1), base + 64 + 8 * (g & 1) + 4 * h,
+                tables, u);
+  else
+    lookup_half(base, h, base + 32 + 4 * h, tables, u);
 }
 
 /* A half group's weights against its activations (x is the first of
@@ -185,8 +198,8 @@ void trit_t3x5_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
     __m256i acc = tail_sums(w + groups * 40, q + groups * 192, cols % 192);
     for (int64_t g = 0; g < groups; ++g) {
       __m256i lo[3], hi[3];
-      unpack_half(w + g * 40, 0, tables, lo);
-      unpack_half(w + g * 40, 1, tables, hi);
+      unpack_half(w, groups, g, 0, tables, lo);
+      unpack_half(w, groups, g, 1, tables, hi);
       __m256i p = _mm256_add_epi16(half_sums(lo, q + g * 192),
                                    half_sums(hi, q + g * 192 + 32));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, ones));
@@ -210,7 +223,7 @@ t3x5_dot_row_tokens(const uint8_t *w, const int8_t *q, int64_t cols, int T,
   for (int64_t g = 0; g < groups; ++g)
     for (int h = 0; h < 2; ++h) {
       __m256i u[3];
-      unpack_half(w + g * 40, h, tables, u);
+      unpack_half(w, groups, g, h, tables, u);
       for (int t = 0; t < T; ++t)
         acc[t] = _mm256_add_epi32(
             acc[t], _mm256_madd_epi16(

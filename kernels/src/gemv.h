@@ -83,10 +83,19 @@ static inline int trit_t3x5_digit(unsigned code, int d) {
   return d == 0 ? v / 9 : (d == 1 ? v / 3 % 3 : v % 3);
 }
 
-/* The 5-bit code j of a 40-byte group. */
-static inline unsigned trit_t3x5_code(const uint8_t *group, int j) {
-  unsigned index = j < 32 ? group[j] & 15u : (unsigned)group[j - 32] >> 4;
-  unsigned sign = (group[32 + j / 8] >> (j % 8)) & 1u;
+/* The 5-bit code j of group g of a T3X5 row that has `groups` whole
+ * groups (kernels.h). */
+static inline unsigned trit_t3x5_code(const uint8_t *row, int64_t groups,
+                                      int64_t g, int j) {
+  const uint8_t *pair = row + g / 2 * 80;
+  unsigned index, sign;
+  if (g < groups / 2 * 2) { /* in a pair */
+    index = (g & 1) ? (unsigned)pair[j] >> 4 : pair[j] & 15u;
+    sign = (pair[64 + 8 * (g & 1) + j / 8] >> (j % 8)) & 1u;
+  } else { /* the unpaired last group */
+    index = j < 32 ? pair[j] & 15u : (unsigned)pair[j - 32] >> 4;
+    sign = (pair[32 + j / 8] >> (j % 8)) & 1u;
+  }
   return sign << 4 | index;
 }
 

@@ -74,10 +74,9 @@ void trit_t3x5_dot_rows_generic(const uint8_t *weights, const int8_t *q,
     const uint8_t *w = weights + r * stride;
     int32_t acc = 0;
     for (int64_t g = 0; g < groups; ++g) {
-      const uint8_t *group = w + g * 40;
       const int8_t *x = q + g * 192;
       for (int j = 0; j < 64; ++j) {
-        unsigned code = trit_t3x5_code(group, j);
+        unsigned code = trit_t3x5_code(w, groups, g, j);
         acc += trit_t3x5_digit(code, 0) * x[j] +
                trit_t3x5_digit(code, 1) * x[64 + j] +
                trit_t3x5_digit(code, 2) * x[128 + j];

@@ -88,20 +88,32 @@ t3x5_tables(uint8x16x2_t tables[3]) {
   }
 }
 
-/* The weights + 1 of codes 16k .. 16k+15 of a group: u[d] holds elements
- * 64d + 16k .. 64d + 16k + 15. */
+/* The weights + 1 of codes 16k .. 16k+15 of group g of a row with
+ * `groups` whole groups (paired, or the unpaired last one): u[d] holds
+ * elements 64d + 16k .. 64d + 16k + 15 of the group. */
 static inline __attribute__((always_inline)) void
-unpack_quarter(const uint8_t *group, int k, const uint8x16x2_t tables[3],
-               int8x16_t u[3]) {
+unpack_quarter(const uint8_t *row, int64_t groups, int64_t g, int k,
+               const uint8x16x2_t tables[3], int8x16_t u[3]) {
   const uint8x16_t select = {1, 2, 4, 8, 16, 32, 64, 128,
                              1, 2, 4, 8, 16, 32, 64, 128};
-  uint8x16_t bytes = vld1q_u8(group + 16 * (k & 1));
-  uint8x16_t index = k < 2 ? vandq_u8(bytes, vdupq_n_u8(15))
-                           : vshrq_n_u8(bytes, 4);
-  uint8x16_t signs = vcombine_u8(vdup_n_u8(group[32 + 2 * k]),
-                                 vdup_n_u8(group[33 + 2 * k]));
+  const uint8_t *base = row + g / 2 * 80, *nibbles, *signs;
+  int high;
+  if (g < groups / 2 * 2) { /* a pair: one nibble of each byte per group */
+    nibbles = base + 16 * k;
+    high = (int)(g & 1);
+    signs = base + 64 + 8 * (g & 1) + 2 * k;
+  } else {
+    nibbles = base + 16 * (k & 1);
+    high = k >= 2;
+    signs = base + 32 + 2 * k;
+  }
+  uint8x16_t bytes = vld1q_u8(nibbles);
+  uint8x16_t index = high ? vshrq_n_u8(bytes, 4)
+                          : vandq_u8(bytes, vdupq_n_u8(15));
+  uint8x16_t sign_bytes =
+      vcombine_u8(vdup_n_u8(signs[0]), vdup_n_u8(signs[1]));
   uint8x16_t code = vorrq_u8(
-      index, vandq_u8(vtstq_u8(signs, select), vdupq_n_u8(16)));
+      index, vandq_u8(vtstq_u8(sign_bytes, select), vdupq_n_u8(16)));
   for (int d = 0; d < 3; ++d)
     u[d] = vreinterpretq_s8_u8(vqtbl2q_u8(tables[d], code));
 }
@@ -137,7 +149,7 @@ void trit_t3x5_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
     for (int64_t g = 0; g < groups; ++g)
       for (int k = 0; k < 4; ++k) {
         int8x16_t u[3];
-        unpack_quarter(w + g * 40, k, tables, u);
+        unpack_quarter(w, groups, g, k, tables, u);
         const int8_t *x = q + g * 192 + 16 * k;
         acc0 = vdotq_s32(acc0, u[0], vld1q_s8(x));
         acc1 = vdotq_s32(acc1, u[1], vld1q_s8(x + 64));
@@ -163,7 +175,7 @@ t3x5_dot_row_tokens(const uint8_t *w, const int8_t *q, int64_t cols, int T,
   for (int64_t g = 0; g < groups; ++g)
     for (int k = 0; k < 4; ++k) {
       int8x16_t u[3];
-      unpack_quarter(w + g * 40, k, tables, u);
+      unpack_quarter(w, groups, g, k, tables, u);
       for (int t = 0; t < T; ++t) {
         const int8_t *x = q + t * cols + g * 192 + 16 * k;
         a[t] = vdotq_s32(a[t], u[0], vld1q_s8(x));

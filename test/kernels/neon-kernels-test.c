@@ -97,8 +97,14 @@ static void pack_t3x5(const int8_t *t, int64_t rows, int64_t cols,
         const int8_t *e = row + g * 192 + j;
         int v = 9 * (e[0] + 1) + 3 * (e[64] + 1) + (e[128] + 1);
         int code = v >= 13 ? v - 13 : 16 | (13 - v);
-        w[g * 40 + j % 32] |= (uint8_t)((code & 15) << (j < 32 ? 0 : 4));
-        w[g * 40 + 32 + j / 8] |= (uint8_t)((code >> 4) << (j % 8));
+        uint8_t *base = w + g / 2 * 80;
+        if (g < groups / 2 * 2) { /* paired */
+          base[j] |= (uint8_t)((code & 15) << (g % 2 ? 4 : 0));
+          base[64 + 8 * (g % 2) + j / 8] |= (uint8_t)((code >> 4) << (j % 8));
+        } else {
+          base[j % 32] |= (uint8_t)((code & 15) << (j < 32 ? 0 : 4));
+          base[32 + j / 8] |= (uint8_t)((code >> 4) << (j % 8));
+        }
       }
     for (int64_t k = 0; k < tail; ++k)
       w[groups * 40 + k % (tail / 4)] |= (uint8_t)(
@@ -145,7 +151,7 @@ int main(void) {
       errors += check("edge", 9, 384, weight, x ? 127 : -128);
   /* T3X5 rows without groups, without a tail, with 64- and 128-weight
    * tails. */
-  static const int64_t t3x5_shapes[][2] = {{3, 64},  {2, 192},  {5, 256},
+  static const int64_t t3x5_shapes[][2] = {{3, 64},  {2, 192},  {5, 384},
                                            {16, 320}, {17, 2560}, {3, 6912}};
   for (size_t i = 0; i < sizeof(t3x5_shapes) / sizeof(t3x5_shapes[0]);
        ++i, ++cases)

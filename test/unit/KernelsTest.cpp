@@ -210,7 +210,9 @@ TEST(Kernels, EveryDotTileMatchesGenericRowsExactly) {
 }
 
 /// Packs ternary values into the T3X5 layout, from its description in
-/// kernels.h: 192-weight groups of 64 five-bit codes, then an I2_S tail.
+/// kernels.h: 192-weight groups of 64 five-bit codes, paired (the second
+/// group's indices in the high nibbles) but for an odd last one, then an
+/// I2_S tail.
 std::vector<uint8_t> packT3X5(const std::vector<int8_t> &t, int64_t rows,
                               int64_t cols) {
   int64_t stride = trit_t3x5_row_bytes(cols), groups = cols / 192,
@@ -220,13 +222,19 @@ std::vector<uint8_t> packT3X5(const std::vector<int8_t> &t, int64_t rows,
     const int8_t *row = t.data() + r * cols;
     uint8_t *w = out.data() + r * stride;
     for (int64_t g = 0; g < groups; ++g) {
-      uint8_t *group = w + g * 40;
+      uint8_t *base = w + g / 2 * 80;
+      bool paired = g < groups / 2 * 2;
       for (int j = 0; j < 64; ++j) {
         const int8_t *e = row + g * 192 + j;
         int v = 9 * (e[0] + 1) + 3 * (e[64] + 1) + (e[128] + 1);
         int code = v >= 13 ? v - 13 : 16 | (13 - v);
-        group[j % 32] |= uint8_t((code & 15) << (j < 32 ? 0 : 4));
-        group[32 + j / 8] |= uint8_t((code >> 4) << (j % 8));
+        if (paired) {
+          base[j] |= uint8_t((code & 15) << (g % 2 ? 4 : 0));
+          base[64 + 8 * (g % 2) + j / 8] |= uint8_t((code >> 4) << (j % 8));
+        } else {
+          base[j % 32] |= uint8_t((code & 15) << (j < 32 ? 0 : 4));
+          base[32 + j / 8] |= uint8_t((code >> 4) << (j % 8));
+        }
       }
     }
     for (int64_t k = 0; k < tail; ++k) {
@@ -264,14 +272,16 @@ TEST(Kernels, EveryT3X5KernelMatchesTheDefinition) {
   };
   std::mt19937 rng(11);
   std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);
-  // Rows with no groups (64, 128), no tail (192, 6912), tails of 64 and
-  // 128 weights (256, 320, 2560); odd row counts and a row range; 1 to 11
-  // tokens (the AVX-512 tile takes up to eight at once).
+  // Rows with no groups (64, 128), one unpaired group (192, 256, 320),
+  // pairs only (384, 6912), pairs and an unpaired group (2560); tails of 0,
+  // 64 and 128 weights; odd row counts and a row range; 1 to 11 tokens (the
+  // AVX-512 tile takes up to eight at once).
   for (auto [rows, cols] : {std::pair<int64_t, int64_t>{3, 64},
                             {1, 128},
                             {2, 192},
                             {5, 256},
                             {16, 320},
+                            {4, 384},
                             {17, 2560},
                             {3, 6912}})
     for (int64_t tokens = 1; tokens <= 11; ++tokens) {

@@ -84,21 +84,26 @@ void trit_bitlinear_gemv_neon_dotprod(const uint8_t *weights, const int8_t *q,
 
 /*===--- the T3X5 layout: three weights in a 5-bit code -------------------===*
  *
- * 1.67 bits per weight. Per row, groups of 192 weights in 40 bytes, then the
- * row's last cols % 192 weights (0, 64 or 128) as one I2_S-style block of
- * that size n (byte j holds elements j, j + n/4, j + n/2, j + 3n/4 as codes
- * t + 1 in bits 7:6, 5:4, 3:2, 1:0). Rows are trit_t3x5_row_bytes(cols)
- * apart; `cols` is a multiple of 64.
+ * 1.67 bits per weight. A row is cut into groups of 192 weights; code j
+ * (0..63) of a group holds its elements j, j + 64 and j + 128, the triple
+ * (a, b, c). With v = 9(a + 1) + 3(b + 1) + (c + 1) (0..26; 13 is all
+ * zero), the code is v - 13 when v >= 13 and 16 | (13 - v) otherwise: a
+ * 4-bit index of one of 14 triples and a sign bit that negates it, as in
+ * bitnet.cpp's TL2.
  *
- * Code j (0..63) of a group holds its elements j, j + 64 and j + 128, the
- * triple (a, b, c). With v = 9(a + 1) + 3(b + 1) + (c + 1) (0..26; 13 is
- * all zero), the code is v - 13 when v >= 13 and 16 | (13 - v) otherwise:
- * a 4-bit index of one of 14 triples and a sign bit that negates it, as in
- * bitnet.cpp's TL2. Bytes 0..31 of a group hold the indices (code j in the
- * low nibble of byte j for j < 32, in the high nibble of byte j - 32),
- * bytes 32..39 the signs (bit j of the little-endian 64-bit word). A
- * 64-entry byte permute (vpermb) or table lookup of the 5-bit code gives
- * each of the three weights + 1 directly, the operand vpdpbusd wants.
+ * Per row, in order:
+ * - the groups in pairs, 80 bytes each: byte j (0..63) holds code j of the
+ *   first group in its low nibble and code j of the second in its high
+ *   nibble (one 64-byte load, a mask and a shift give both groups' 64
+ *   indices); bytes 64..71 the first group's signs, 72..79 the second's
+ *   (bit j of a little-endian 64-bit word is code j's);
+ * - a last unpaired group, when there is one, in 40 bytes: code j's index in
+ *   the low nibble of byte j for j < 32 and in the high nibble of byte
+ *   j - 32, then the 8 bytes of signs;
+ * - the last cols % 192 weights (0, 64 or 128) as one I2_S-style block of
+ *   that size n (byte j holds elements j, j + n/4, j + n/2, j + 3n/4 as
+ *   codes t + 1 in bits 7:6, 5:4, 3:2, 1:0).
+ * Rows are trit_t3x5_row_bytes(cols) apart; `cols` is a multiple of 64.
  *===----------------------------------------------------------------------===*/
 
 static inline int64_t trit_t3x5_row_bytes(int64_t cols) {
