@@ -75,7 +75,7 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     | `tq1_0` | 1.6875      | 256              | llama.cpp TQ1_0: base-3, 5 trits per byte + f16 scale |
     | `tl1`   | 2           | multiple of 2    | lookup-table layout: 2 weights per 4-bit index |
     | `tl2`   | 1.67        | multiple of 24   | lookup-table layout: 3 weights per 4-bit index + sign bit |
-    | `t3x5`  | 1.67-1.75   | 64               | Trit's kernels' TL2: 192-weight groups of 64 five-bit codes (4-bit index of a triple + sign bit) in 40 bytes, the row's last K mod 192 weights in I2_S (kernels/include/trit/kernels.h) |
+    | `t3x5`  | 1.67-1.75   | 64               | Trit's kernels' TL2: 192-weight groups of 64 five-bit codes (4-bit index of a triple + sign bit), 40 bytes each, stored in pairs that share their index bytes; the row's last K mod 192 weights in I2_S (kernels/include/trit/kernels.h) |
 
     `interleave` is the number of consecutive rows whose blocks are stored
     together (1 = plain row-major); target-specific kernels choose it. Blocks
