@@ -347,6 +347,95 @@ t3x5_dot_two_rows(const uint8_t *w0, const uint8_t *w1, const int8_t *q,
   }
 }
 
+/* Rows [row_begin, row_end) against every token, two rows and up to eight
+ * tokens per pass, the weights unpacked in registers; dots[t * stride +
+ * r - row_begin]. */
+static inline __attribute__((always_inline)) void
+t3x5_dot_tile_registers(const uint8_t *weights, const int8_t *q, int64_t cols,
+                        int64_t row_begin, int64_t row_end, int64_t tokens,
+                        const __m512i tables[3], int32_t *dots,
+                        int64_t stride) {
+  int64_t row_bytes = trit_t3x5_row_bytes(cols);
+  int64_t t = 0;
+  while (tokens - t >= 2) {
+    int T = tokens - t >= 8 ? 8 : (int)(tokens - t);
+    const int8_t *qt = q + t * cols;
+    int64_t r = row_begin;
+    for (; r + 2 <= row_end; r += 2) {
+      const uint8_t *w0 = weights + r * row_bytes, *w1 = w0 + row_bytes;
+      int32_t *d = dots + t * stride + (r - row_begin);
+      switch (T) { /* constant token counts, so the loops unroll */
+      case 8: t3x5_dot_two_rows(w0, w1, qt, cols, 8, tables, d, d + 1, stride); break;
+      case 7: t3x5_dot_two_rows(w0, w1, qt, cols, 7, tables, d, d + 1, stride); break;
+      case 6: t3x5_dot_two_rows(w0, w1, qt, cols, 6, tables, d, d + 1, stride); break;
+      case 5: t3x5_dot_two_rows(w0, w1, qt, cols, 5, tables, d, d + 1, stride); break;
+      case 4: t3x5_dot_two_rows(w0, w1, qt, cols, 4, tables, d, d + 1, stride); break;
+      case 3: t3x5_dot_two_rows(w0, w1, qt, cols, 3, tables, d, d + 1, stride); break;
+      default: t3x5_dot_two_rows(w0, w1, qt, cols, 2, tables, d, d + 1, stride); break;
+      }
+    }
+    if (r < row_end) /* an odd last row */
+      for (int k = 0; k < T; ++k)
+        trit_t3x5_dot_rows_avx512vnni(weights, qt + k * cols, cols, r, r + 1,
+                                      dots + (t + k) * stride +
+                                          (r - row_begin));
+    t += T;
+  }
+  for (; t < tokens; ++t)
+    trit_t3x5_dot_rows_avx512vnni(weights, q + t * cols, cols, row_begin,
+                                  row_end, dots + t * stride);
+}
+
+/* Row r's weights + 1 as bytes, u[k] for element k (cols of them). */
+static inline __attribute__((always_inline)) void
+t3x5_unpack_row(const uint8_t *w, int64_t cols, const __m512i tables[3],
+                uint8_t *u) {
+  int64_t groups = cols / 192;
+  for (int64_t g = 0; g < groups; ++g) {
+    __m512i d[3];
+    unpack_nth_group(w, groups, g, tables, d);
+    for (int k = 0; k < 3; ++k)
+      _mm512_storeu_si512(u + g * 192 + 64 * k, d[k]);
+  }
+  int64_t quarter = cols % 192 / 4;
+  const uint8_t *tail = w + groups * 40;
+  uint8_t *out = u + groups * 192;
+  for (int64_t j = 0; j < quarter; ++j) /* the I2_S tail, at most 32 bytes */
+    for (int k = 0; k < 4; ++k)
+      out[k * quarter + j] = (uint8_t)((tail[j] >> (6 - 2 * k)) & 3);
+}
+
+/* Four rows of bytes (u, cols apart) against T (1-4) tokens: sixteen zmm
+ * accumulators, each 64-byte load of weights or activations serving up to
+ * four vpdpbusd. */
+static inline __attribute__((always_inline)) void
+u8_dot_four_rows(const uint8_t *u, const int8_t *q, int64_t cols, int T,
+                 int32_t *dots, int64_t stride) {
+  __m512i acc[4][4];
+  for (int r = 0; r < 4; ++r)
+    for (int t = 0; t < T; ++t)
+      acc[r][t] = _mm512_setzero_si512();
+  for (int64_t k = 0; k < cols; k += 64) {
+    __m512i w[4];
+    for (int r = 0; r < 4; ++r)
+      w[r] = _mm512_loadu_si512(u + r * cols + k);
+    for (int t = 0; t < T; ++t) {
+      __m512i x = _mm512_loadu_si512(q + t * cols + k);
+      for (int r = 0; r < 4; ++r)
+        acc[r][t] = _mm512_dpbusd_epi32(acc[r][t], w[r], x);
+    }
+  }
+  for (int r = 0; r < 4; ++r)
+    for (int t = 0; t < T; ++t)
+      dots[t * stride + r] = _mm512_reduce_add_epi32(acc[r][t]);
+}
+
+/* Prompt processing: rows in blocks of four, each unpacked to bytes once
+ * (4 x cols bytes on the stack, in L1) and multiplied with every token, so
+ * the unpacking is paid once per prompt chunk instead of once per eight
+ * tokens. Below eight tokens, for rows over 16384 weights (a stack buffer
+ * over 64 KB), and for the last rows short of four, the weights are
+ * unpacked in registers. */
 __attribute__((always_inline)) void
 trit_t3x5_dot_tile_avx512vnni(const uint8_t *weights, const int8_t *q,
                               int64_t cols, int64_t row_begin, int64_t row_end,
@@ -354,33 +443,28 @@ trit_t3x5_dot_tile_avx512vnni(const uint8_t *weights, const int8_t *q,
   __m512i tables[3];
   t3x5_tables(tables);
   int64_t rows = row_end - row_begin, stride = trit_t3x5_row_bytes(cols);
-  int64_t t = 0;
-  while (tokens - t >= 2) {
-    int T = tokens - t >= 8 ? 8 : (int)(tokens - t);
-    const int8_t *qt = q + t * cols;
-    int64_t r = row_begin;
-    for (; r + 2 <= row_end; r += 2) {
-      const uint8_t *w0 = weights + r * stride;
-      int32_t *d = dots + t * rows + (r - row_begin);
-      switch (T) { /* constant token counts, so the loops unroll */
-      case 8: t3x5_dot_two_rows(w0, w0 + stride, qt, cols, 8, tables, d, d + 1, rows); break;
-      case 7: t3x5_dot_two_rows(w0, w0 + stride, qt, cols, 7, tables, d, d + 1, rows); break;
-      case 6: t3x5_dot_two_rows(w0, w0 + stride, qt, cols, 6, tables, d, d + 1, rows); break;
-      case 5: t3x5_dot_two_rows(w0, w0 + stride, qt, cols, 5, tables, d, d + 1, rows); break;
-      case 4: t3x5_dot_two_rows(w0, w0 + stride, qt, cols, 4, tables, d, d + 1, rows); break;
-      case 3: t3x5_dot_two_rows(w0, w0 + stride, qt, cols, 3, tables, d, d + 1, rows); break;
-      default: t3x5_dot_two_rows(w0, w0 + stride, qt, cols, 2, tables, d, d + 1, rows); break;
+  int64_t r = row_begin;
+  if (tokens >= 8 && cols <= 16384) {
+    uint8_t u[4 * cols];
+    for (; r + 4 <= row_end; r += 4) {
+      for (int k = 0; k < 4; ++k)
+        t3x5_unpack_row(weights + (r + k) * stride, cols, tables,
+                        u + k * cols);
+      int32_t *d = dots + (r - row_begin);
+      int64_t t = 0;
+      for (; t + 4 <= tokens; t += 4)
+        u8_dot_four_rows(u, q + t * cols, cols, 4, d + t * rows, rows);
+      switch (tokens - t) { /* constant token counts, so the loops unroll */
+      case 3: u8_dot_four_rows(u, q + t * cols, cols, 3, d + t * rows, rows); break;
+      case 2: u8_dot_four_rows(u, q + t * cols, cols, 2, d + t * rows, rows); break;
+      case 1: u8_dot_four_rows(u, q + t * cols, cols, 1, d + t * rows, rows); break;
+      default: break;
       }
     }
-    if (r < row_end) /* an odd last row */
-      for (int k = 0; k < T; ++k)
-        trit_t3x5_dot_rows_avx512vnni(weights, qt + k * cols, cols, r, r + 1,
-                                      dots + (t + k) * rows + (r - row_begin));
-    t += T;
   }
-  for (; t < tokens; ++t)
-    trit_t3x5_dot_rows_avx512vnni(weights, q + t * cols, cols, row_begin,
-                                  row_end, dots + t * rows);
+  if (r < row_end)
+    t3x5_dot_tile_registers(weights, q, cols, r, row_end, tokens, tables,
+                            dots + (r - row_begin), rows);
 }
 
 /* The 4-bit LM head's row dot (ops.h defines the arithmetic): one 64-byte

@@ -321,7 +321,7 @@ TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
                                      TRIT_CAT(dot_tile_fn_, TRIT_ISA) dot_tile,
                                      int64_t tokens) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
-  enum { tile = 16, max_tokens = 8 };
+  enum { tile = 16, max_tokens = 64 };
   for (int64_t r0 = begin; r0 < end; r0 += tile) {
     int64_t r1 = r0 + tile < end ? r0 + tile : end;
     for (int64_t t0 = 0; t0 < a->n; t0 += tokens) {
@@ -345,13 +345,14 @@ void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
                                        TRIT_KERNEL(i2s_dot_tile), 4);
 }
 
-/* The same for a T3X5 weight, eight tokens at a time: its unpacking costs
- * more than I2_S's, so each unpacked group serves more tokens (the AVX-512
- * tile takes all eight at once; the others four at a time). */
+/* The same for a T3X5 weight, up to 64 tokens at a time: its unpacking
+ * costs more than I2_S's, so each unpacked weight should serve as many
+ * tokens as possible (the AVX-512 tile unpacks four rows to bytes once for
+ * all of them; the other tiles take four tokens at a time). */
 void TRIT_OP(bitlinear_t3x5_range)(const void *closure, int64_t cols,
                                    int64_t rows, int64_t begin, int64_t end) {
   TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
-                                       TRIT_KERNEL(t3x5_dot_tile), 8);
+                                       TRIT_KERNEL(t3x5_dot_tile), 64);
 }
 
 void TRIT_OP(bitlinear)(const trit_exec_context *ctx, trit_range_fn range,
