@@ -1,4 +1,4 @@
-// RUN: trit-opt %s --trit-select-kernels --split-input-file --verify-diagnostics | FileCheck %s
+// RUN: trit-opt %s --trit-select-kernels=packing=i2_s --split-input-file --verify-diagnostics | FileCheck %s
 // RUN: not trit-opt %s --trit-select-kernels=kernel=avx2 --split-input-file 2>/dev/null | FileCheck %s --check-prefix=FORCED
 // RUN: not trit-opt %s --trit-select-kernels=kernel=avx2 --split-input-file 2>&1 >/dev/null | FileCheck %s --check-prefix=FORCED-ERR
 // A forced kernel the target cannot run is an error, never code it cannot run:
@@ -7,8 +7,9 @@
 // FORCED-ERR: error: kernel avx2 needs avx2, fma, f16c on x86, which the target neoverse-n1 (aarch64-unknown-linux-gnu) lacks
 // FORCED-ERR: error: kernel avx2 needs avx2, fma, f16c on x86, which the target cortex-a53 (aarch64-unknown-linux-gnu) lacks
 
-// znver4 runs the AVX-512 VNNI kernels; every ternary weight takes the I2_S
-// layout, whatever its source layout (here TQ2_0 and none).
+// znver4 runs the AVX-512 VNNI kernels; with packing=i2_s every ternary
+// weight takes the I2_S layout, whatever its source layout (here TQ2_0 and
+// none). select-kernels-t3x5.mlir has the T3X5 layout and packing=auto.
 // CHECK-LABEL: module @znver4
 // CHECK: trit.global @wq : tensor<256x256x!trit.ternary, #i2_s>
 // CHECK: trit.global @wk : tensor<128x256x!trit.ternary, #i2_s>

@@ -105,10 +105,11 @@ cl::opt<std::string> kernel(
 
 cl::opt<std::string> weightPacking(
     "weight-packing",
-    cl::desc("Ternary weight layout: i2_s (2 bits per weight, default) or "
-             "t3x5 (1.67 bits per weight: three weights in a 5-bit code; "
-             "fewer bytes per generated token, the same results)"),
-    cl::init("i2_s"), cl::cat(category));
+    cl::desc("Ternary weight layout: auto (default: t3x5 for the "
+             "avx512vnni kernels, i2_s for the others), i2_s (2 bits per "
+             "weight) or t3x5 (1.67 bits per weight: three weights in a 5-bit "
+             "code; fewer bytes per generated token, the same results)"),
+    cl::init("auto"), cl::cat(category));
 
 cl::opt<int64_t> maxTokens(
     "max-tokens",

@@ -29,7 +29,8 @@ struct SelectKernelsPass
     std::optional<KernelKind> kind = chooseKernel(module, target);
     if (!kind)
       return signalPassFailure();
-    if (failed(assignLayouts(module)) || failed(assignKernels(module, *kind)))
+    if (failed(assignLayouts(module, *kind)) ||
+        failed(assignKernels(module, *kind)))
       return signalPassFailure();
   }
 
@@ -56,14 +57,20 @@ struct SelectKernelsPass
     return getBestKernel(target);
   }
 
-  /// Every ternary weight takes the layout the kernels read: I2_S, or T3X5
-  /// when asked for.
-  LogicalResult assignLayouts(ModuleOp module) {
+  /// Every ternary weight takes the layout the kernels read: I2_S, T3X5,
+  /// or with `auto` T3X5 for the AVX-512 VNNI kernels (which decode it at
+  /// about DRAM speed, so its fewer bytes make generation faster) and I2_S
+  /// for the others (whose T3X5 decoding costs more than the bytes save).
+  LogicalResult assignLayouts(ModuleOp module, KernelKind kernelKind) {
     MLIRContext *ctx = module.getContext();
-    std::optional<PackingKind> kind = symbolizePackingKind(packing);
+    std::optional<PackingKind> kind =
+        packing == "auto" ? (kernelKind == KernelKind::AVX512VNNI
+                                 ? PackingKind::T3X5
+                                 : PackingKind::I2_S)
+                          : symbolizePackingKind(packing);
     if (!kind || (*kind != PackingKind::I2_S && *kind != PackingKind::T3X5))
       return module.emitError() << "unknown weight packing '" << packing
-                                << "'; expected i2_s or t3x5";
+                                << "'; expected auto, i2_s or t3x5";
     auto layout = PackingAttr::get(ctx, *kind);
     llvm::StringMap<RankedTensorType> newTypes;
     for (GlobalOp global : module.getOps<GlobalOp>()) {
@@ -73,7 +80,7 @@ struct SelectKernelsPass
       if (type.getRank() != 2 || type.getDimSize(1) % layout.getBlock() != 0)
         return global.emitOpError()
                << "has rows of " << type.getDimSize(type.getRank() - 1)
-               << " weights; the " << packing
+               << " weights; the " << stringifyPackingKind(*kind)
                << " kernels need a multiple of " << layout.getBlock();
       auto packed =
           RankedTensorType::get(type.getShape(), type.getElementType(), layout);

@@ -31,9 +31,10 @@ struct OptimizePipelineOptions
       llvm::cl::init("auto")};
   Option<std::string> packing{
       *this, "packing",
-      llvm::cl::desc("Ternary weight layout: i2_s (2 bits per weight) or "
-                     "t3x5 (1.67 bits per weight)"),
-      llvm::cl::init("i2_s")};
+      llvm::cl::desc("Ternary weight layout: i2_s (2 bits per weight), "
+                     "t3x5 (1.67 bits per weight) or auto (t3x5 for the "
+                     "avx512vnni kernels, i2_s for the others)"),
+      llvm::cl::init("auto")};
 };
 
 /// The trit-level optimization pipeline: canonicalize and CSE, fuse
