@@ -113,7 +113,6 @@ cat <<'MSG'
 == Next ==
 Measure speed against this machine's limits with
   build/bin/trit-bench MODEL.trit -p 128 -n 64 -t 1,2 --roofline
-(docs/performance.md; tritc --lm-head=q4 for the fastest generation). The
-performance work continues: 1.6-bit ternary weights for generation, lookup
-tables to pass the multiply-accumulate ceiling in prompt processing.
+(docs/performance.md; tritc --lm-head=q4 for the fastest generation; on
+AVX-512 VNNI CPUs tritc stores ternary weights in 1.67 bits, T3X5).
 MSG
