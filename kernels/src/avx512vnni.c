@@ -7,6 +7,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "gemv.h"
+#include "x86_ymm.h"
 
 #include <immintrin.h>
 
@@ -14,26 +15,6 @@
 #ifndef TRIT_PREFETCH_BYTES
 #define TRIT_PREFETCH_BYTES 8192
 #endif
-
-static inline int32_t hsum256(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v),
-                            _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
-  return _mm_cvtsi128_si32(s);
-}
-
-/* The codes of one 128-weight block (32 bytes): c[i] holds weights
- * 32i .. 32i+31, from bits 7-6, 5-4, 3-2 and 1-0 of each byte. */
-static inline __attribute__((always_inline)) void
-unpack_block(const uint8_t *block, __m256i c[4]) {
-  const __m256i mask = _mm256_set1_epi8(3);
-  __m256i packed = _mm256_loadu_si256((const __m256i *)block);
-  c[0] = _mm256_and_si256(_mm256_srli_epi16(packed, 6), mask);
-  c[1] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
-  c[2] = _mm256_and_si256(_mm256_srli_epi16(packed, 2), mask);
-  c[3] = _mm256_and_si256(packed, mask);
-}
 
 /* x[offset .. offset+32) of block b and of block b + 1, in one register. */
 static inline __m512i pair(const int8_t *x, int64_t offset) {
@@ -118,8 +99,8 @@ dot_two_rows(const uint8_t *w0, const uint8_t *w1, const int8_t *q,
     }
   }
   for (int t = 0; t < T; ++t) {
-    dots0[t * stride] = hsum256(_mm256_add_epi32(a0[t], b0[t]));
-    dots1[t * stride] = hsum256(_mm256_add_epi32(a1[t], b1[t]));
+    dots0[t * stride] = hsum_epi32(_mm256_add_epi32(a0[t], b0[t]));
+    dots1[t * stride] = hsum_epi32(_mm256_add_epi32(a1[t], b1[t]));
   }
 }
 

@@ -28,16 +28,16 @@ static inline float trit_bitlinear_output(int32_t dot, int32_t q_sum,
     }                                                                          \
   }
 
-/* The dot-product tile as repeated row dot products, for instruction sets
- * without a kernel that shares the unpacked weights between tokens. */
-#define TRIT_DEFINE_DOT_TILE_BY_ROWS(isa)                                      \
-  void trit_i2s_dot_tile_##isa(const uint8_t *weights, const int8_t *q,        \
-                               int64_t cols, int64_t row_begin,                \
-                               int64_t row_end, int64_t tokens,                \
-                               int32_t *dots) {                                \
+/* A dot-product tile as repeated row dot products (rows_fn), for
+ * instruction sets without a kernel that shares the unpacked weights
+ * between tokens. */
+#define TRIT_DEFINE_TILE_BY_ROWS(tile_fn, rows_fn)                             \
+  void tile_fn(const uint8_t *weights, const int8_t *q, int64_t cols,          \
+               int64_t row_begin, int64_t row_end, int64_t tokens,             \
+               int32_t *dots) {                                                \
     for (int64_t t = 0; t < tokens; ++t)                                       \
-      trit_i2s_dot_rows_##isa(weights, q + t * cols, cols, row_begin, row_end, \
-                              dots + t * (row_end - row_begin));               \
+      rows_fn(weights, q + t * cols, cols, row_begin, row_end,                 \
+              dots + t * (row_end - row_begin));                               \
   }
 
 /* A dot tile from a kernel of one row against T tokens,
@@ -99,9 +99,11 @@ static inline unsigned trit_t3x5_code(const uint8_t *row, int64_t groups,
   return sign << 4 | index;
 }
 
-/* A row's I2_S-style tail of n (64 or 128) weights against n activations. */
-static inline int32_t trit_i2s_tail_dot(const uint8_t *w, const int8_t *x,
-                                        int64_t n) {
+/* An I2_S block of n weights (a multiple of 4: 128 in I2_S rows, 64 or 128
+ * at the end of a T3X5 row) against n activations: byte j holds elements
+ * j, j + n/4, j + n/2, j + 3n/4. */
+static inline int32_t trit_i2s_block_dot(const uint8_t *w, const int8_t *x,
+                                         int64_t n) {
   int32_t acc = 0;
   int64_t quarter = n / 4;
   for (int64_t j = 0; j < quarter; ++j)
@@ -110,17 +112,6 @@ static inline int32_t trit_i2s_tail_dot(const uint8_t *w, const int8_t *x,
            (w[j] & 3) * x[3 * quarter + j];
   return acc;
 }
-
-/* The T3X5 dot tile as repeated row dot products. */
-#define TRIT_DEFINE_T3X5_DOT_TILE_BY_ROWS(isa)                                 \
-  void trit_t3x5_dot_tile_##isa(const uint8_t *weights, const int8_t *q,       \
-                                int64_t cols, int64_t row_begin,               \
-                                int64_t row_end, int64_t tokens,               \
-                                int32_t *dots) {                               \
-    for (int64_t t = 0; t < tokens; ++t)                                       \
-      trit_t3x5_dot_rows_##isa(weights, q + t * cols, cols, row_begin,         \
-                               row_end, dots + t * (row_end - row_begin));     \
-  }
 
 /* The T3X5 tile from the ISA file's t3x5_dot_row_tokens. */
 #define TRIT_DEFINE_T3X5_DOT_TILE_BY_ROW_TOKENS(isa)                           \

@@ -50,21 +50,14 @@ void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
   for (int64_t r = row_begin; r < row_end; ++r) {
     const uint8_t *w = weights + r * (cols / 4);
     int32_t acc = 0;
-    for (int64_t b = 0; b < cols / 128; ++b) {
-      const uint8_t *block = w + b * 32;
-      const int8_t *x = q + b * 128;
-      for (int j = 0; j < 32; ++j) {
-        uint8_t byte = block[j];
-        acc += ((byte >> 6) & 3) * x[j] + ((byte >> 4) & 3) * x[32 + j] +
-               ((byte >> 2) & 3) * x[64 + j] + (byte & 3) * x[96 + j];
-      }
-    }
+    for (int64_t b = 0; b < cols / 128; ++b)
+      acc += trit_i2s_block_dot(w + b * 32, q + b * 128, 128);
     dots[r - row_begin] = acc;
   }
 }
 
 TRIT_DEFINE_BITLINEAR_GEMV(generic)
-TRIT_DEFINE_DOT_TILE_BY_ROWS(generic)
+TRIT_DEFINE_TILE_BY_ROWS(trit_i2s_dot_tile_generic, trit_i2s_dot_rows_generic)
 
 void trit_t3x5_dot_rows_generic(const uint8_t *weights, const int8_t *q,
                                 int64_t cols, int64_t row_begin,
@@ -82,12 +75,13 @@ void trit_t3x5_dot_rows_generic(const uint8_t *weights, const int8_t *q,
                trit_t3x5_digit(code, 2) * x[128 + j];
       }
     }
-    acc += trit_i2s_tail_dot(w + groups * 40, q + groups * 192, cols % 192);
+    acc += trit_i2s_block_dot(w + groups * 40, q + groups * 192, cols % 192);
     dots[r - row_begin] = acc;
   }
 }
 
-TRIT_DEFINE_T3X5_DOT_TILE_BY_ROWS(generic)
+TRIT_DEFINE_TILE_BY_ROWS(trit_t3x5_dot_tile_generic,
+                         trit_t3x5_dot_rows_generic)
 
 #define TRIT_ISA generic
 #include "ops.h"

@@ -112,8 +112,12 @@ int main(int argc, char **argv) {
     std::string layout = w->layout() ? w->layout()->str() : "";
     if (!(compactHead && layout == "f16"))
       weightBytes += w->size();
-    if (layout == "i2_s" || layout == "t3x5")
+    // Artifacts written before the element count was recorded hold 0 there;
+    // an I2_S weight is then 4 weights per byte.
+    if (layout == "t3x5" || (layout == "i2_s" && w->elements() != 0))
       ternaryWeights += double(w->elements());
+    else if (layout == "i2_s")
+      ternaryWeights += w->size() * 4.0;
   }
   // The LM head runs for every generated token, but once per prompt.
   const auto *model = (*artifact)->getHeader().model();
