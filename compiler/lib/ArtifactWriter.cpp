@@ -37,6 +37,7 @@ namespace trit {
 struct ContainerWriter::Blob {
   std::string name, layout;
   uint64_t elements = 0;
+  int64_t rerankRows = 0;
   llvm::ArrayRef<uint8_t> bytes;
   std::vector<uint8_t> storage;
 };
@@ -67,6 +68,7 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     Blob &blob = blobs.emplace_back();
     blob.name = entry.getAs<mlir::StringAttr>("name").getValue().str();
     blob.layout = entry.getAs<mlir::StringAttr>("layout").getValue().str();
+    blob.rerankRows = getInt(entry, "rerank_rows");
     const Weight *weight = model.lookup(blob.name);
     if (!weight)
       return makeError("the model has no weight '" + blob.name + "'");
@@ -111,7 +113,7 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
       weights.push_back(fa::CreateWeight(
           fbb, fbb.CreateString(blobs[i].name),
           fbb.CreateString(blobs[i].layout), offsets[i],
-          blobs[i].bytes.size(), blobs[i].elements));
+          blobs[i].bytes.size(), blobs[i].elements, blobs[i].rerankRows));
     auto weightVector = fbb.CreateVector(weights);
     auto entryPoints = fbb.CreateVectorOfStrings(
         std::vector<std::string>{"trit_prefill", "trit_decode"});

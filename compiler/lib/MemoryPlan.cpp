@@ -60,6 +60,7 @@ SmallVector<int64_t> mlir::trit::getScratchSizes(Operation *op,
             getAttentionScratchStride(cache.getHeadDim(), maxContext) * 4};
   }
   if (auto head = dyn_cast<LMHeadOp>(op))
-    return {rowsOf(head.getInput()) * colsOf(head.getInput()) * 4};
+    return {getLMHeadScratchSize(rowsOf(head.getInput()),
+                                 colsOf(head.getInput()))};
   return {};
 }

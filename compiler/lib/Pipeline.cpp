@@ -27,7 +27,8 @@ void buildOptimizePipeline(OpPassManager &pm,
 void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const LowerToLLVMPipelineOptions &options) {
   pm.addPass(createTritPlanMemory({options.maxTokens, options.maxContext}));
-  pm.addPass(createTritLowerToLLVM({options.normCodegen, options.lmHead}));
+  pm.addPass(createTritLowerToLLVM(
+      {options.normCodegen, options.lmHead, options.rerankCandidates}));
   // Generated vector-dialect code (norm-codegen=vector) to LLVM.
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertVectorToLLVMPass());

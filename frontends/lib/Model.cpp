@@ -339,51 +339,38 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
   return fileError(w.sourceFile, "unknown encoding");
 }
 
-Expected<ArrayRef<uint8_t>> getI2SBytes(const Weight &w,
-                                        std::vector<uint8_t> &storage) {
-  if (!w.ternary || w.shape.size() != 2 || w.shape[1] % 128 != 0)
-    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
-                                       "' is not a ternary matrix with rows "
-                                       "of a multiple of 128 weights");
-  if (w.encoding == WeightEncoding::I2_S)
-    return w.data;
-  Expected<std::vector<int8_t>> values = decodeTernary(w);
-  if (!values)
-    return values.takeError();
-  // 128-weight blocks of 32 bytes; byte j holds elements j, j+32, j+64,
-  // j+96 of the block in bits 7:6, 5:4, 3:2, 1:0, as codes t + 1.
-  storage.assign(values->size() / 4, 0);
-  for (size_t block = 0; block < values->size() / 128; ++block)
-    for (size_t j = 0; j < 32; ++j) {
-      const int8_t *t = values->data() + block * 128 + j;
-      storage[block * 32 + j] =
-          uint8_t((t[0] + 1) << 6 | (t[32] + 1) << 4 | (t[64] + 1) << 2 |
-                  (t[96] + 1));
-    }
-  return ArrayRef<uint8_t>(storage);
+/// Bytes of one T3X5 row of `cols` weights (trit_t3x5_row_bytes).
+static size_t getT3X5RowBytes(size_t cols) {
+  return cols / 192 * 40 + cols % 192 / 4;
 }
 
-Expected<ArrayRef<uint8_t>> getT3X5Bytes(const Weight &w,
-                                         std::vector<uint8_t> &storage) {
-  if (!w.ternary || w.shape.size() != 2 || w.shape[1] % 64 != 0)
-    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
-                                       "' is not a ternary matrix with rows "
-                                       "of a multiple of 64 weights");
-  Expected<std::vector<int8_t>> values = decodeTernary(w);
-  if (!values)
-    return values.takeError();
-  // kernels/include/trit/kernels.h: per row, 192-weight groups of 64
-  // five-bit codes in pairs (one nibble of each byte per group, then 8
-  // bytes of signs per group), an unpaired last group (32 bytes of index
-  // nibbles, 8 of signs), then the last cols % 192 weights as an I2_S block
-  // of that size.
-  size_t rows = w.shape[0], cols = w.shape[1], groups = cols / 192,
-         tail = cols % 192, quarter = tail / 4;
-  size_t stride = groups * 40 + tail / 4;
-  storage.assign(rows * stride, 0);
+/// Packs `count` ternary values (a multiple of 128) as I2_S into `out`
+/// (count / 4 zeroed bytes): 128-weight blocks of 32 bytes; byte j holds
+/// elements j, j+32, j+64, j+96 of the block in bits 7:6, 5:4, 3:2, 1:0, as
+/// codes t + 1.
+static void packI2S(const int8_t *values, size_t count, uint8_t *out) {
+  for (size_t block = 0; block < count / 128; ++block)
+    for (size_t j = 0; j < 32; ++j) {
+      const int8_t *t = values + block * 128 + j;
+      out[block * 32 + j] = uint8_t((t[0] + 1) << 6 | (t[32] + 1) << 4 |
+                                    (t[64] + 1) << 2 | (t[96] + 1));
+    }
+}
+
+/// Packs a [rows][cols] ternary matrix (cols a multiple of 64) as T3X5 into
+/// `out` (zeroed, rows * getT3X5RowBytes(cols) bytes). As
+/// kernels/include/trit/kernels.h defines it: per row, 192-weight groups of
+/// 64 five-bit codes in pairs (one nibble of each byte per group, then 8
+/// bytes of signs per group), an unpaired last group (32 bytes of index
+/// nibbles, 8 of signs), then the last cols % 192 weights as an I2_S block
+/// of that size.
+static void packT3X5(const int8_t *values, size_t rows, size_t cols,
+                     uint8_t *storage) {
+  size_t groups = cols / 192, quarter = cols % 192 / 4;
+  size_t stride = getT3X5RowBytes(cols);
   for (size_t r = 0; r < rows; ++r) {
-    const int8_t *row = values->data() + r * cols;
-    uint8_t *out = storage.data() + r * stride;
+    const int8_t *row = values + r * cols;
+    uint8_t *out = storage + r * stride;
     for (size_t g = 0; g < groups; ++g) {
       uint8_t *base = out + g / 2 * 80;
       bool paired = g < groups / 2 * 2;
@@ -406,6 +393,78 @@ Expected<ArrayRef<uint8_t>> getT3X5Bytes(const Weight &w,
           uint8_t((t[j] + 1) << 6 | (t[quarter + j] + 1) << 4 |
                   (t[2 * quarter + j] + 1) << 2 | (t[3 * quarter + j] + 1));
   }
+}
+
+/// Ternarizes one float row for a reranking head's estimate: w ~ scale * t
+/// with t = sign(w) where |w| > threshold, else 0. Of a few thresholds
+/// around the Gaussian optimum (0.5-1.2 x mean |w|) it takes the one with
+/// the least squared error, and the least-squares scale for it (the mean
+/// |w| of the kept weights). Returns the scale.
+static float ternarizeRow(const float *row, size_t cols, int8_t *out) {
+  constexpr int steps = 8; // thresholds (0.5 + 0.1 i) x mean |w|
+  double mean = 0;
+  for (size_t k = 0; k < cols; ++k)
+    mean += std::fabs(row[k]);
+  mean /= double(cols);
+  if (!(mean > 0)) {
+    std::memset(out, 0, cols);
+    return 0;
+  }
+  // Weights above threshold i are those in buckets >= i.
+  double sum[steps + 1] = {0};
+  size_t count[steps + 1] = {0};
+  for (size_t k = 0; k < cols; ++k) {
+    double f = (std::fabs(row[k]) / mean - 0.5) * 10.0 + 1.0;
+    int bucket = f >= steps + 1 ? steps : f > 0 ? int(f) : 0;
+    sum[bucket] += std::fabs(row[k]);
+    count[bucket] += 1;
+  }
+  // Error for threshold i: ||w||^2 - (sum of kept |w|)^2 / kept, so the
+  // best threshold has the largest (kept sum)^2 / kept.
+  double keptSum = 0, best = -1, threshold = 0, scale = 0;
+  size_t kept = 0;
+  for (int i = steps; i >= 1; --i) {
+    keptSum += sum[i];
+    kept += count[i];
+    if (kept && keptSum * keptSum / double(kept) >= best) {
+      best = keptSum * keptSum / double(kept);
+      threshold = (0.5 + 0.1 * (i - 1)) * mean;
+      scale = keptSum / double(kept);
+    }
+  }
+  for (size_t k = 0; k < cols; ++k)
+    out[k] = std::fabs(row[k]) > threshold ? (row[k] > 0 ? 1 : -1) : 0;
+  return float(scale);
+}
+
+Expected<ArrayRef<uint8_t>> getI2SBytes(const Weight &w,
+                                        std::vector<uint8_t> &storage) {
+  if (!w.ternary || w.shape.size() != 2 || w.shape[1] % 128 != 0)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                       "' is not a ternary matrix with rows "
+                                       "of a multiple of 128 weights");
+  if (w.encoding == WeightEncoding::I2_S)
+    return w.data;
+  Expected<std::vector<int8_t>> values = decodeTernary(w);
+  if (!values)
+    return values.takeError();
+  storage.assign(values->size() / 4, 0);
+  packI2S(values->data(), values->size(), storage.data());
+  return ArrayRef<uint8_t>(storage);
+}
+
+Expected<ArrayRef<uint8_t>> getT3X5Bytes(const Weight &w,
+                                         std::vector<uint8_t> &storage) {
+  if (!w.ternary || w.shape.size() != 2 || w.shape[1] % 64 != 0)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                       "' is not a ternary matrix with rows "
+                                       "of a multiple of 64 weights");
+  Expected<std::vector<int8_t>> values = decodeTernary(w);
+  if (!values)
+    return values.takeError();
+  size_t rows = w.shape[0], cols = w.shape[1];
+  storage.assign(rows * getT3X5RowBytes(cols), 0);
+  packT3X5(values->data(), rows, cols, storage.data());
   return ArrayRef<uint8_t>(storage);
 }
 
@@ -538,6 +597,36 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
           codes[k % 64] |= uint8_t(code << (k < 64 ? 0 : 4));
         }
       }
+    return llvm::ArrayRef<uint8_t>(storage);
+  }
+  if (layout == "ternary_rows_t3x5" || layout == "ternary_rows_i2_s") {
+    // A reranking head's estimate: [rows] f32 scales, 64-byte aligned, then
+    // each row ternarized (ternarizeRow) and packed as T3X5 or I2_S.
+    bool t3x5 = layout == "ternary_rows_t3x5";
+    size_t multiple = t3x5 ? 64 : 128;
+    if (weight.shape.size() != 2 || weight.shape[1] % multiple != 0)
+      return fileError(weight.sourceFile,
+                       weight.sourceKey + " is not a matrix of rows that are "
+                                          "a multiple of " +
+                           Twine(multiple) + " wide; " + layout +
+                           " needs one");
+    size_t rows = weight.shape[0], cols = weight.shape[1];
+    size_t rowBytes = t3x5 ? getT3X5RowBytes(cols) : cols / 4;
+    size_t codesAt = (rows * 4 + 63) / 64 * 64;
+    storage.assign(codesAt + rows * rowBytes, 0);
+    std::vector<float> row(cols);
+    std::vector<int8_t> ternary(cols);
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t k = 0; k < cols; ++k)
+        row[k] = loadFloatElement(weight, r * cols + k);
+      float scale = ternarizeRow(row.data(), cols, ternary.data());
+      std::memcpy(storage.data() + r * 4, &scale, 4);
+      uint8_t *codes = storage.data() + codesAt + r * rowBytes;
+      if (t3x5)
+        packT3X5(ternary.data(), 1, cols, codes);
+      else
+        packI2S(ternary.data(), cols, codes);
+    }
     return llvm::ArrayRef<uint8_t>(storage);
   }
   if (layout != "f32")

@@ -527,49 +527,60 @@ typedef struct TRIT_CAT(lm_head_args_, TRIT_ISA) {
   int64_t n, dim, vocab, f16;
 } TRIT_CAT(lm_head_args_, TRIT_ISA);
 
-/* Vocabulary rows [begin, end): sixteen partial sums per row, so the loop
- * vectorizes without reassociating a single accumulator. */
+/* Row r of the table times token t's row: sixteen partial sums, so the
+ * loop vectorizes without reassociating a single accumulator. */
+static inline float TRIT_CAT(lm_head_dot_, TRIT_ISA)(
+    const TRIT_CAT(lm_head_args_, TRIT_ISA) *a, int64_t r, int64_t t) {
+  int64_t dim = a->dim;
+  const float *x = a->x + t * dim;
+  float acc[16] = {0};
+  int64_t k = 0;
+  if (a->f16) {
+    const uint16_t *row = (const uint16_t *)a->table + r * dim;
+    for (; k + 16 <= dim; k += 16)
+      for (int l = 0; l < 16; ++l)
+        acc[l] += trit_h2f(row[k + l]) * x[k + l];
+    for (; k < dim; ++k)
+      acc[0] += trit_h2f(row[k]) * x[k];
+  } else {
+    const float *row = (const float *)a->table + r * dim;
+    for (; k + 16 <= dim; k += 16)
+      for (int l = 0; l < 16; ++l)
+        acc[l] += row[k + l] * x[k + l];
+    for (; k < dim; ++k)
+      acc[0] += row[k] * x[k];
+  }
+  float sum = 0.0f;
+  for (int l = 0; l < 16; ++l)
+    sum += acc[l];
+  return sum;
+}
+
+/* Vocabulary rows [begin, end). */
 static void TRIT_CAT(lm_head_rows_, TRIT_ISA)(void *closure, int64_t begin,
                                               int64_t end) {
   const TRIT_CAT(lm_head_args_, TRIT_ISA) *a = closure;
-  int64_t dim = a->dim;
-  for (int64_t r = begin; r < end; ++r) {
-    for (int64_t t = 0; t < a->n; ++t) {
-      const float *x = a->x + t * dim;
-      float acc[16] = {0};
-      int64_t k = 0;
-      if (a->f16) {
-        const uint16_t *row = (const uint16_t *)a->table + r * dim;
-        for (; k + 16 <= dim; k += 16)
-          for (int l = 0; l < 16; ++l)
-            acc[l] += trit_h2f(row[k + l]) * x[k + l];
-        for (; k < dim; ++k)
-          acc[0] += trit_h2f(row[k]) * x[k];
-      } else {
-        const float *row = (const float *)a->table + r * dim;
-        for (; k + 16 <= dim; k += 16)
-          for (int l = 0; l < 16; ++l)
-            acc[l] += row[k + l] * x[k + l];
-        for (; k < dim; ++k)
-          acc[0] += row[k] * x[k];
-      }
-      float sum = 0.0f;
-      for (int l = 0; l < 16; ++l)
-        sum += acc[l];
-      a->out[t * a->vocab + r] = sum;
-    }
-  }
+  for (int64_t r = begin; r < end; ++r)
+    for (int64_t t = 0; t < a->n; ++t)
+      a->out[t * a->vocab + r] = TRIT_CAT(lm_head_dot_, TRIT_ISA)(a, r, t);
+}
+
+/* Rounds x to f16 values into x_rounded for an f16 table, as ggml does
+ * before multiplying; returns the row block the head multiplies. */
+static inline const float *TRIT_CAT(lm_head_input_, TRIT_ISA)(
+    const float *x, int64_t count, int32_t f16, float *x_rounded) {
+  if (!f16)
+    return x;
+  for (int64_t i = 0; i < count; ++i)
+    x_rounded[i] = trit_round_f16(x[i]);
+  return x_rounded;
 }
 
 void TRIT_OP(lm_head)(const trit_exec_context *ctx, const float *x, int64_t n,
                       int64_t dim, const void *table, int32_t f16,
                       int64_t vocab, float *x_rounded, float *out) {
-  const float *xin = x;
-  if (f16) {
-    for (int64_t i = 0; i < n * dim; ++i)
-      x_rounded[i] = trit_round_f16(x[i]);
-    xin = x_rounded;
-  }
+  const float *xin =
+      TRIT_CAT(lm_head_input_, TRIT_ISA)(x, n * dim, f16, x_rounded);
   TRIT_CAT(lm_head_args_, TRIT_ISA) args = {table, xin, out, n, dim, vocab, f16};
   trit_parallel_for(ctx, TRIT_CAT(lm_head_rows_, TRIT_ISA), &args, 0, vocab);
 }
@@ -726,6 +737,167 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 }
 
 #undef TRIT_Q4_ROW_KERNEL
+
+/*===--- reranking LM head: a ternary copy, then exact rows ---------------===*
+ *
+ * tritc --lm-head=rerank: `compact` is a ternary copy of the table, [vocab]
+ * f32 row scales, then (64-byte aligned) the rows' codes in the T3X5 layout
+ * (`t3x5` != 0) or I2_S. Every logit is first estimated from it like a
+ * BitLinear with a scale per row (1.67 or 2 bits per weight instead of 16);
+ * then the `candidates` rows with the highest estimates are computed again
+ * from the exact table with the exact head's arithmetic (lm_head_dot_). The
+ * result is the exact head's argmax whenever that row is among the
+ * candidates; the other logits keep their estimates. */
+
+/* The most candidates one token may have (the memory plan's room). */
+#define TRIT_RERANK_MAX_CANDIDATES 8192
+#define TRIT_RERANK_BINS 4096
+
+typedef struct TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) {
+  const float *row_scales;
+  const uint8_t *codes;
+  int32_t t3x5;
+  const int8_t *q;
+  const float *q_scales;
+  const int32_t *q_sums;
+  float *out;
+  int64_t n, dim, vocab;
+} TRIT_CAT(lm_head_ternary_args_, TRIT_ISA);
+
+/* Estimated logits of vocabulary rows [begin, end) for every token, tiled
+ * as bitlinear_tiles_ does. */
+static void TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA)(void *closure,
+                                                      int64_t begin,
+                                                      int64_t end) {
+  const TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) *a = closure;
+  enum { tile = 16, max_tokens = 64 };
+  for (int64_t r0 = begin; r0 < end; r0 += tile) {
+    int64_t r1 = r0 + tile < end ? r0 + tile : end;
+    for (int64_t t0 = 0; t0 < a->n; t0 += max_tokens) {
+      int64_t nt = a->n - t0 < max_tokens ? a->n - t0 : max_tokens;
+      int32_t dots[max_tokens * tile];
+      if (a->t3x5)
+        TRIT_KERNEL(t3x5_dot_tile)(a->codes, a->q + t0 * a->dim, a->dim, r0,
+                                   r1, nt, dots);
+      else
+        TRIT_KERNEL(i2s_dot_tile)(a->codes, a->q + t0 * a->dim, a->dim, r0,
+                                  r1, nt, dots);
+      for (int64_t t = t0; t < t0 + nt; ++t)
+        for (int64_t r = r0; r < r1; ++r)
+          a->out[t * a->vocab + r] =
+              (float)(dots[(t - t0) * (r1 - r0) + r - r0] - a->q_sums[t]) /
+              a->q_scales[t] * a->row_scales[r];
+    }
+  }
+}
+
+/* The rows of the `count` highest of `values` (at least `count` of them
+ * when several share the cut-off bin, at most `capacity`), in row order:
+ * a histogram of TRIT_RERANK_BINS bins between the minimum and the
+ * maximum finds the bin that holds the cut-off, then one pass collects
+ * every row at or above it. Returns how many rows it wrote. */
+static int64_t TRIT_CAT(select_highest_, TRIT_ISA)(const float *values,
+                                                   int64_t size, int64_t count,
+                                                   int64_t capacity,
+                                                   int32_t *hist,
+                                                   int32_t *rows) {
+  float lo = values[0], hi = values[0];
+  for (int64_t i = 1; i < size; ++i) {
+    lo = values[i] < lo ? values[i] : lo;
+    hi = values[i] > hi ? values[i] : hi;
+  }
+  /* NaN estimates compare false everywhere: they are never selected. */
+  float width = (hi - lo) / TRIT_RERANK_BINS;
+  float inverse = width > 0.0f ? 1.0f / width : 0.0f;
+  for (int b = 0; b < TRIT_RERANK_BINS; ++b)
+    hist[b] = 0;
+  for (int64_t i = 0; i < size; ++i) {
+    float f = (values[i] - lo) * inverse;
+    int b = f >= (float)(TRIT_RERANK_BINS - 1) ? TRIT_RERANK_BINS - 1
+            : f > 0.0f                         ? (int)f
+                                               : 0;
+    hist[b] += values[i] == values[i];
+  }
+  int cut = TRIT_RERANK_BINS - 1;
+  for (int64_t above = hist[cut]; above < count && cut > 0;)
+    above += hist[--cut];
+  int64_t written = 0;
+  for (int64_t i = 0; i < size && written < capacity; ++i) {
+    float f = (values[i] - lo) * inverse;
+    if (f >= (float)cut)
+      rows[written++] = (int32_t)i;
+  }
+  return written;
+}
+
+typedef struct TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA) {
+  const TRIT_CAT(lm_head_args_, TRIT_ISA) *head;
+  const int32_t *rows;
+  int64_t t;
+} TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA);
+
+/* Candidates [begin, end) of one token, from the exact table. */
+static void TRIT_CAT(lm_head_exact_rows_, TRIT_ISA)(void *closure,
+                                                    int64_t begin,
+                                                    int64_t end) {
+  const TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA) *a = closure;
+  const TRIT_CAT(lm_head_args_, TRIT_ISA) *head = a->head;
+  int64_t row_bytes = head->dim * (head->f16 ? 2 : 4);
+  for (int64_t i = begin; i < end; ++i) {
+    int64_t r = a->rows[i];
+    /* The rows are scattered: fetch the next one while this one is read. */
+    if (i + 1 < end) {
+      const char *next = (const char *)head->table + a->rows[i + 1] * row_bytes;
+      for (int64_t b = 0; b < row_bytes; b += 64)
+        __builtin_prefetch(next + b);
+    }
+    head->out[a->t * head->vocab + r] =
+        TRIT_CAT(lm_head_dot_, TRIT_ISA)(head, r, a->t);
+  }
+}
+
+/* The scratch: the input rounded for the exact table [n][dim] f32, its
+ * int8 codes [n][dim], their scales and sums [n], then the histogram and
+ * the candidate rows (within the 5 dim + 8 bytes per row and 64 KiB the
+ * memory plan gives the LM head). */
+void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
+                             int64_t n, int64_t dim, const void *compact,
+                             int32_t t3x5, const void *table, int32_t f16,
+                             int64_t vocab, int64_t candidates, void *scratch,
+                             float *out) {
+  uint8_t *base = scratch;
+  float *x_rounded = (float *)base;
+  int8_t *q = (int8_t *)(base + ((n * dim * 4 + 63) / 64) * 64);
+  float *q_scales = (float *)((uint8_t *)q + ((n * dim + 63) / 64) * 64);
+  int32_t *q_sums = (int32_t *)(q_scales + ((n + 15) / 16) * 16);
+  int32_t *hist = q_sums + ((n + 15) / 16) * 16;
+  int32_t *rows = hist + TRIT_RERANK_BINS;
+  for (int64_t t = 0; t < n; ++t)
+    q_scales[t] =
+        trit_quantize_row_generic(x + t * dim, q + t * dim, dim, &q_sums[t]);
+  const float *row_scales = compact;
+  const uint8_t *codes =
+      (const uint8_t *)compact + ((vocab * 4 + 63) / 64) * 64;
+  TRIT_CAT(lm_head_ternary_args_, TRIT_ISA)
+  estimate = {row_scales, codes, t3x5, q, q_scales, q_sums, out, n, dim,
+              vocab};
+  trit_parallel_for(ctx, TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA), &estimate,
+                    0, vocab);
+
+  const float *xin =
+      TRIT_CAT(lm_head_input_, TRIT_ISA)(x, n * dim, f16, x_rounded);
+  TRIT_CAT(lm_head_args_, TRIT_ISA) head = {table, xin, out, n, dim, vocab, f16};
+  if (candidates > TRIT_RERANK_MAX_CANDIDATES)
+    candidates = TRIT_RERANK_MAX_CANDIDATES;
+  for (int64_t t = 0; t < n; ++t) {
+    int64_t selected = TRIT_CAT(select_highest_, TRIT_ISA)(
+        out + t * vocab, vocab, candidates, TRIT_RERANK_MAX_CANDIDATES, hist,
+        rows);
+    TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA) exact = {&head, rows, t};
+    trit_parallel_for(ctx, TRIT_CAT(lm_head_exact_rows_, TRIT_ISA), &exact, 0,
+                      selected);
+  }
+}
 #undef TRIT_ATTENTION_DOT16
 #undef TRIT_ATTENTION_ACCUMULATE16
 #undef trit_h2f

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TernaryPackers.h"
 #include "trit/kernels.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,9 @@
 #include <vector>
 
 namespace {
+
+using trit::test::packI2S;
+using trit::test::packT3X5;
 
 using DotFn = void (*)(const uint8_t *, const int8_t *, int64_t, int64_t,
                        int64_t, int32_t *);
@@ -45,19 +49,6 @@ std::vector<Variant> variants() {
   };
 }
 
-/// Packs ternary values (row-major rows x cols) into the I2_S layout.
-std::vector<uint8_t> packI2S(const std::vector<int8_t> &t, int64_t rows,
-                             int64_t cols) {
-  std::vector<uint8_t> out(rows * cols / 4, 0);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t k = 0; k < cols; ++k) {
-      int64_t block = k / 128, within = k % 128;
-      int64_t byte = r * cols / 4 + block * 32 + within % 32;
-      int shift = 6 - 2 * int(within / 32);
-      out[byte] |= uint8_t(t[r * cols + k] + 1) << shift;
-    }
-  return out;
-}
 
 /// sum_k t[r][k] * q[k], computed the obvious way.
 std::vector<int32_t> referenceDots(const std::vector<int8_t> &t,
@@ -207,43 +198,6 @@ TEST(Kernels, EveryDotTileMatchesGenericRowsExactly) {
                                  << ", " << tokens << " tokens";
       }
     }
-}
-
-/// Packs ternary values into the T3X5 layout, from its description in
-/// kernels.h: 192-weight groups of 64 five-bit codes, paired (the second
-/// group's indices in the high nibbles) but for an odd last one, then an
-/// I2_S tail.
-std::vector<uint8_t> packT3X5(const std::vector<int8_t> &t, int64_t rows,
-                              int64_t cols) {
-  int64_t stride = trit_t3x5_row_bytes(cols), groups = cols / 192,
-          tail = cols % 192;
-  std::vector<uint8_t> out(rows * stride, 0);
-  for (int64_t r = 0; r < rows; ++r) {
-    const int8_t *row = t.data() + r * cols;
-    uint8_t *w = out.data() + r * stride;
-    for (int64_t g = 0; g < groups; ++g) {
-      uint8_t *base = w + g / 2 * 80;
-      bool paired = g < groups / 2 * 2;
-      for (int j = 0; j < 64; ++j) {
-        const int8_t *e = row + g * 192 + j;
-        int v = 9 * (e[0] + 1) + 3 * (e[64] + 1) + (e[128] + 1);
-        int code = v >= 13 ? v - 13 : 16 | (13 - v);
-        if (paired) {
-          base[j] |= uint8_t((code & 15) << (g % 2 ? 4 : 0));
-          base[64 + 8 * (g % 2) + j / 8] |= uint8_t((code >> 4) << (j % 8));
-        } else {
-          base[j % 32] |= uint8_t((code & 15) << (j < 32 ? 0 : 4));
-          base[32 + j / 8] |= uint8_t((code >> 4) << (j % 8));
-        }
-      }
-    }
-    for (int64_t k = 0; k < tail; ++k) {
-      int64_t quarter = tail / 4;
-      w[groups * 40 + k % quarter] |=
-          uint8_t((row[groups * 192 + k] + 1) << (6 - 2 * (k / quarter)));
-    }
-  }
-  return out;
 }
 
 TEST(Kernels, T3X5StoresThreeWeightsInFiveBits) {

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TernaryPackers.h"
 #include "trit/Dialect/TritOps.h"
 #include "trit/Frontends/ModelBuilder.h"
 
@@ -207,6 +208,54 @@ TEST(WeightBytes, FourBitBlocksPackTwoElementsPerByte) {
   weight.data = llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
   auto narrow = trit::getWeightBytes(weight, "q4_blocks", storage);
+  ASSERT_FALSE(bool(narrow));
+  EXPECT_NE(llvm::toString(narrow.takeError()).find("multiple of 128"),
+            std::string::npos);
+}
+
+TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
+  // Three rows of 384: +-2 and +-0.1 alternating in pairs; zeros; 0.5.
+  const int64_t cols = 384;
+  std::vector<float> values(3 * cols);
+  std::vector<int8_t> expected(3 * cols);
+  for (int64_t k = 0; k < cols; ++k) {
+    float sign = k % 2 ? -1.0f : 1.0f;
+    bool large = k % 4 < 2;
+    values[k] = sign * (large ? 2.0f : 0.1f);
+    expected[k] = large ? int8_t(sign) : 0;
+    values[cols + k] = 0;
+    expected[cols + k] = 0;
+    values[2 * cols + k] = 0.5f;
+    expected[2 * cols + k] = 1;
+  }
+  trit::Weight weight;
+  weight.sourceFile = "m.gguf";
+  weight.sourceKey = "t";
+  weight.encoding = trit::WeightEncoding::F32;
+  weight.shape = {3, cols};
+  weight.data = llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
+  for (bool t3x5 : {true, false}) {
+    std::vector<uint8_t> storage;
+    auto bytes = trit::getWeightBytes(
+        weight, t3x5 ? "ternary_rows_t3x5" : "ternary_rows_i2_s", storage);
+    ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+    std::vector<uint8_t> codes = t3x5
+                                     ? trit::test::packT3X5(expected, 3, cols)
+                                     : trit::test::packI2S(expected, 3, cols);
+    // Three f32 scales padded to 64 bytes, then the packed rows.
+    ASSERT_EQ(bytes->size(), 64 + codes.size());
+    float scales[3];
+    std::memcpy(scales, bytes->data(), 12);
+    EXPECT_EQ(scales[0], 2.0f);
+    EXPECT_EQ(scales[1], 0.0f);
+    EXPECT_EQ(scales[2], 0.5f);
+    EXPECT_EQ(0, std::memcmp(bytes->data() + 64, codes.data(), codes.size()))
+        << (t3x5 ? "t3x5" : "i2_s");
+  }
+  weight.shape = {2, 576};
+  std::vector<uint8_t> storage;
+  auto narrow = trit::getWeightBytes(weight, "ternary_rows_i2_s", storage);
   ASSERT_FALSE(bool(narrow));
   EXPECT_NE(llvm::toString(narrow.takeError()).find("multiple of 128"),
             std::string::npos);

@@ -6,14 +6,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TernaryPackers.h"
 #include "trit/kernels.h"
 #include "trit/ops.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace {
@@ -31,6 +34,7 @@ struct OpsVariant {
   decltype(&trit_op_embedding_f16_generic) embeddingF16;
   decltype(&trit_op_lm_head_q8_generic) lmHeadQ8;
   decltype(&trit_op_lm_head_q4_generic) lmHeadQ4;
+  decltype(&trit_op_lm_head_rerank_generic) lmHeadRerank;
 };
 
 #define TRIT_OPS_VARIANT(isa, supported)                                       \
@@ -39,7 +43,7 @@ struct OpsVariant {
         trit_op_gate_##isa, trit_op_rope_##isa, trit_op_kv_store_##isa,        \
         trit_op_attention_##isa, trit_op_lm_head_##isa,                        \
         trit_op_embedding_f16_##isa, trit_op_lm_head_q8_##isa,                 \
-        trit_op_lm_head_q4_##isa                                               \
+        trit_op_lm_head_q4_##isa, trit_op_lm_head_rerank_##isa                 \
   }
 
 std::vector<OpsVariant> variants() {
@@ -410,6 +414,87 @@ TEST(Ops, FourBitHeadFollowsItsDefinitionOnEveryInstructionSet) {
                out.data());
     EXPECT_EQ(0, std::memcmp(out.data(), expected.data(), out.size() * 4))
         << v.name;
+  }
+}
+
+TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
+  const int64_t vocab = 301, dim = 384, n = 2;
+  std::vector<float> x = randomFloats(n * dim, 1.0f, 41);
+  std::vector<float> values = randomFloats(vocab * dim, 0.05f, 42);
+  std::vector<uint16_t> table(vocab * dim);
+  for (size_t i = 0; i < table.size(); ++i)
+    table[i] = halfBits(values[i]);
+  // The ternary copy: its own values (the kernel does not care how they
+  // were derived) and a scale per row.
+  std::mt19937 rng(43);
+  std::vector<int8_t> ternary(vocab * dim);
+  for (int8_t &t : ternary)
+    t = int8_t(int(rng() % 3) - 1);
+  std::vector<float> rowScales(vocab);
+  for (int64_t r = 0; r < vocab; ++r)
+    rowScales[r] = 0.01f + 0.0001f * float(r % 17);
+  // The estimates, from the definition in kernels/src/ops.h.
+  std::vector<float> estimate(n * vocab);
+  for (int64_t t = 0; t < n; ++t) {
+    std::vector<int8_t> q(dim);
+    int32_t sum;
+    float qs =
+        trit_quantize_row_generic(x.data() + t * dim, q.data(), dim, &sum);
+    for (int64_t r = 0; r < vocab; ++r) {
+      int32_t dot = 0;
+      for (int64_t k = 0; k < dim; ++k)
+        dot += ternary[r * dim + k] * q[k];
+      estimate[t * vocab + r] = float(dot) / qs * rowScales[r];
+    }
+  }
+  size_t codesAt = (vocab * 4 + 63) / 64 * 64;
+  for (bool t3x5 : {true, false}) {
+    std::vector<uint8_t> packed = t3x5
+                                      ? trit::test::packT3X5(ternary, vocab, dim)
+                                      : trit::test::packI2S(ternary, vocab, dim);
+    std::vector<uint8_t> compact(codesAt + packed.size());
+    std::memcpy(compact.data(), rowScales.data(), vocab * 4);
+    std::memcpy(compact.data() + codesAt, packed.data(), packed.size());
+    for (const OpsVariant &v : variants()) {
+      if (!v.supported)
+        continue;
+      trit_exec_context ctx{};
+      std::vector<float> exact(n * vocab), rounded(n * dim);
+      v.lmHead(&ctx, x.data(), n, dim, table.data(), 1, vocab, rounded.data(),
+               exact.data());
+      std::vector<uint8_t> scratch(n * dim * 5 + 1024 + (4096 + 8192) * 4);
+      for (int64_t candidates : {1, 17, 8192}) {
+        std::vector<float> out(n * vocab);
+        v.lmHeadRerank(&ctx, x.data(), n, dim, compact.data(), t3x5,
+                       table.data(), 1, vocab, candidates, scratch.data(),
+                       out.data());
+        std::string where = std::string(v.name) +
+                            (t3x5 ? " t3x5" : " i2_s") + ", " +
+                            std::to_string(candidates) + " candidates";
+        for (int64_t t = 0; t < n; ++t) {
+          // Every row at or above the candidates-th highest estimate is
+          // exact; the others are their estimate or exact (rows that share
+          // the cut-off's histogram bin).
+          std::vector<float> sorted(estimate.begin() + t * vocab,
+                                    estimate.begin() + (t + 1) * vocab);
+          std::sort(sorted.rbegin(), sorted.rend());
+          float cutoff = sorted[std::min<int64_t>(candidates, vocab) - 1];
+          int64_t recomputed = 0;
+          for (int64_t r = 0; r < vocab; ++r) {
+            float got = out[t * vocab + r], est = estimate[t * vocab + r];
+            if (est >= cutoff)
+              EXPECT_EQ(got, exact[t * vocab + r]) << where << " row " << r;
+            else
+              EXPECT_TRUE(got == est || got == exact[t * vocab + r])
+                  << where << " row " << r;
+            recomputed += got != est;
+          }
+          // A few more than asked at most: 4096 bins over 301 values.
+          EXPECT_LE(recomputed, std::min<int64_t>(candidates + 4, vocab))
+              << where;
+        }
+      }
+    }
   }
 }
 

@@ -101,13 +101,25 @@ int main(int argc, char **argv) {
 
   // What one token costs: every weight is read once per generated token (the
   // tied LM head reads the whole embedding); a ternary weight is one MAC.
-  // With a compact head (q8_rows, q4_blocks) the f16 table is only read for the
-  // embedding, one row per token.
+  // With a compact head (q8_rows, q4_blocks, ternary_rows_*) the f16 table
+  // is only read for the embedding, one row per token, and for a reranking
+  // head's exact rows.
+  const auto *model = (*artifact)->getHeader().model();
   double weightBytes = 0, ternaryWeights = 0;
   bool compactHead = false;
-  for (const auto *w : *(*artifact)->getHeader().weights())
-    compactHead |= w->layout() && (w->layout()->str() == "q8_rows" ||
-                                   w->layout()->str() == "q4_blocks");
+  for (const auto *w : *(*artifact)->getHeader().weights()) {
+    std::string layout = w->layout() ? w->layout()->str() : "";
+    compactHead |= layout == "q8_rows" || layout == "q4_blocks" ||
+                   StringRef(layout).starts_with("ternary_rows_");
+    if (w->rerank_rows() > 0)
+      for (const auto *exact : *(*artifact)->getHeader().weights())
+        if (exact->name() && w->name() &&
+            exact->name()->str() == w->name()->str() && exact->layout() &&
+            (exact->layout()->str() == "f16" ||
+             exact->layout()->str() == "f32"))
+          weightBytes += double(w->rerank_rows()) * model->hidden_size() *
+                         (exact->layout()->str() == "f16" ? 2 : 4);
+  }
   for (const auto *w : *(*artifact)->getHeader().weights()) {
     std::string layout = w->layout() ? w->layout()->str() : "";
     if (!(compactHead && layout == "f16"))
@@ -120,7 +132,6 @@ int main(int argc, char **argv) {
       ternaryWeights += w->size() * 4.0;
   }
   // The LM head runs for every generated token, but once per prompt.
-  const auto *model = (*artifact)->getHeader().model();
   double headMacs = double(model->vocab_size()) * model->hidden_size();
   double macsPerToken = ternaryWeights + headMacs;
   double macsPerPromptToken =

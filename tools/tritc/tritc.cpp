@@ -126,8 +126,16 @@ cl::opt<std::string> lmHead(
     cl::desc("LM head: exact (the table as stored, the reference numerics), "
              "q8 (an int8 copy with a scale per row: half the bytes of f16 "
              "per generated token, inexact) or q4 (a 4-bit copy with a scale "
-             "per 128 elements: a quarter of the bytes, inexact)"),
+             "per 128 elements: a quarter of the bytes, inexact) or rerank "
+             "(a ternary copy estimates every logit, the best "
+             "--rerank-candidates are recomputed from the exact table: the "
+             "exact greedy token while it is among them)"),
     cl::init("exact"), cl::cat(category));
+cl::opt<int64_t> rerankCandidates(
+    "rerank-candidates",
+    cl::desc("Rows per token that --lm-head=rerank recomputes exactly "
+             "(1 to 8192, default 1024)"),
+    cl::init(1024), cl::cat(category));
 cl::opt<int64_t> maxContext(
     "max-context",
     cl::desc("Largest context the runtime may create (default: the model's "
@@ -417,6 +425,7 @@ int main(int argc, char **argv) {
         lowerOptions.maxTokens = int64_t(maxTokens);
         lowerOptions.normCodegen = std::string(normCodegen);
         lowerOptions.lmHead = std::string(lmHead);
+        lowerOptions.rerankCandidates = int64_t(rerankCandidates);
         lowerOptions.maxContext = int64_t(maxContext);
         mlir::trit::buildLowerToLLVMPipeline(pm, lowerOptions);
       }

@@ -35,12 +35,13 @@ namespace {
 /// Lowers one module: the planned model function and its entry points.
 class ModuleLowering {
 public:
-  /// `compactHead` is "" (the table as stored), "q8" or "q4".
+  /// `compactHead` is "" (the table as stored), "q8", "q4" or "rerank"
+  /// (with `rerankCandidates` exact rows).
   ModuleLowering(ModuleOp module, TargetAttr target, bool vectorNorms,
-                 StringRef compactHead)
+                 StringRef compactHead, int64_t rerankCandidates)
       : module(module), builder(module.getContext()),
         opsKernel(getBestKernel(target)), vectorNorms(vectorNorms),
-        compactHead(compactHead) {
+        compactHead(compactHead), rerankCandidates(rerankCandidates) {
     MLIRContext *ctx = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(ctx);
     i64Type = builder.getI64Type();
@@ -117,6 +118,10 @@ private:
   KernelKind opsKernel;
   bool vectorNorms;
   std::string compactHead;
+  int64_t rerankCandidates;
+  /// The ternary layout of the module's BitLinears, which a reranking
+  /// head's ternary copy takes too.
+  PackingKind ternaryPacking = PackingKind::I2_S;
   Type ptrType, i64Type, i32Type, f32Type, voidType;
 
   // The weight table, in module order, and inline values.
@@ -262,6 +267,9 @@ LogicalResult ModuleLowering::collectWeights() {
     // bitnet.cpp's converter stores it, so a Hugging Face model computes
     // what its GGUF conversion computes.
     Type element = global.getTensorType().getElementType();
+    if (isa<TernaryType>(element) &&
+        getPackingKind(global.getTensorType()) == PackingKind::T3X5)
+      ternaryPacking = PackingKind::T3X5;
     StringRef layout =
         isa<TernaryType>(element)
             ? (getPackingKind(global.getTensorType()) == PackingKind::T3X5
@@ -623,29 +631,50 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           rows = logitRowsArg;
         }
         if (!compactHead.empty()) {
-          // An int8 (q8_rows) or 4-bit (q4_blocks) copy of the table, as an
-          // extra weight-table entry.
-          bool q4 = compactHead == "q4";
-          StringRef layout = q4 ? "q4_blocks" : "q8_rows";
+          // An int8 (q8_rows), 4-bit (q4_blocks) or ternary
+          // (ternary_rows_<packing>) copy of the table, as an extra
+          // weight-table entry.
+          bool q4 = compactHead == "q4", rerank = compactHead == "rerank";
+          bool t3x5 = ternaryPacking == PackingKind::T3X5;
+          StringRef layout = rerank ? (t3x5 ? "ternary_rows_t3x5"
+                                            : "ternary_rows_i2_s")
+                             : q4   ? "q4_blocks"
+                                    : "q8_rows";
           auto weight = h.getTable().getDefiningOp<WeightOp>();
           if (!weight || !weightIndex.count(weight.getName()))
             return h.emitOpError() << "has a table that is not an external "
                                       "weight; lm-head=" << compactHead
                                    << " needs one";
-          if (q4 && colsOf(h.getInput()) % 128 != 0)
+          int64_t multiple = q4 || (rerank && !t3x5) ? 128 : rerank ? 64 : 1;
+          if (colsOf(h.getInput()) % multiple != 0)
             return h.emitOpError()
                    << "has rows of " << colsOf(h.getInput())
-                   << " elements; lm-head=q4 needs a multiple of 128";
+                   << " elements; lm-head=" << compactHead
+                   << " needs a multiple of " << multiple;
           std::string key = (weight.getName() + "@" + layout).str();
           auto [it, added] = weightIndex.try_emplace(key, weightNames.size());
-          if (added)
-            weightNames.push_back(builder.getDictionaryAttr(
-                {builder.getNamedAttr("layout",
-                                      builder.getStringAttr(layout)),
-                 builder.getNamedAttr("name",
-                                      builder.getStringAttr(weight.getName()))}));
+          if (added) {
+            SmallVector<NamedAttribute> entry = {
+                builder.getNamedAttr("layout", builder.getStringAttr(layout)),
+                builder.getNamedAttr("name",
+                                     builder.getStringAttr(weight.getName()))};
+            // What trit-bench counts as read per token (artifact.fbs).
+            if (rerank)
+              entry.push_back(builder.getNamedAttr(
+                  "rerank_rows", builder.getI64IntegerAttr(rerankCandidates)));
+            weightNames.push_back(builder.getDictionaryAttr(entry));
+          }
           Value q8 = callKernel("weight", {ctxArg, constI64(it->second)},
                                 ptrType);
+          if (rerank) {
+            callKernel("lm_head_rerank",
+                       {ctxArg, *x, rows, constI64(colsOf(h.getInput())), q8,
+                        constI32(t3x5), *t, constI32(f16),
+                        constI64(table.getDimSize(0)),
+                        constI64(rerankCandidates), *scratch, *out});
+            setResult(*out);
+            return success();
+          }
           callKernel(q4 ? "lm_head_q4" : "lm_head_q8",
                      {ctxArg, *x, rows,
                       constI64(colsOf(h.getInput())), q8,
@@ -841,9 +870,16 @@ struct LowerToLLVMPass
     TargetAttr target = lookupTargetOrEmitError(module);
     if (!target)
       return signalPassFailure();
-    if (lmHead != "exact" && lmHead != "q8" && lmHead != "q4") {
+    if (lmHead != "exact" && lmHead != "q8" && lmHead != "q4" &&
+        lmHead != "rerank") {
       module.emitError() << "unknown lm-head '" << lmHead
-                         << "'; expected exact, q8 or q4";
+                         << "'; expected exact, q8, q4 or rerank";
+      return signalPassFailure();
+    }
+    if (rerankCandidates < 1 || rerankCandidates > kMaxRerankCandidates) {
+      module.emitError() << "rerank-candidates is "
+                         << static_cast<int64_t>(rerankCandidates)
+                         << "; expected 1 to " << kMaxRerankCandidates;
       return signalPassFailure();
     }
     if (normCodegen != "kernel" && normCodegen != "vector") {
@@ -851,8 +887,10 @@ struct LowerToLLVMPass
                          << "'; expected kernel or vector";
       return signalPassFailure();
     }
-    ModuleLowering lowering(module, target, normCodegen == "vector",
-                            lmHead == "exact" ? std::string() : std::string(lmHead));
+    ModuleLowering lowering(
+        module, target, normCodegen == "vector",
+        lmHead == "exact" ? std::string() : std::string(lmHead),
+        rerankCandidates);
     if (failed(lowering.run()))
       signalPassFailure();
   }

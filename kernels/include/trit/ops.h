@@ -68,7 +68,11 @@ extern "C" {
                                 int64_t vocab, void *scratch, float *out);    \
   void trit_op_lm_head_q4_##isa(const trit_exec_context *ctx, const float *x, \
                                 int64_t n, int64_t dim, const void *table,    \
-                                int64_t vocab, void *scratch, float *out);
+                                int64_t vocab, void *scratch, float *out);    \
+  void trit_op_lm_head_rerank_##isa(                                           \
+      const trit_exec_context *ctx, const float *x, int64_t n, int64_t dim,    \
+      const void *compact, int32_t t3x5, const void *table, int32_t f16,       \
+      int64_t vocab, int64_t candidates, void *scratch, float *out);
 
 TRIT_DECLARE_OPS(generic)
 TRIT_DECLARE_OPS(avx2)

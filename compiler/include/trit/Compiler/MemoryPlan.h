@@ -44,9 +44,23 @@ std::optional<int64_t> getBufferSize(Type type, int64_t maxTokens);
 ///    (size 0 when the op has no norm or no gate);
 ///  - trit.attention: [per head: a query row and max_context
 ///    probabilities];
-///  - trit.lm_head: [the input rounded to f16].
+///  - trit.lm_head: [room for every head the lowering may choose: the input
+///    rounded to f16, its int8 codes, scales and sums, and a reranking
+///    head's histogram and candidate rows (getLMHeadScratchSize)].
 SmallVector<int64_t> getScratchSizes(Operation *op, int64_t maxTokens,
                                      int64_t maxContext);
+
+/// The most rows lm-head=rerank recomputes per token, and its histogram's
+/// bins: TRIT_RERANK_MAX_CANDIDATES and TRIT_RERANK_BINS of
+/// kernels/src/ops.h, whose scratch layout getLMHeadScratchSize follows.
+inline constexpr int64_t kMaxRerankCandidates = 8192;
+inline constexpr int64_t kRerankBins = 4096;
+
+/// Scratch bytes of an LM head over [rows][cols] inputs.
+inline int64_t getLMHeadScratchSize(int64_t rows, int64_t cols) {
+  return alignArenaSize(rows * cols * 4) + alignArenaSize(rows * cols) +
+         2 * alignArenaSize(rows * 4) + (kRerankBins + kMaxRerankCandidates) * 4;
+}
 
 /// Floats of attention scratch per head.
 inline int64_t getAttentionScratchStride(int64_t headDim, int64_t maxContext) {

@@ -63,9 +63,15 @@ struct LowerToLLVMPipelineOptions
       llvm::cl::init("kernel")};
   Option<std::string> lmHead{
       *this, "lm-head",
-      llvm::cl::desc("LM head from the table as stored (exact) or an int8 "
-                     "copy (q8)"),
+      llvm::cl::desc("LM head from the table as stored (exact), an int8 "
+                     "copy (q8), a 4-bit copy (q4) or a ternary copy whose "
+                     "best rows are recomputed exactly (rerank)"),
       llvm::cl::init("exact")};
+  Option<int64_t> rerankCandidates{
+      *this, "rerank-candidates",
+      llvm::cl::desc("Rows per token that lm-head=rerank recomputes from "
+                     "the exact table (1 to 8192)"),
+      llvm::cl::init(1024)};
 };
 
 /// From optimized trit IR to LLVM dialect: trit-plan-memory, then

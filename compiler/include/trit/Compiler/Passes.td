@@ -202,7 +202,12 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     its input to int8: half the bytes of an f16 head per generated token,
     at a perplexity cost documented in docs/performance.md. With
     `lm-head=q4` it reads a 4-bit copy (an f32 scale per 128-element block,
-    layout `q4_blocks`): a quarter of the bytes. The pass fails, at the op, on anything the runtime ABI cannot
+    layout `q4_blocks`): a quarter of the bytes. With `lm-head=rerank` it
+    estimates every logit from a ternary copy (a scale per row, packed like
+    the module's BitLinears: layout `ternary_rows_t3x5` or
+    `ternary_rows_i2_s`, about a tenth of the bytes of f16), then recomputes
+    the `rerank-candidates` highest from the exact table: the greedy token
+    is the exact head's whenever it is among them. The pass fails, at the op, on anything the runtime ABI cannot
     express (e.g. a RoPE with another theta than the rest of the model).
 
     Before:
@@ -228,8 +233,13 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
            "code (vector)">,
     Option<"lmHead", "lm-head", "std::string", /*default=*/"\"exact\"",
            "LM head from the table as stored (exact), from an int8 copy "
-           "with a scale per row (q8: half the bytes of f16, inexact) or a "
-           "4-bit copy with a scale per 128 elements (q4: a quarter)">
+           "with a scale per row (q8: half the bytes of f16, inexact), a "
+           "4-bit copy with a scale per 128 elements (q4: a quarter) or a "
+           "ternary copy whose best rows are recomputed exactly (rerank)">,
+    Option<"rerankCandidates", "rerank-candidates", "int64_t",
+           /*default=*/"1024",
+           "Rows per token that lm-head=rerank recomputes from the exact "
+           "table (1 to 8192)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",

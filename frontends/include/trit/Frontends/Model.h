@@ -174,7 +174,8 @@ llvm::Expected<llvm::ArrayRef<uint8_t>>
 getT3X5Bytes(const Weight &weight, std::vector<uint8_t> &storage);
 
 /// The weight's bytes in a layout the compiled code reads ("i2_s", "t3x5",
-/// "f32", "f16", "q8_rows", "q4_blocks"; recorded per weight by the lowering as the module's
+/// "f32", "f16", "q8_rows", "q4_blocks", "ternary_rows_t3x5",
+/// "ternary_rows_i2_s"; recorded per weight by the lowering as the module's
 /// `trit.weights`): a view of the mapped source when it already has that
 /// layout, else converted into `storage`.
 llvm::Expected<llvm::ArrayRef<uint8_t>>
