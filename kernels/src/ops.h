@@ -845,9 +845,9 @@ static void TRIT_CAT(lm_head_exact_rows_, TRIT_ISA)(void *closure,
   int64_t row_bytes = head->dim * (head->f16 ? 2 : 4);
   for (int64_t i = begin; i < end; ++i) {
     int64_t r = a->rows[i];
-    /* The rows are scattered: fetch the next one while this one is read. */
-    if (i + 1 < end) {
-      const char *next = (const char *)head->table + a->rows[i + 1] * row_bytes;
+    /* The rows are scattered: fetch a few ahead while this one is read. */
+    if (i + 4 < end) {
+      const char *next = (const char *)head->table + a->rows[i + 4] * row_bytes;
       for (int64_t b = 0; b < row_bytes; b += 64)
         __builtin_prefetch(next + b);
     }
