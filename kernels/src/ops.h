@@ -295,7 +295,8 @@ void TRIT_OP(norm_quantize)(const trit_exec_context *ctx, const float *x,
                     n);
 }
 
-/* What a BitLinear's worker ranges read; filled by trit_op_bitlinear. */
+/* What a BitLinear's worker ranges read; filled by trit_op_bitlinear (and
+ * by the reranking LM head, with a scale per row). */
 typedef struct TRIT_CAT(bitlinear_args_, TRIT_ISA) {
   const uint8_t *weights;
   const int8_t *q;
@@ -304,6 +305,7 @@ typedef struct TRIT_CAT(bitlinear_args_, TRIT_ISA) {
   float *out;
   int64_t n;
   float w_scale;
+  const float *row_scales; /* NULL: w_scale for every row */
 } TRIT_CAT(bitlinear_args_, TRIT_ISA);
 
 typedef void (*TRIT_CAT(dot_tile_fn_, TRIT_ISA))(const uint8_t *,
@@ -332,7 +334,7 @@ TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
         for (int64_t r = r0; r < r1; ++r)
           a->out[t * rows + r] = trit_bitlinear_output(
               dots[(t - t0) * (r1 - r0) + r - r0], a->q_sums[t],
-              a->q_scales[t], a->w_scale);
+              a->q_scales[t], a->row_scales ? a->row_scales[r] : a->w_scale);
     }
   }
 }
@@ -361,7 +363,7 @@ void TRIT_OP(bitlinear)(const trit_exec_context *ctx, trit_range_fn range,
                         const int32_t *q_sums, int64_t n, int64_t rows,
                         float *out) {
   TRIT_CAT(bitlinear_args_, TRIT_ISA)
-  args = {weights, q, q_scales, q_sums, out, n, w_scale};
+  args = {weights, q, q_scales, q_sums, out, n, w_scale, 0};
   trit_parallel_for(ctx, range, &args, 0, rows);
 }
 
@@ -754,41 +756,23 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 #define TRIT_RERANK_BINS 4096
 
 typedef struct TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) {
-  const float *row_scales;
-  const uint8_t *codes;
+  TRIT_CAT(bitlinear_args_, TRIT_ISA) rows; /* with row_scales */
+  int64_t dim, vocab;
   int32_t t3x5;
-  const int8_t *q;
-  const float *q_scales;
-  const int32_t *q_sums;
-  float *out;
-  int64_t n, dim, vocab;
 } TRIT_CAT(lm_head_ternary_args_, TRIT_ISA);
 
-/* Estimated logits of vocabulary rows [begin, end) for every token, tiled
- * as bitlinear_tiles_ does. */
+/* Estimated logits of vocabulary rows [begin, end) for every token: a
+ * BitLinear with a scale per row. */
 static void TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA)(void *closure,
                                                       int64_t begin,
                                                       int64_t end) {
   const TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) *a = closure;
-  enum { tile = 16, max_tokens = 64 };
-  for (int64_t r0 = begin; r0 < end; r0 += tile) {
-    int64_t r1 = r0 + tile < end ? r0 + tile : end;
-    for (int64_t t0 = 0; t0 < a->n; t0 += max_tokens) {
-      int64_t nt = a->n - t0 < max_tokens ? a->n - t0 : max_tokens;
-      int32_t dots[max_tokens * tile];
-      if (a->t3x5)
-        TRIT_KERNEL(t3x5_dot_tile)(a->codes, a->q + t0 * a->dim, a->dim, r0,
-                                   r1, nt, dots);
-      else
-        TRIT_KERNEL(i2s_dot_tile)(a->codes, a->q + t0 * a->dim, a->dim, r0,
-                                  r1, nt, dots);
-      for (int64_t t = t0; t < t0 + nt; ++t)
-        for (int64_t r = r0; r < r1; ++r)
-          a->out[t * a->vocab + r] =
-              (float)(dots[(t - t0) * (r1 - r0) + r - r0] - a->q_sums[t]) /
-              a->q_scales[t] * a->row_scales[r];
-    }
-  }
+  if (a->t3x5)
+    TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(&a->rows, a->dim, a->vocab, begin,
+                                         end, TRIT_KERNEL(t3x5_dot_tile), 64);
+  else
+    TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(&a->rows, a->dim, a->vocab, begin,
+                                         end, TRIT_KERNEL(i2s_dot_tile), 4);
 }
 
 /* The rows of the `count` highest of `values` (at least `count` of them
@@ -879,8 +863,10 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
   const uint8_t *codes =
       (const uint8_t *)compact + ((vocab * 4 + 63) / 64) * 64;
   TRIT_CAT(lm_head_ternary_args_, TRIT_ISA)
-  estimate = {row_scales, codes, t3x5, q, q_scales, q_sums, out, n, dim,
-              vocab};
+  estimate = {{codes, q, q_scales, q_sums, out, n, 0.0f, row_scales},
+              dim,
+              vocab,
+              t3x5};
   trit_parallel_for(ctx, TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA), &estimate,
                     0, vocab);
 
