@@ -842,8 +842,7 @@ static void TRIT_CAT(lm_head_exact_rows_, TRIT_ISA)(void *closure,
 
 /* The scratch: the input rounded for the exact table [n][dim] f32, its
  * int8 codes [n][dim], their scales and sums [n], then the histogram and
- * the candidate rows (within the 5 dim + 8 bytes per row and 64 KiB the
- * memory plan gives the LM head). */
+ * the candidate rows (the layout of the compiler's getLMHeadScratchSize). */
 void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
                              int64_t n, int64_t dim, const void *compact,
                              int32_t t3x5, const void *table, int32_t f16,
