@@ -113,6 +113,7 @@ cat <<'MSG'
 == Next ==
 Measure speed against this machine's limits with
   build/bin/trit-bench MODEL.trit -p 128 -n 64 -t 1,2 --roofline
-(docs/performance.md; tritc --lm-head=q4 for the fastest generation; on
-AVX-512 VNNI CPUs tritc stores ternary weights in 1.67 bits, T3X5).
+(docs/performance.md; tritc --lm-head=rerank for the fastest generation
+with the exact head's greedy tokens; on AVX-512 VNNI CPUs tritc stores
+ternary weights in 1.67 bits, T3X5).
 MSG
