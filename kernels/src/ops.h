@@ -453,14 +453,138 @@ static inline void TRIT_CAT(attention_accumulate_, TRIT_ISA)(
     o[d] += pj * trit_h2f(v[d]);
 }
 
+/* A prompt's queries are taken this many at a time (per head) where the
+ * head size is a multiple of 16; the compiler's memory plan gives each head
+ * TRIT_ATTENTION_QUERY_BLOCK x (max_context + head_dim) floats of scratch
+ * (getAttentionScratchStride). */
+#define TRIT_ATTENTION_QUERY_BLOCK 16
+
 typedef struct TRIT_CAT(attention_args_, TRIT_ISA) {
   const trit_exec_context *ctx;
   const float *q;
-  float *scratch; /* [heads][max_context + head_dim] */
+  float *scratch; /* [heads][16 x (max_context + head_dim)] */
   float *out;
   int64_t layer, n, start, heads, kv_heads, head_dim, scratch_stride;
   float scale;
 } TRIT_CAT(attention_args_, TRIT_ISA);
+
+/* Sixteen consecutive tokens t0.. of head h at once, with the arithmetic
+ * of the one-token path below for each (the same bits), but each key and
+ * value row converted once for all sixteen and the tokens in the lanes of
+ * 16-float vectors: no horizontal sum per dot, and each key element
+ * multiplies all sixteen queries. Token l sees positions up to
+ * start + t0 + l; the block's last positions are computed for every lane
+ * and then left out of the others' maximum, sum and values. `qt` holds
+ * [head_dim] vectors (the rounded queries, then the outputs), `pt`
+ * [positions] vectors of scores, then probabilities. */
+typedef float TRIT_CAT(v16f_, TRIT_ISA)
+    __attribute__((vector_size(64), aligned(4)));
+typedef int32_t TRIT_CAT(v16i_, TRIT_ISA)
+    __attribute__((vector_size(64), aligned(4)));
+
+/* Sixteen f16 values as floats (one vcvtph2ps with F16C). */
+static inline void TRIT_CAT(h2f16_, TRIT_ISA)(const uint16_t *h, float *f) {
+#if defined(__F16C__) || defined(__aarch64__)
+  typedef _Float16 v16h __attribute__((vector_size(32), aligned(2)));
+  *(TRIT_CAT(v16f_, TRIT_ISA) *)f =
+      __builtin_convertvector(*(const v16h *)h, TRIT_CAT(v16f_, TRIT_ISA));
+#else
+  for (int i = 0; i < 16; ++i)
+    f[i] = TRIT_CAT(h2f_, TRIT_ISA)(h[i]);
+#endif
+}
+
+static void TRIT_CAT(attention_block_, TRIT_ISA)(
+    const TRIT_CAT(attention_args_, TRIT_ISA) *a, int64_t h, int64_t t0,
+    float *qt, float *pt) {
+  typedef TRIT_CAT(v16f_, TRIT_ISA) v16f;
+  typedef TRIT_CAT(v16i_, TRIT_ISA) v16i;
+  enum { B = TRIT_ATTENTION_QUERY_BLOCK };
+  int64_t hd = a->head_dim, width = a->heads * hd;
+  int64_t kv_width = a->kv_heads * hd, g = h / (a->heads / a->kv_heads);
+  int64_t first = a->start + t0; /* lane l sees positions <= first + l */
+  int64_t len = first + B;
+  v16f *qv = (v16f *)qt, *pv = (v16f *)pt;
+  for (int64_t d = 0; d < hd; ++d)
+    for (int l = 0; l < B; ++l)
+      qt[d * B + l] = trit_round_f16(a->q[(t0 + l) * width + h * hd + d]);
+  float row[hd];
+  for (int64_t j = 0; j < len; ++j) {
+    const uint16_t *k =
+        TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 0, j, kv_width) + g * hd;
+    for (int64_t d = 0; d < hd; d += 16)
+      TRIT_CAT(h2f16_, TRIT_ISA)(k + d, row + d);
+    v16f acc[16];
+    for (int i = 0; i < 16; ++i)
+      acc[i] = (v16f){0};
+    for (int64_t d = 0; d < hd; d += 16)
+      for (int i = 0; i < 16; ++i)
+        acc[i] += qv[d + i] * row[d + i];
+    for (int half = 8; half >= 1; half /= 2)
+      for (int i = 0; i < half; ++i)
+        acc[i] += acc[i + half];
+    pv[j] = acc[0] * a->scale;
+  }
+  /* Which lanes see position j: all up to `first`, then fewer. */
+  v16i lane;
+  for (int l = 0; l < B; ++l)
+    lane[l] = l;
+  float max[B], inverse[B];
+  double sum[B];
+  for (int l = 0; l < B; ++l) {
+    max[l] = -__builtin_inff();
+    sum[l] = 0.0;
+  }
+  for (int64_t j = 0; j < len; ++j)
+    for (int l = 0; l < B; ++l)
+      if (j <= first + l)
+        max[l] = pt[j * B + l] > max[l] ? pt[j * B + l] : max[l];
+  for (int64_t j = 0; j <= first; ++j)
+    for (int l = 0; l < B; ++l)
+      pt[j * B + l] = trit_expf(pt[j * B + l] - max[l]);
+  for (int64_t j = first + 1; j < len; ++j)
+    for (int l = 0; l < B; ++l)
+      pt[j * B + l] =
+          j <= first + l ? trit_expf(pt[j * B + l] - max[l]) : 0.0f;
+  for (int64_t j = 0; j < len; ++j)
+    for (int l = 0; l < B; ++l)
+      sum[l] += (double)pt[j * B + l]; /* + 0.0 past a lane's end */
+  for (int l = 0; l < B; ++l)
+    inverse[l] = (float)(1.0 / sum[l]);
+  for (int64_t j = 0; j < len; ++j)
+    for (int l = 0; l < B; ++l)
+      pt[j * B + l] = trit_round_f16(pt[j * B + l] * inverse[l]);
+  /* The values, sixteen output elements at a time so that their sums stay
+   * in registers over all positions. */
+  for (int64_t d0 = 0; d0 < hd; d0 += 16) {
+    v16f o[16];
+    for (int i = 0; i < 16; ++i)
+      o[i] = (v16f){0};
+    for (int64_t j = 0; j < len; ++j) {
+      const uint16_t *v =
+          TRIT_CAT(kv_row_, TRIT_ISA)(a->ctx, a->layer, 1, j, kv_width) +
+          g * hd + d0;
+      float values[16];
+      TRIT_CAT(h2f16_, TRIT_ISA)(v, values);
+      v16f p = pv[j];
+      if (j <= first) {
+        for (int i = 0; i < 16; ++i)
+          o[i] += p * values[i];
+      } else {
+        /* Past a lane's end its product becomes +0.0, which leaves the sum
+         * as it is (a sum of products that starts at +0.0 is never -0.0). */
+        v16i seen = lane >= (v16i){0} + (int32_t)(j - first);
+        for (int i = 0; i < 16; ++i)
+          o[i] += (v16f)((v16i)(p * values[i]) & seen);
+      }
+    }
+    for (int i = 0; i < 16; ++i)
+      qv[d0 + i] = o[i];
+  }
+  for (int l = 0; l < B; ++l)
+    for (int64_t d = 0; d < hd; ++d)
+      a->out[(t0 + l) * width + h * hd + d] = qt[d * B + l];
+}
 
 /* Causal attention of every token for heads [begin, end). */
 static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
@@ -473,7 +597,13 @@ static void TRIT_CAT(attention_heads_, TRIT_ISA)(void *closure, int64_t begin,
     float *qh = a->scratch + h * a->scratch_stride;
     float *p = qh + hd;
     int64_t g = h / group;
-    for (int64_t t = 0; t < a->n; ++t) {
+    int64_t t = 0;
+    if (hd % 16 == 0)
+      for (; t + TRIT_ATTENTION_QUERY_BLOCK <= a->n;
+           t += TRIT_ATTENTION_QUERY_BLOCK)
+        TRIT_CAT(attention_block_, TRIT_ISA)(
+            a, h, t, qh, qh + TRIT_ATTENTION_QUERY_BLOCK * hd);
+    for (; t < a->n; ++t) {
       int64_t len = a->start + t + 1;
       for (int64_t d = 0; d < hd; ++d)
         qh[d] = trit_round_f16(a->q[t * width + h * hd + d]);
@@ -515,7 +645,7 @@ void TRIT_OP(attention)(const trit_exec_context *ctx, int64_t layer,
   TRIT_CAT(attention_args_, TRIT_ISA)
   args = {ctx,   q,     scratch,  out,      layer,
           n,     start, heads,    kv_heads, head_dim,
-          max_context + head_dim, scale};
+          TRIT_ATTENTION_QUERY_BLOCK * (max_context + head_dim), scale};
   trit_parallel_for(ctx, TRIT_CAT(attention_heads_, TRIT_ISA), &args, 0,
                     heads);
 }

@@ -55,11 +55,12 @@ module attributes {trit.model = {context_length = 16 : i64}} {
 // CHECK: trit.fused_bitlinear {{.*}} {trit.buffers = array<i64: -1>, trit.scratch = array<i64: 0, 1024, 2176, 10368>}
 // The attention's scratch is free again once it ran; its result takes the
 // first place after it.
-// CHECK: trit.attention {{.*}} {trit.buffers = array<i64: 1280>, trit.scratch = array<i64: 0>}
+// CHECK: trit.attention {{.*}} {trit.buffers = array<i64: 20480>, trit.scratch = array<i64: 0>}
 module attributes {trit.model = {context_length = 16 : i64}} {
   func.func private @scratch(%h: tensor<?x256xf32>, %g: tensor<256xf32>, %wg: tensor<512x256x!trit.ternary>, %wu: tensor<512x256x!trit.ternary>, %s: tensor<f32>, %q: tensor<4x256xf32>, %cache: !trit.kv_cache<layers = 1, kv_heads = 2, head_dim = 64, element_type = f16>, %pos: index) -> (tensor<?x512xf32>, tensor<4x256xf32>) {
     %m = trit.fused_bitlinear %h norm(%g, eps 1.0e-05 : tensor<256xf32>) weights(%wg, %wu : tensor<512x256x!trit.ternary>, tensor<512x256x!trit.ternary>) scales(%s, %s : tensor<f32>, tensor<f32>) gate relu2 : tensor<?x256xf32> -> tensor<?x512xf32>
-    // 4 heads x (16 positions + 64 query floats) x 4 bytes = 1280 bytes.
+    // 4 heads x 16 queries x (16 positions + 64 query floats) x 4 bytes =
+    // 20480 bytes (a prompt's queries are taken 16 at a time).
     %o = trit.attention %q, %cache[0] at %pos heads 4 : tensor<4x256xf32>, !trit.kv_cache<layers = 1, kv_heads = 2, head_dim = 64, element_type = f16>
     %r = trit.add %o, %o : tensor<4x256xf32>
     return %m, %r : tensor<?x512xf32>, tensor<4x256xf32>

@@ -232,7 +232,7 @@ TEST(Ops, EveryIsaMatchesGenericExactly) {
       v.kvStore(&t.ctx, 1, k.data(), vv.data(), 1, p, kvWidth);
     v.kvStore(&t.ctx, 1, k.data(), vv.data(), n, start, kvWidth);
     r.cache = t.cache;
-    std::vector<float> scratch(heads * (capacity + hd));
+    std::vector<float> scratch(heads * 16 * (capacity + hd));
     r.attention.resize(n * width);
     v.attention(&t.ctx, 1, r.rope0.data(), n, start, heads, kvHeads, hd,
                 0.125f, capacity, scratch.data(), r.attention.data());
@@ -283,7 +283,7 @@ TEST(Ops, AttentionOfOnePositionReturnsItsValue) {
   for (int64_t i = 0; i < hd; ++i)
     v[i] = float(i) * 0.25f; // exact in f16
   trit_op_kv_store_generic(&t.ctx, 0, k.data(), v.data(), 1, 0, hd);
-  std::vector<float> scratch(4 + hd), out(hd);
+  std::vector<float> scratch(16 * (4 + hd)), out(hd);
   trit_op_attention_generic(&t.ctx, 0, q.data(), 1, 0, 1, 1, hd, 0.125f, 4,
                             scratch.data(), out.data());
   for (int64_t i = 0; i < hd; ++i)
@@ -305,7 +305,8 @@ TEST(Ops, AttentionIsTheSameOnEveryInstructionSetForEveryHeadSize) {
         continue;
       TestContext t(1, capacity, hd, hd);
       variant.kvStore(&t.ctx, 0, k.data(), v.data(), start + n, 0, hd);
-      std::vector<float> scratch(heads * (capacity + hd)), out(n * heads * hd);
+      std::vector<float> scratch(heads * 16 * (capacity + hd)),
+          out(n * heads * hd);
       variant.attention(&t.ctx, 0, q.data(), n, start, heads, 1, hd, 0.125f,
                         capacity, scratch.data(), out.data());
       if (expected.empty())
@@ -313,6 +314,38 @@ TEST(Ops, AttentionIsTheSameOnEveryInstructionSetForEveryHeadSize) {
       else
         EXPECT_EQ(0, std::memcmp(out.data(), expected.data(), out.size() * 4))
             << variant.name << " head size " << hd;
+    }
+  }
+}
+
+TEST(Ops, PromptAttentionInBlocksIsTokenByTokenAttention) {
+  // A prompt of 37 tokens after 3 cached positions takes two blocks of 16
+  // queries and 5 single ones; each token must get what it gets alone
+  // (n = 1 never takes a block), with GQA (4 heads on 2 KV heads) and a
+  // head size that is not a multiple of 16 (no blocks).
+  for (int64_t hd : {16, 20, 64}) {
+    const int64_t heads = 4, kvHeads = 2, n = 37, start = 3,
+                  capacity = 48, width = heads * hd, kvWidth = kvHeads * hd;
+    std::vector<float> k = randomFloats((start + n) * kvWidth, 1.0f, 51),
+                       v = randomFloats((start + n) * kvWidth, 1.0f, 52),
+                       q = randomFloats(n * width, 1.0f, 53);
+    for (const OpsVariant &variant : variants()) {
+      if (!variant.supported)
+        continue;
+      TestContext t(1, capacity, kvWidth, hd);
+      variant.kvStore(&t.ctx, 0, k.data(), v.data(), start + n, 0, kvWidth);
+      std::vector<float> scratch(heads * 16 * (capacity + hd));
+      std::vector<float> together(n * width), alone(n * width);
+      variant.attention(&t.ctx, 0, q.data(), n, start, heads, kvHeads, hd,
+                        0.125f, capacity, scratch.data(), together.data());
+      for (int64_t i = 0; i < n; ++i)
+        variant.attention(&t.ctx, 0, q.data() + i * width, 1, start + i,
+                          heads, kvHeads, hd, 0.125f, capacity,
+                          scratch.data(), alone.data() + i * width);
+      for (int64_t i = 0; i < n; ++i)
+        EXPECT_EQ(0, std::memcmp(together.data() + i * width,
+                                 alone.data() + i * width, width * 4))
+            << variant.name << " head size " << hd << " token " << i;
     }
   }
 }

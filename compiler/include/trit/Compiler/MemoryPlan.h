@@ -62,9 +62,12 @@ inline int64_t getLMHeadScratchSize(int64_t rows, int64_t cols) {
          2 * alignArenaSize(rows * 4) + (kRerankBins + kMaxRerankCandidates) * 4;
 }
 
-/// Floats of attention scratch per head.
+/// Floats of attention scratch per head: room for a block of
+/// TRIT_ATTENTION_QUERY_BLOCK (kernels/src/ops.h) queries' rows and
+/// probabilities.
+inline constexpr int64_t kAttentionQueryBlock = 16;
 inline int64_t getAttentionScratchStride(int64_t headDim, int64_t maxContext) {
-  return maxContext + headDim;
+  return kAttentionQueryBlock * (maxContext + headDim);
 }
 
 } // namespace mlir::trit
