@@ -891,18 +891,14 @@ typedef struct TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) {
   int32_t t3x5;
 } TRIT_CAT(lm_head_ternary_args_, TRIT_ISA);
 
-/* Estimated logits of vocabulary rows [begin, end) for every token: a
- * BitLinear with a scale per row. */
+/* Estimated logits of vocabulary rows [begin, end) for every token: the
+ * layout's BitLinear range with a scale per row. */
 static void TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA)(void *closure,
                                                       int64_t begin,
                                                       int64_t end) {
   const TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) *a = closure;
-  if (a->t3x5)
-    TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(&a->rows, a->dim, a->vocab, begin,
-                                         end, TRIT_KERNEL(t3x5_dot_tile), 64);
-  else
-    TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(&a->rows, a->dim, a->vocab, begin,
-                                         end, TRIT_KERNEL(i2s_dot_tile), 4);
+  (a->t3x5 ? TRIT_OP(bitlinear_t3x5_range) : TRIT_OP(bitlinear_range))(
+      &a->rows, a->dim, a->vocab, begin, end);
 }
 
 /* The rows of the `count` highest of `values` (at least `count` of them

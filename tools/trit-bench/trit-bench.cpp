@@ -107,23 +107,23 @@ int main(int argc, char **argv) {
   const auto *model = (*artifact)->getHeader().model();
   double weightBytes = 0, ternaryWeights = 0;
   bool compactHead = false;
+  // A reranking head's ternary copy records how many rows of the exact
+  // table (the weight of the same name) it recomputes per token.
+  llvm::StringMap<int64_t> rerankRows;
   for (const auto *w : *(*artifact)->getHeader().weights()) {
     std::string layout = w->layout() ? w->layout()->str() : "";
     compactHead |= layout == "q8_rows" || layout == "q4_blocks" ||
                    StringRef(layout).starts_with("ternary_rows_");
-    if (w->rerank_rows() > 0)
-      for (const auto *exact : *(*artifact)->getHeader().weights())
-        if (exact->name() && w->name() &&
-            exact->name()->str() == w->name()->str() && exact->layout() &&
-            (exact->layout()->str() == "f16" ||
-             exact->layout()->str() == "f32"))
-          weightBytes += double(w->rerank_rows()) * model->hidden_size() *
-                         (exact->layout()->str() == "f16" ? 2 : 4);
+    if (w->rerank_rows() > 0 && w->name())
+      rerankRows[w->name()->str()] = w->rerank_rows();
   }
   for (const auto *w : *(*artifact)->getHeader().weights()) {
     std::string layout = w->layout() ? w->layout()->str() : "";
     if (!(compactHead && layout == "f16"))
       weightBytes += w->size();
+    else if (w->name() && model->vocab_size() > 0)
+      weightBytes += double(w->size()) / double(model->vocab_size()) *
+                     double(rerankRows.lookup(w->name()->str()));
     // Artifacts written before the element count was recorded hold 0 there;
     // an I2_S weight is then 4 weights per byte.
     if (layout == "t3x5" || (layout == "i2_s" && w->elements() != 0))
