@@ -448,6 +448,290 @@ trit_t3x5_dot_tile_avx512vnni(const uint8_t *weights, const int8_t *q,
                             dots + (r - row_begin), rows);
 }
 
+/*===--- T3X5 through lookup tables (kernels.h) ---------------------------===*
+ *
+ * Lanes are rows. A table register holds four consecutive triples' 16
+ * entries for one token, byte 4i + s for triple s's positive index i, plus
+ * 128 so the entries are unsigned bytes; a row's index register holds, per
+ * row, the four bytes 4i + s of its codes. vpermb looks up 64 entries (16
+ * rows x 4 triples) and vpdpbusd multiplies them by the codes' signs (+1,
+ * -1) and sums each row's four into its int32 lane; the 128s come back
+ * out as 128 times each row's sum of signs. Per 192-weight group:
+ * - the tables of every token (64 KB on the stack): the 13 sums computed
+ *   for all 64 triples at once in int16 lanes, rescaled with vpmulhrsw, and
+ *   turned from [entry][triple] into [triple][entry] by a 16 x 16 dword
+ *   transpose;
+ * - per 64 rows, their codes decoded and transposed to rows-in-lanes once,
+ *   then four tokens x 64 rows per pass, sixteen accumulators.
+ * The sums S wait in `dots` between groups; the exact tail and the
+ * rescaling finish them.
+ *===----------------------------------------------------------------------===*/
+
+/* r[l] lane i <- r[i] lane l, for 16 registers of 16 dwords. */
+static inline __attribute__((always_inline)) void
+transpose16x16_epi32(__m512i r[16]) {
+  __m512i a[16], b[16];
+  for (int k = 0; k < 8; ++k) {
+    a[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
+    a[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    b[4 * k] = _mm512_unpacklo_epi64(a[4 * k], a[4 * k + 2]);
+    b[4 * k + 1] = _mm512_unpackhi_epi64(a[4 * k], a[4 * k + 2]);
+    b[4 * k + 2] = _mm512_unpacklo_epi64(a[4 * k + 1], a[4 * k + 3]);
+    b[4 * k + 3] = _mm512_unpackhi_epi64(a[4 * k + 1], a[4 * k + 3]);
+  }
+  /* b[4k + c], 128-bit lane L: rows 4k..4k+3 of column 4L + c. */
+  for (int c = 0; c < 4; ++c) {
+    __m512i x0 = _mm512_shuffle_i32x4(b[c], b[4 + c], 0x88);
+    __m512i x1 = _mm512_shuffle_i32x4(b[c], b[4 + c], 0xDD);
+    __m512i y0 = _mm512_shuffle_i32x4(b[8 + c], b[12 + c], 0x88);
+    __m512i y1 = _mm512_shuffle_i32x4(b[8 + c], b[12 + c], 0xDD);
+    r[c] = _mm512_shuffle_i32x4(x0, y0, 0x88);
+    r[c + 8] = _mm512_shuffle_i32x4(x0, y0, 0xDD);
+    r[c + 4] = _mm512_shuffle_i32x4(x1, y1, 0x88);
+    r[c + 12] = _mm512_shuffle_i32x4(x1, y1, 0xDD);
+  }
+}
+
+/* acc + digit * x for a triple digit in {-1, 0, 1} (a constant). */
+static inline __attribute__((always_inline)) __m512i
+lut_term(__m512i acc, __m512i x, int digit) {
+  return digit > 0 ? _mm512_add_epi16(acc, x)
+                   : digit < 0 ? _mm512_sub_epi16(acc, x) : acc;
+}
+
+/* The 16 table registers of one token's group (x: its 192 activations),
+ * tables[k] for triples 4k..4k+3. */
+__attribute__((target("avx512vbmi"), always_inline)) static inline void
+lut_group_tables(const int8_t *x, int32_t m, __m512i tables[16]) {
+  __m512i entries[16];
+  __m512i e16[2][14];
+  const __m512i mult = _mm512_set1_epi16((short)m);
+  for (int h = 0; h < 2; ++h) { /* triples 32h .. 32h+31 */
+    __m512i X[3];
+    for (int d = 0; d < 3; ++d) {
+      X[d] = _mm512_cvtepi8_epi16(
+          _mm256_loadu_si256((const __m256i *)(x + 64 * d + 32 * h)));
+      X[d] = _mm512_add_epi16(X[d], X[d]); /* 2E below */
+    }
+    for (int i = 1; i <= 13; ++i) {
+      __m512i E = _mm512_setzero_si512();
+      for (int d = 0; d < 3; ++d)
+        E = lut_term(E, X[d], trit_t3x5_digit((unsigned)i, d) - 1);
+      e16[h][i] = _mm512_mulhrs_epi16(E, mult);
+    }
+  }
+  /* Byte j of the low bytes of both halves' words, j = 0..63. */
+  uint8_t even[64];
+  for (int j = 0; j < 64; ++j)
+    even[j] = (uint8_t)(2 * j);
+  const __m512i pick = _mm512_loadu_si512(even);
+  const __m512i offset = _mm512_set1_epi8((char)0x80);
+  entries[0] = entries[14] = entries[15] = offset;
+  for (int i = 1; i <= 13; ++i)
+    entries[i] = _mm512_xor_si512(
+        _mm512_permutex2var_epi8(e16[0][i], pick, e16[1][i]), offset);
+  transpose16x16_epi32(entries);
+  for (int k = 0; k < 16; ++k)
+    tables[k] = entries[k];
+}
+
+/* Group g of a row as index bytes 4i + (j & 3) and sign bytes (+1 or -1);
+ * returns its sum of signs. */
+static inline __attribute__((always_inline)) int32_t
+lut_row_codes(const uint8_t *row, int64_t groups, int64_t g, __m512i *index,
+              __m512i *sign) {
+  const uint8_t *pair = row + g / 2 * 80;
+  __m512i nibbles;
+  uint64_t bits;
+  if (g < groups / 2 * 2) {
+    nibbles = _mm512_loadu_si512(pair);
+    if (g & 1)
+      nibbles = _mm512_srli_epi16(nibbles, 4);
+    __builtin_memcpy(&bits, pair + 64 + 8 * (g & 1), 8);
+  } else {
+    nibbles = _mm512_srlv_epi64(
+        _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)pair)),
+        _mm512_set_epi64(4, 4, 4, 4, 0, 0, 0, 0));
+    __builtin_memcpy(&bits, pair + 32, 8);
+  }
+  __m512i i = _mm512_and_si512(nibbles, _mm512_set1_epi8(15));
+  *index = _mm512_or_si512(_mm512_slli_epi16(i, 2),
+                           _mm512_set1_epi32(0x03020100));
+  /* Indices 0 (all zero) and 14, 15 (never written) have entries of 128
+   * (zero), so every code can keep its sign: what it adds, the correction
+   * takes back. */
+  *sign = _mm512_mask_blend_epi8(_cvtu64_mask64(bits), _mm512_set1_epi8(1),
+                                 _mm512_set1_epi8(-1));
+  return 64 - 2 * __builtin_popcountll(bits);
+}
+
+/* Rows r0 .. r0+63 (the valid ones in `valid`, 16 per block) against
+ * tokens t0 .. t0+3, over one group: S += sum of signs x (entry + 128),
+ * less 128 x the rows' sums of signs. */
+__attribute__((target("avx512vbmi"), always_inline)) static inline void
+lut_rows_tokens(const __m512i index[4][16], const __m512i sign[4][16],
+                const __m512i correction[4], const __m512i *tables,
+                int64_t t0, int64_t tokens, const __mmask16 valid[4],
+                int32_t *dots, int64_t stride) {
+  __m512i acc[4][4];
+  const __m512i *table[4];
+  for (int t = 0; t < 4; ++t) {
+    /* Past the last token: recompute the last one, store nothing. */
+    int64_t tt = t0 + t < tokens ? t0 + t : tokens - 1;
+    table[t] = tables + tt * 16;
+    for (int b = 0; b < 4; ++b)
+      acc[b][t] = _mm512_sub_epi32(
+          _mm512_maskz_loadu_epi32(valid[b], dots + tt * stride + 16 * b),
+          correction[b]);
+  }
+  for (int k = 0; k < 16; ++k)
+    for (int t = 0; t < 4; ++t) {
+      __m512i entries = _mm512_load_si512(table[t] + k);
+      for (int b = 0; b < 4; ++b)
+        acc[b][t] = _mm512_dpbusd_epi32(
+            acc[b][t], _mm512_permutexvar_epi8(index[b][k], entries),
+            sign[b][k]);
+    }
+  for (int t = 0; t < 4 && t0 + t < tokens; ++t)
+    for (int b = 0; b < 4; ++b)
+      _mm512_mask_storeu_epi32(dots + (t0 + t) * stride + 16 * b, valid[b],
+                               acc[b][t]);
+}
+
+/* Codes (t + 1) of I2_S tail byte j of 16 rows as dwords: bytes 0..3 for
+ * elements j, j + n/4, j + n/2, j + 3n/4; `word` holds bytes 4(j/4) ..
+ * 4(j/4)+3 of each row's tail. */
+static inline __m512i lut_tail_codes(__m512i word, int j) {
+  const __m512i three = _mm512_set1_epi32(3);
+  __m512i b = _mm512_and_si512(_mm512_srli_epi32(word, 8 * (j % 4)),
+                               _mm512_set1_epi32(0xFF));
+  return _mm512_or_si512(
+      _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(b, 6), three),
+                      _mm512_slli_epi32(
+                          _mm512_and_si512(_mm512_srli_epi32(b, 4), three), 8)),
+      _mm512_or_si512(
+          _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(b, 2), three),
+                            16),
+          _mm512_slli_epi32(_mm512_and_si512(b, three), 24)));
+}
+
+__attribute__((target("avx512vbmi"))) void
+trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
+                                  int64_t cols, int64_t row_begin,
+                                  int64_t row_end, int64_t tokens,
+                                  int32_t *dots, int64_t stride) {
+  int64_t groups = cols / 192, row_bytes = trit_t3x5_row_bytes(cols);
+  int64_t tail = cols % 192, quarter = tail / 4;
+  int64_t rows = row_end - row_begin;
+  int32_t mult[TRIT_LUT_MAX_TOKENS], lut_sum[TRIT_LUT_MAX_TOKENS];
+  float unscale[TRIT_LUT_MAX_TOKENS];
+  /* Per token: the largest triple sum and the groups' activation sum. */
+  for (int64_t t = 0; t < tokens; ++t) {
+    const int8_t *x = q + t * cols;
+    __m512i largest = _mm512_setzero_si512();
+    __m256i sum = _mm256_setzero_si256();
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int64_t g = 0; g < groups; ++g)
+      for (int h = 0; h < 2; ++h) {
+        __m512i s = _mm512_setzero_si512();
+        for (int d = 0; d < 3; ++d) {
+          __m256i v = _mm256_loadu_si256(
+              (const __m256i *)(x + g * 192 + 64 * d + 32 * h));
+          s = _mm512_add_epi16(s, _mm512_cvtepu8_epi16(_mm256_abs_epi8(v)));
+          sum = _mm256_dpbusd_epi32(sum, ones, v);
+        }
+        largest = _mm512_max_epi16(largest, s);
+      }
+    int32_t M = 0;
+    int16_t lanes[32];
+    _mm512_storeu_si512(lanes, largest);
+    for (int l = 0; l < 32; ++l)
+      M = lanes[l] > M ? lanes[l] : M;
+    int32_t Q = hsum_epi32(sum);
+    mult[t] = trit_lut_multiplier(M);
+    unscale[t] = trit_lut_unscale(mult[t]);
+    lut_sum[t] = Q;
+  }
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t r = 0; r < rows; ++r)
+      dots[t * stride + r] = 0;
+
+  __m512i tables[TRIT_LUT_MAX_TOKENS * 16];
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t t = 0; t < tokens; ++t)
+      lut_group_tables(q + t * cols + g * 192, mult[t], tables + t * 16);
+    for (int64_t r0 = row_begin; r0 < row_end; r0 += 64) {
+      __m512i index[4][16], sign[4][16], correction[4];
+      __mmask16 valid[4];
+      for (int b = 0; b < 4; ++b) {
+        int32_t sums[16];
+        for (int k = 0; k < 16; ++k) {
+          int64_t r = r0 + 16 * b + k;
+          if (r < row_end) {
+            sums[k] = lut_row_codes(weights + r * row_bytes, groups, g,
+                                    &index[b][k], &sign[b][k]);
+          } else {
+            sums[k] = 0;
+            index[b][k] = sign[b][k] = _mm512_setzero_si512();
+          }
+        }
+        transpose16x16_epi32(index[b]);
+        transpose16x16_epi32(sign[b]);
+        correction[b] = _mm512_slli_epi32(_mm512_loadu_si512(sums), 7);
+        int64_t left = row_end - (r0 + 16 * b);
+        valid[b] = left >= 16 ? (__mmask16)0xFFFF
+                   : left > 0 ? (__mmask16)((1u << left) - 1)
+                              : (__mmask16)0;
+      }
+      for (int64_t t0 = 0; t0 < tokens; t0 += 4)
+        lut_rows_tokens((const __m512i(*)[16])index,
+                        (const __m512i(*)[16])sign, correction, tables, t0,
+                        tokens, valid, dots + (r0 - row_begin), stride);
+    }
+  }
+
+  /* Rescale, add the groups' activation sum and the exact tail. */
+  int32_t tail_x[TRIT_LUT_MAX_TOKENS * 32];
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t j = 0; j < quarter; ++j) {
+      const int8_t *x = q + t * cols + groups * 192 + j;
+      tail_x[t * 32 + j] =
+          (int32_t)((uint32_t)(uint8_t)x[0] |
+                    (uint32_t)(uint8_t)x[quarter] << 8 |
+                    (uint32_t)(uint8_t)x[2 * quarter] << 16 |
+                    (uint32_t)(uint8_t)x[3 * quarter] << 24);
+    }
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += 16) {
+    int64_t left = row_end - r0;
+    __mmask16 valid =
+        left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+    __m512i codes[32];
+    const __m512i offsets = _mm512_mullo_epi32(
+        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+        _mm512_set1_epi32((int)row_bytes));
+    const uint8_t *base = weights + r0 * row_bytes + groups * 40;
+    for (int64_t j = 0; j < quarter; j += 4) {
+      __m512i word = _mm512_mask_i32gather_epi32(
+          _mm512_setzero_si512(), valid, offsets, base + j, 1);
+      for (int k = 0; k < 4; ++k)
+        codes[j + k] = lut_tail_codes(word, k);
+    }
+    for (int64_t t = 0; t < tokens; ++t) {
+      int32_t *d = dots + t * stride + (r0 - row_begin);
+      __m512i exact = _mm512_set1_epi32(lut_sum[t]);
+      for (int64_t j = 0; j < quarter; ++j)
+        exact = _mm512_dpbusd_epi32(exact, codes[j],
+                                    _mm512_set1_epi32(tail_x[t * 32 + j]));
+      __m512i S = _mm512_maskz_loadu_epi32(valid, d);
+      __m512i approx = _mm512_cvtps_epi32(_mm512_mul_ps(
+          _mm512_cvtepi32_ps(S), _mm512_set1_ps(unscale[t])));
+      _mm512_mask_storeu_epi32(d, valid, _mm512_add_epi32(approx, exact));
+    }
+  }
+}
+
 /* The 4-bit LM head's row dot (ops.h defines the arithmetic): one 64-byte
  * load of codes per 128-element block, its nibbles against two contiguous
  * 64-byte activation loads, the lane offsets as the starting value. */
@@ -510,5 +794,6 @@ static inline void attention_accumulate16_avx512(float *o, float pj,
 }
 #define TRIT_ATTENTION_ACCUMULATE16 attention_accumulate16_avx512
 
+#define TRIT_T3X5_LUT_TILE trit_t3x5_lut_dot_tile_avx512vbmi
 #define TRIT_ISA avx512vnni
 #include "ops.h"

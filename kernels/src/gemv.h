@@ -113,6 +113,36 @@ static inline int32_t trit_i2s_block_dot(const uint8_t *w, const int8_t *x,
   return acc;
 }
 
+/*===--- T3X5 through lookup tables (kernels.h) ---------------------------===*/
+
+/* The table multiplier for a token whose largest triple sum is M. */
+static inline int32_t trit_lut_multiplier(int32_t M) {
+  return M <= 127 ? 16384 : 127 * 16384 / M;
+}
+
+/* A triple sum E's table byte: E * m / 16384 rounded half up, in
+ * [-127, 127] when |E| <= M. */
+static inline int32_t trit_lut_entry(int32_t E, int32_t m) {
+  return (2 * E * m + 16384) >> 15;
+}
+
+/* The factor back from table units to activation units. */
+static inline float trit_lut_unscale(int32_t m) {
+  return 16384.0f / (float)m;
+}
+
+/* S * unscale, rounded half to even like cvtps2dq. */
+static inline int32_t trit_lut_rescale(int32_t S, float unscale) {
+  float x = (float)S * unscale;
+  int32_t i = (int32_t)x; /* toward zero; |x| < 2^31 */
+  float frac = x - (float)i; /* exact */
+  if (frac > 0.5f || (frac == 0.5f && (i & 1)))
+    ++i;
+  else if (frac < -0.5f || (frac == -0.5f && (i & 1)))
+    --i;
+  return i;
+}
+
 /* The T3X5 tile from the ISA file's t3x5_dot_row_tokens. */
 #define TRIT_DEFINE_T3X5_DOT_TILE_BY_ROW_TOKENS(isa)                           \
   TRIT_DEFINE_TILE_BY_ROW_TOKENS(trit_t3x5_dot_tile_##isa,                     \

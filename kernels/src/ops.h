@@ -357,6 +357,38 @@ void TRIT_OP(bitlinear_t3x5_range)(const void *closure, int64_t cols,
                                        TRIT_KERNEL(t3x5_dot_tile), 64);
 }
 
+#ifdef TRIT_T3X5_LUT_TILE
+/* The same through int8 lookup tables (kernels.h; tritc --prompt-lut) when
+ * a call has TRIT_LUT_MIN_TOKENS tokens or more: a prompt. Fewer tokens
+ * (generation) take the exact tiles, whose unpacking they cannot amortize
+ * anyway. The tile's integer dots wait in `out` before their conversion. */
+#define TRIT_LUT_MIN_TOKENS 16
+void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
+                                       int64_t rows, int64_t begin,
+                                       int64_t end) {
+  const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
+  if (a->n < TRIT_LUT_MIN_TOKENS) {
+    TRIT_OP(bitlinear_t3x5_range)(closure, cols, rows, begin, end);
+    return;
+  }
+  for (int64_t t0 = 0; t0 < a->n; t0 += TRIT_LUT_MAX_TOKENS) {
+    int64_t nt = a->n - t0 < TRIT_LUT_MAX_TOKENS ? a->n - t0
+                                                 : TRIT_LUT_MAX_TOKENS;
+    float *out = a->out + t0 * rows + begin;
+    TRIT_T3X5_LUT_TILE(a->weights, a->q + t0 * cols, cols, begin, end, nt,
+                       (int32_t *)out, rows);
+    for (int64_t t = 0; t < nt; ++t)
+      for (int64_t r = 0; r < end - begin; ++r) {
+        int32_t dot;
+        __builtin_memcpy(&dot, out + t * rows + r, sizeof dot);
+        out[t * rows + r] = trit_bitlinear_output(
+            dot, a->q_sums[t0 + t], a->q_scales[t0 + t],
+            a->row_scales ? a->row_scales[begin + r] : a->w_scale);
+      }
+  }
+}
+#endif
+
 void TRIT_OP(bitlinear)(const trit_exec_context *ctx, trit_range_fn range,
                         const uint8_t *weights, float w_scale,
                         const int8_t *q, const float *q_scales,

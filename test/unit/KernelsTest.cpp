@@ -277,6 +277,126 @@ TEST(Kernels, EveryT3X5KernelMatchesTheDefinition) {
     }
 }
 
+/// The lookup-table tile's dots as kernels.h defines them, from the plain
+/// ternary matrix: a triple whose code is a negated positive triple takes
+/// the negated entry of the negated sum (rounding halves up is not odd).
+std::vector<int32_t> lookupTableDots(const std::vector<int8_t> &t,
+                                     const std::vector<int8_t> &q,
+                                     int64_t rows, int64_t cols,
+                                     int64_t begin, int64_t tokens) {
+  int64_t groups = cols / 192, n = rows - begin;
+  std::vector<int32_t> dots(tokens * n);
+  for (int64_t k = 0; k < tokens; ++k) {
+    const int8_t *x = q.data() + k * cols;
+    int32_t largest = 0, groupSum = 0;
+    for (int64_t c = 0; c < groups * 192; ++c)
+      groupSum += x[c];
+    for (int64_t g = 0; g < groups; ++g)
+      for (int j = 0; j < 64; ++j)
+        largest = std::max(largest, std::abs(x[g * 192 + j]) +
+                                        std::abs(x[g * 192 + j + 64]) +
+                                        std::abs(x[g * 192 + j + 128]));
+    int32_t m = largest <= 127 ? 16384 : 127 * 16384 / largest;
+    auto entry = [&](int32_t sum) {
+      return int32_t(std::floor((2.0 * sum * m + 16384) / 32768));
+    };
+    for (int64_t r = begin; r < rows; ++r) {
+      const int8_t *w = t.data() + r * cols;
+      int32_t S = 0, tail = 0;
+      for (int64_t g = 0; g < groups; ++g)
+        for (int j = 0; j < 64; ++j) {
+          int64_t c = g * 192 + j;
+          int v = 9 * (w[c] + 1) + 3 * (w[c + 64] + 1) + (w[c + 128] + 1);
+          int32_t sum = w[c] * x[c] + w[c + 64] * x[c + 64] +
+                        w[c + 128] * x[c + 128];
+          S += v >= 13 ? entry(sum) : -entry(-sum);
+        }
+      for (int64_t c = groups * 192; c < cols; ++c)
+        tail += (w[c] + 1) * x[c];
+      float approx = float(S) * (16384.0f / float(m));
+      dots[k * n + r - begin] =
+          int32_t(std::nearbyint(approx)) + groupSum + tail;
+    }
+  }
+  return dots;
+}
+
+TEST(Kernels, LookupTableTileMatchesItsDefinition) {
+  __builtin_cpu_init();
+  bool vbmi = __builtin_cpu_supports("avx512vnni") &&
+              __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vl") &&
+              __builtin_cpu_supports("avx512vbmi");
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);
+  // Tails of 0, 64 and 128 weights, no group, one unpaired group, pairs and
+  // both; rows short of a 16-row block, over a 64-row block and ragged; 1
+  // to 64 tokens (the kernel takes four at a time); a row range and an
+  // output stride wider than it.
+  for (auto shape : {std::pair<int64_t, int64_t>{3, 64},
+                     {17, 128},
+                     {2, 192},
+                     {70, 256},
+                     {16, 384},
+                     {130, 2560},
+                     {5, 6912}})
+    for (int64_t tokens : {1, 3, 16, 37, 64}) {
+      int64_t rows = shape.first, cols = shape.second;
+      std::vector<int8_t> t(rows * cols), q(tokens * cols);
+      for (int8_t &v : t)
+        v = int8_t(trit(rng));
+      for (int8_t &v : q)
+        v = int8_t(byte(rng));
+      if (tokens == 3) { // edge values: all -1 / +1 against -128 / 127
+        std::fill(t.begin(), t.begin() + cols, int8_t(-1));
+        std::fill(t.end() - cols, t.end(), int8_t(1));
+        std::fill(q.begin(), q.begin() + cols, int8_t(-128));
+        std::fill(q.end() - cols, q.end(), int8_t(127));
+      }
+      std::vector<uint8_t> w = packT3X5(t, rows, cols);
+      int64_t begin = rows > 2 ? 1 : 0, n = rows - begin, stride = n + 3;
+      std::vector<int32_t> expected =
+          lookupTableDots(t, q, rows, cols, begin, tokens);
+      auto run = [&](auto tile) {
+        std::vector<int32_t> out(tokens * stride, -7), got(tokens * n);
+        tile(w.data(), q.data(), cols, begin, rows, tokens, out.data(),
+             stride);
+        for (int64_t k = 0; k < tokens; ++k) {
+          std::copy_n(out.begin() + k * stride, n, got.begin() + k * n);
+          for (int64_t i = n; i < stride; ++i) // the stride's gap untouched
+            EXPECT_EQ(out[k * stride + i], -7);
+        }
+        return got;
+      };
+      EXPECT_EQ(run(trit_t3x5_lut_dot_tile_generic), expected)
+          << "generic " << rows << "x" << cols << ", " << tokens
+          << " tokens";
+      if (vbmi)
+        EXPECT_EQ(run(trit_t3x5_lut_dot_tile_avx512vbmi), expected)
+            << "avx512vbmi " << rows << "x" << cols << ", " << tokens
+            << " tokens";
+    }
+}
+
+TEST(Kernels, LookupTablesAreExactForSmallActivations) {
+  // Triple sums within +-127 fit the tables unscaled: the exact dots.
+  std::mt19937 rng(6);
+  std::uniform_int_distribution<int> trit(-1, 1), small(-42, 42);
+  int64_t rows = 9, cols = 2560, tokens = 20;
+  std::vector<int8_t> t(rows * cols), q(tokens * cols);
+  for (int8_t &v : t)
+    v = int8_t(trit(rng));
+  for (int8_t &v : q)
+    v = int8_t(small(rng));
+  std::vector<uint8_t> w = packT3X5(t, rows, cols);
+  std::vector<int32_t> got(tokens * rows), exact(tokens * rows);
+  trit_t3x5_lut_dot_tile_generic(w.data(), q.data(), cols, 0, rows, tokens,
+                                 got.data(), rows);
+  trit_t3x5_dot_tile_generic(w.data(), q.data(), cols, 0, rows, tokens,
+                             exact.data());
+  EXPECT_EQ(got, exact);
+}
+
 TEST(Kernels, QuantizeRowFollowsBitnetCpp) {
   // max = 127, so the scale is exactly 1 and the rounding is visible:
   // halves go to the even neighbour.

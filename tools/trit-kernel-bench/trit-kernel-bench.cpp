@@ -167,6 +167,33 @@ TRIT_TILE_BENCH(avx2, __builtin_cpu_supports("avx2"))
 TRIT_TILE_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
                                 __builtin_cpu_supports("avx512vl"))
 
+/// Prompt processing through lookup tables (tritc --prompt-lut) against
+/// the exact T3X5 tile, over one thread's share of a 2B4T BitLinear (1280
+/// or 3456 rows, cached weights) and a 64-token chunk, GMAC/s.
+void lutShapes(benchmark::internal::Benchmark *b) {
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1280, 2560},
+                            {3456, 2560},
+                            {1280, 6912}})
+    b->Args({rows, cols, 64});
+}
+
+void t3x5_lut_tile_avx512vbmi(benchmark::State &state) {
+  if (!__builtin_cpu_supports("avx512vbmi"))
+    return state.SkipWithError("CPU lacks avx512vbmi");
+  int64_t rows = state.range(0);
+  runTile(
+      state,
+      [](const uint8_t *w, const int8_t *q, int64_t cols, int64_t begin,
+         int64_t end, int64_t tokens, int32_t *dots) {
+        trit_t3x5_lut_dot_tile_avx512vbmi(w, q, cols, begin, end, tokens, dots,
+                                          end - begin);
+      },
+      trit_t3x5_row_bytes(state.range(1)));
+  (void)rows;
+}
+BENCHMARK(t3x5_lut_tile_avx512vbmi)->Apply(lutShapes);
+BENCHMARK(t3x5_tile_avx512vnni)->Apply(lutShapes)->Name("t3x5_tile_avx512vnni/share");
+
 } // namespace
 
 BENCHMARK_MAIN();

@@ -125,6 +125,41 @@ TRIT_DECLARE_T3X5_KERNELS(avx2)
 TRIT_DECLARE_T3X5_KERNELS(avx512vnni)
 TRIT_DECLARE_T3X5_KERNELS(neon_dotprod)
 
+/*===--- T3X5 through int8 lookup tables (tritc --prompt-lut) ------------===*
+ *
+ * An approximate prompt path: per token, every triple of activations that a
+ * T3X5 code multiplies (a, b, c) = (q[j], q[j + 64], q[j + 128] of each
+ * 192-weight group) gets a table of its 13 nonzero positive triples' sums
+ * E = ta*a + tb*b + tc*c, each rescaled to a byte:
+ *   M = the token's largest |a| + |b| + |c| over the row's groups,
+ *   m = 16384 when M <= 127 (the tables are then exact), else
+ *       floor(127 * 16384 / M),
+ *   e = (2E * m + 16384) >> 15 (round half up; vpmulhrsw of 2E and m).
+ * A row's sum S adds e for each code, negated when its sign bit is set;
+ * S * (16384.0f / m) in f32, rounded half to even, approximates the exact
+ * groups' sum of t * q. The row's I2_S tail (cols % 192 weights) stays
+ * exact. dots[t * stride + r - row_begin] = that approximation + the
+ * groups' activation sum + the tail's code dot, so like the exact tiles it
+ * approximates sum_k code[r][k] * q[k] and the usual BitLinear output
+ * formula applies. Up to TRIT_LUT_MAX_TOKENS tokens per call.
+ *
+ * The reference is generic; the AVX-512 kernel (needs AVX-512 VBMI) looks
+ * up 64 entries per vpermb and accumulates them with vpdpbusd: three
+ * weights per byte where the exact tiles multiply one.
+ *===----------------------------------------------------------------------===*/
+
+#define TRIT_LUT_MAX_TOKENS 64
+
+void trit_t3x5_lut_dot_tile_generic(const uint8_t *weights, const int8_t *q,
+                                    int64_t cols, int64_t row_begin,
+                                    int64_t row_end, int64_t tokens,
+                                    int32_t *dots, int64_t stride);
+void trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights,
+                                       const int8_t *q, int64_t cols,
+                                       int64_t row_begin, int64_t row_end,
+                                       int64_t tokens, int32_t *dots,
+                                       int64_t stride);
+
 #ifdef __cplusplus
 }
 #endif
