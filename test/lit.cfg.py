@@ -29,6 +29,16 @@ if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
     tools += fuzzers
 if os.path.exists(os.path.join(config.trit_obj_root, "kernels", "neon-kernels-test")):
     config.available_features.add("aarch64-qemu")
+# Host CPU features that tests running compiled code may need.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                      if line.startswith("flags")), [])
+except OSError:
+    flags = []
+for flag in ["avx512vbmi"]:
+    if flag in flags:
+        config.available_features.add("host-" + flag)
 # Runtimes tritc --emit=exe|static-lib can link (runtime/standalone).
 for arch in ["x86_64", "aarch64"]:
     if os.path.exists(os.path.join(config.trit_obj_root, "lib", "trit", arch,

@@ -28,7 +28,8 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const LowerToLLVMPipelineOptions &options) {
   pm.addPass(createTritPlanMemory({options.maxTokens, options.maxContext}));
   pm.addPass(createTritLowerToLLVM(
-      {options.normCodegen, options.lmHead, options.rerankCandidates}));
+      {options.normCodegen, options.lmHead, options.rerankCandidates,
+       options.promptLut}));
   // Generated vector-dialect code (norm-codegen=vector) to LLVM.
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertVectorToLLVMPass());

@@ -658,7 +658,7 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
     for (int64_t r = 0; r < rows; ++r)
       dots[t * stride + r] = 0;
 
-  __m512i tables[TRIT_LUT_MAX_TOKENS * 16];
+  __m512i tables[tokens * 16]; /* 1 KB per token */
   for (int64_t g = 0; g < groups; ++g) {
     for (int64_t t = 0; t < tokens; ++t)
       lut_group_tables(q + t * cols + g * 192, mult[t], tables + t * 16);
@@ -693,7 +693,7 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
   }
 
   /* Rescale, add the groups' activation sum and the exact tail. */
-  int32_t tail_x[TRIT_LUT_MAX_TOKENS * 32];
+  int32_t tail_x[tokens * 32];
   for (int64_t t = 0; t < tokens; ++t)
     for (int64_t j = 0; j < quarter; ++j) {
       const int8_t *x = q + t * cols + groups * 192 + j;
@@ -720,14 +720,20 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
     }
     for (int64_t t = 0; t < tokens; ++t) {
       int32_t *d = dots + t * stride + (r0 - row_begin);
-      __m512i exact = _mm512_set1_epi32(lut_sum[t]);
+      /* Four chains hide vpdpbusd's latency. */
+      __m512i exact[4] = {_mm512_set1_epi32(lut_sum[t]), _mm512_setzero_si512(),
+                          _mm512_setzero_si512(), _mm512_setzero_si512()};
       for (int64_t j = 0; j < quarter; ++j)
-        exact = _mm512_dpbusd_epi32(exact, codes[j],
-                                    _mm512_set1_epi32(tail_x[t * 32 + j]));
+        exact[j % 4] = _mm512_dpbusd_epi32(
+            exact[j % 4], codes[j], _mm512_set1_epi32(tail_x[t * 32 + j]));
       __m512i S = _mm512_maskz_loadu_epi32(valid, d);
       __m512i approx = _mm512_cvtps_epi32(_mm512_mul_ps(
           _mm512_cvtepi32_ps(S), _mm512_set1_ps(unscale[t])));
-      _mm512_mask_storeu_epi32(d, valid, _mm512_add_epi32(approx, exact));
+      _mm512_mask_storeu_epi32(
+          d, valid,
+          _mm512_add_epi32(
+              _mm512_add_epi32(approx, _mm512_add_epi32(exact[0], exact[1])),
+              _mm512_add_epi32(exact[2], exact[3])));
     }
   }
 }

@@ -9,7 +9,7 @@ sum; NeoX RoPE with iterated float theta; f16 KV cache, query, probabilities
 and LM-head activation; softmax with a double sum).
 
 Usage: reference-forward.py MODEL.gguf --prompt-tokens 1,2,3 -n 8
-           [--dump-logits FILE]
+           [--dump-logits FILE] [--prompt-lut [--max-tokens N]]
        reference-forward.py MODEL.gguf --perplexity TEXT --ctx 128 --chunks 8
 Prints the greedy continuation's token ids on one line, like the compiled
 model's harness, and writes float32 logits [positions x vocab].
@@ -99,14 +99,40 @@ def rms_norm(x, w, eps):
     return out
 
 
-def bitlinear(x, weight):
+def lookup_table_dot(codes, q):
+    """tritc --prompt-lut's approximate sum of w * q (kernels.h): per
+    192-weight group, the triples (j, j + 64, j + 128); each triple's sum E
+    rescaled to a byte e = (2 E m + 16384) >> 15 with m from the token's
+    largest triple sum, a negated code taking -e(-E); the sum of the e's
+    scaled back in f32 and rounded half to even; the last cols % 192
+    weights exact."""
+    rows, cols = codes.shape
+    groups = cols // 192
+    x = q[:groups * 192].reshape(groups, 3, 64)
+    largest = int(np.abs(x).sum(axis=1).max()) if groups else 0
+    m = 16384 if largest <= 127 else 127 * 16384 // largest
+    w = codes[:, :groups * 192].reshape(rows, groups, 3, 64).astype(np.int64)
+    sums = (w * x[None]).sum(axis=2)
+    positive = 9 * (w[:, :, 0] + 1) + 3 * (w[:, :, 1] + 1) + (w[:, :, 2] + 1) >= 13
+    entry = lambda e: (2 * e * m + 16384) >> 15
+    s = np.where(positive, entry(sums), -entry(-sums)).sum(axis=(1, 2))
+    unscale = np.float32(16384) / np.float32(m)
+    approx = np.rint(s.astype(np.float32) * unscale).astype(np.int64)
+    return approx + codes[:, groups * 192:].astype(np.int64) @ q[groups * 192:]
+
+
+def bitlinear(x, weight, lut_rows=None):
+    """`lut_rows`: which rows of x take the lookup-table dot."""
     codes, w_scale = weight
     out = np.empty((x.shape[0], codes.shape[0]), np.float32)
     for t in range(x.shape[0]):
         amax = max(float(np.max(np.abs(x[t].astype(np.float64)))), 1e-5)
         s = np.float32(127.0 / amax)
         q = np.clip(np.rint(x[t] * s), -128, 127).astype(np.int64)
-        dot = codes.astype(np.int64) @ q  # exact: sum of w * q
+        if lut_rows is not None and lut_rows[t]:
+            dot = lookup_table_dot(codes, q)
+        else:
+            dot = codes.astype(np.int64) @ q  # exact: sum of w * q
         out[t] = (dot.astype(np.float32) / s) * w_scale
     return out
 
@@ -160,6 +186,8 @@ class Reference:
         self.vocab = self.embd.shape[0]
         self.k_cache = [[] for _ in range(self.layers)]
         self.v_cache = [[] for _ in range(self.layers)]
+        self.prompt_lut = False
+        self.max_tokens = 64
 
     def attention(self, layer, q, positions):
         hd, group = self.head_dim, self.heads // self.kv_heads
@@ -183,26 +211,33 @@ class Reference:
     def forward(self, tokens, start):
         t = self.t
         positions = list(range(start, start + len(tokens)))
+        # --prompt-lut: the runtime evaluates a prompt max_tokens at a time,
+        # and calls of 16 tokens or more take the lookup tables.
+        lut = None
+        if self.prompt_lut:
+            lut = [min(self.max_tokens, len(tokens) - i // self.max_tokens * self.max_tokens) >= 16
+                   for i in range(len(tokens))]
+        linear = lambda v, name: bitlinear(v, t[name], lut)
         x = self.embd[tokens].astype(np.float32)
         for i in range(self.layers):
             b = f"blk.{i}."
             a = rms_norm(x, t[b + "attn_norm.weight"], self.eps)
-            q = bitlinear(a, t[b + "attn_q.weight"])
-            k = bitlinear(a, t[b + "attn_k.weight"])
-            v = bitlinear(a, t[b + "attn_v.weight"])
+            q = linear(a, b + "attn_q.weight")
+            k = linear(a, b + "attn_k.weight")
+            v = linear(a, b + "attn_v.weight")
             q = rope_neox(q, positions, self.head_dim, self.cos, self.sin)
             k = rope_neox(k, positions, self.head_dim, self.cos, self.sin)
             self.k_cache[i].extend(f16(k))
             self.v_cache[i].extend(f16(v))
             o = self.attention(i, q, positions)
             o = rms_norm(o, t[b + "attn_sub_norm.weight"], self.eps)
-            x = x + bitlinear(o, t[b + "attn_output.weight"])
+            x = x + linear(o, b + "attn_output.weight")
             f = rms_norm(x, t[b + "ffn_norm.weight"], self.eps)
-            g = bitlinear(f, t[b + "ffn_gate.weight"])
-            u = bitlinear(f, t[b + "ffn_up.weight"])
+            g = linear(f, b + "ffn_gate.weight")
+            u = linear(f, b + "ffn_up.weight")
             r = np.maximum(g, np.float32(0))
             m = rms_norm((r * r) * u, t[b + "ffn_sub_norm.weight"], self.eps)
-            x = x + bitlinear(m, t[b + "ffn_down.weight"])
+            x = x + linear(m, b + "ffn_down.weight")
         y = f16(rms_norm(x, t["output_norm.weight"], self.eps))
         table = self.embd.astype(np.float32)
         return (y.astype(np.float64) @ table.T.astype(np.float64)).astype(np.float32)
@@ -249,8 +284,13 @@ def main():
                    help="print the perplexity of TEXT instead (see perplexity())")
     p.add_argument("--ctx", type=int, default=512)
     p.add_argument("--chunks", type=int, default=0)
+    p.add_argument("--prompt-lut", action="store_true",
+                   help="prompts through tritc --prompt-lut's lookup tables")
+    p.add_argument("--max-tokens", type=int, default=64,
+                   help="the compiled model's tokens per prompt call")
     args = p.parse_args()
     ref = Reference(args.model)
+    ref.prompt_lut, ref.max_tokens = args.prompt_lut, args.max_tokens
     if args.perplexity:
         print("PPL = %.4f" % perplexity(ref, args.perplexity, args.ctx, args.chunks))
         return

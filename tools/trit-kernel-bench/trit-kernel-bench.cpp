@@ -168,13 +168,15 @@ TRIT_TILE_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
                                 __builtin_cpu_supports("avx512vl"))
 
 /// Prompt processing through lookup tables (tritc --prompt-lut) against
-/// the exact T3X5 tile, over one thread's share of a 2B4T BitLinear (1280
-/// or 3456 rows, cached weights) and a 64-token chunk, GMAC/s.
+/// the exact T3X5 tile, over one thread's share of a 2B4T BitLinear (320,
+/// 1280 or 3456 rows, cached weights) and a 64-token chunk, GMAC/s.
 void lutShapes(benchmark::internal::Benchmark *b) {
-  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{1280, 2560},
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{320, 2560},
+                            {1280, 2560},
                             {3456, 2560},
                             {1280, 6912}})
-    b->Args({rows, cols, 64});
+    for (int64_t tokens : {64, 128})
+      b->Args({rows, cols, tokens});
 }
 
 void t3x5_lut_tile_avx512vbmi(benchmark::State &state) {

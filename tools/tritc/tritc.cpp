@@ -136,6 +136,13 @@ cl::opt<int64_t> rerankCandidates(
     cl::desc("Rows per token that --lm-head=rerank recomputes exactly "
              "(1 to 8192, default 1024)"),
     cl::init(1024), cl::cat(category));
+cl::opt<bool> promptLut(
+    "prompt-lut",
+    cl::desc("Prompts' T3X5 BitLinears (calls of 16 tokens or more) through "
+             "int8 lookup tables: about 1.7x the exact kernels' speed, "
+             "inexact (its perplexity cost is in docs/performance.md); needs "
+             "AVX-512 VBMI. Generation keeps the exact kernels"),
+    cl::init(false), cl::cat(category));
 cl::opt<int64_t> maxContext(
     "max-context",
     cl::desc("Largest context the runtime may create (default: the model's "
@@ -426,6 +433,7 @@ int main(int argc, char **argv) {
         lowerOptions.normCodegen = std::string(normCodegen);
         lowerOptions.lmHead = std::string(lmHead);
         lowerOptions.rerankCandidates = int64_t(rerankCandidates);
+        lowerOptions.promptLut = bool(promptLut);
         lowerOptions.maxContext = int64_t(maxContext);
         mlir::trit::buildLowerToLLVMPipeline(pm, lowerOptions);
       }

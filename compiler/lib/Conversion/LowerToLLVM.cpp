@@ -36,12 +36,15 @@ namespace {
 class ModuleLowering {
 public:
   /// `compactHead` is "" (the table as stored), "q8", "q4" or "rerank"
-  /// (with `rerankCandidates` exact rows).
+  /// (with `rerankCandidates` exact rows); `promptLut` takes the T3X5
+  /// BitLinears of prompts through lookup tables.
   ModuleLowering(ModuleOp module, TargetAttr target, bool vectorNorms,
-                 StringRef compactHead, int64_t rerankCandidates)
+                 StringRef compactHead, int64_t rerankCandidates,
+                 bool promptLut)
       : module(module), builder(module.getContext()),
         opsKernel(getBestKernel(target)), vectorNorms(vectorNorms),
-        compactHead(compactHead), rerankCandidates(rerankCandidates) {
+        compactHead(compactHead), rerankCandidates(rerankCandidates),
+        promptLut(promptLut) {
     MLIRContext *ctx = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(ctx);
     i64Type = builder.getI64Type();
@@ -119,6 +122,7 @@ private:
   bool vectorNorms;
   std::string compactHead;
   int64_t rerankCandidates;
+  bool promptLut;
   /// The ternary layout of the module's BitLinears, which a reranking
   /// head's ternary copy takes too.
   PackingKind ternaryPacking = PackingKind::I2_S;
@@ -173,8 +177,11 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
                                          RankedTensorType weightType) {
   int64_t rows = weightType.getDimSize(0), cols = weightType.getDimSize(1);
   bool t3x5 = getPackingKind(weightType) == PackingKind::T3X5;
+  // The pass checked that lookup tables have their kernel family.
+  bool lut = t3x5 && promptLut && kind == KernelKind::AVX512VNNI;
   std::string name = ("trit.bitlinear." + stringifyKernelKind(kind) + "." +
-                      (t3x5 ? "t3x5." : "") + Twine(rows) + "x" + Twine(cols))
+                      (lut ? "t3x5lut." : t3x5 ? "t3x5." : "") + Twine(rows) +
+                      "x" + Twine(cols))
                          .str();
   if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return existing;
@@ -186,7 +193,9 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
       LLVM::Linkage::Internal);
   Block *body = func.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
-  callKernel(t3x5 ? "bitlinear_t3x5_range" : "bitlinear_range",
+  callKernel(lut    ? "bitlinear_t3x5_lut_range"
+             : t3x5 ? "bitlinear_t3x5_range"
+                    : "bitlinear_range",
              {body->getArgument(0), constI64(cols), constI64(rows),
               body->getArgument(1), body->getArgument(2)},
              {}, kind);
@@ -862,6 +871,38 @@ LogicalResult ModuleLowering::run() {
   return success();
 }
 
+/// Lookup tables exist for T3X5 weights in the AVX-512 VNNI family, whose
+/// table lookups need AVX-512 VBMI.
+static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
+  if (!target.hasFeature("avx512vbmi"))
+    return module.emitError()
+           << "prompt-lut needs AVX-512 VBMI, which target CPU '"
+           << target.getCpu() << "' lacks";
+  WalkResult walk = module.walk([&](Operation *op) {
+    SmallVector<Value> weights;
+    std::optional<KernelKind> kind;
+    if (auto bitLinear = dyn_cast<BitLinearOp>(op)) {
+      weights.push_back(bitLinear.getWeight());
+      kind = bitLinear.getKernel();
+    } else if (auto fused = dyn_cast<FusedBitLinearOp>(op)) {
+      llvm::append_range(weights, fused.getWeights());
+      kind = fused.getKernel();
+    }
+    for (Value weight : weights) {
+      auto type = cast<RankedTensorType>(weight.getType());
+      if (getPackingKind(type) != PackingKind::T3X5 ||
+          kind != KernelKind::AVX512VNNI) {
+        op->emitOpError() << "prompt-lut needs T3X5 weights and the "
+                             "avx512vnni kernel family (tritc "
+                             "--packing=t3x5 --kernel=avx512vnni)";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
 struct LowerToLLVMPass
     : public mlir::trit::impl::TritLowerToLLVMBase<LowerToLLVMPass> {
   using TritLowerToLLVMBase::TritLowerToLLVMBase;
@@ -887,10 +928,12 @@ struct LowerToLLVMPass
                          << "'; expected kernel or vector";
       return signalPassFailure();
     }
+    if (promptLut && failed(checkPromptLut(module, target)))
+      return signalPassFailure();
     ModuleLowering lowering(
         module, target, normCodegen == "vector",
         lmHead == "exact" ? std::string() : std::string(lmHead),
-        rerankCandidates);
+        rerankCandidates, promptLut);
     if (failed(lowering.run()))
       signalPassFailure();
   }

@@ -148,7 +148,7 @@ TRIT_DECLARE_T3X5_KERNELS(neon_dotprod)
  * weights per byte where the exact tiles multiply one.
  *===----------------------------------------------------------------------===*/
 
-#define TRIT_LUT_MAX_TOKENS 64
+#define TRIT_LUT_MAX_TOKENS 128
 
 void trit_t3x5_lut_dot_tile_generic(const uint8_t *weights, const int8_t *q,
                                     int64_t cols, int64_t row_begin,

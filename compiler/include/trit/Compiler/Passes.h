@@ -72,6 +72,11 @@ struct LowerToLLVMPipelineOptions
       llvm::cl::desc("Rows per token that lm-head=rerank recomputes from "
                      "the exact table (1 to 8192)"),
       llvm::cl::init(1024)};
+  Option<bool> promptLut{
+      *this, "prompt-lut",
+      llvm::cl::desc("T3X5 BitLinears of prompts through int8 lookup "
+                     "tables: faster, inexact (needs AVX-512 VBMI)"),
+      llvm::cl::init(false)};
 };
 
 /// From optimized trit IR to LLVM dialect: trit-plan-memory, then

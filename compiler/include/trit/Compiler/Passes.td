@@ -207,7 +207,13 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     the module's BitLinears: layout `ternary_rows_t3x5` or
     `ternary_rows_i2_s`, about a tenth of the bytes of f16), then recomputes
     the `rerank-candidates` highest from the exact table: the greedy token
-    is the exact head's whenever it is among them. The pass fails, at the op, on anything the runtime ABI cannot
+    is the exact head's whenever it is among them. With `prompt-lut`, the
+    T3X5 BitLinears of calls with 16 tokens or more (prompts) go through
+    int8 lookup tables (`trit_op_bitlinear_t3x5_lut_range`, range functions
+    `trit.bitlinear.<family>.t3x5lut.<rows>x<cols>`): about 1.7 times the
+    exact tiles' speed, inexact (kernels/include/trit/kernels.h defines the
+    arithmetic); it needs the AVX-512 VNNI family, a target with AVX-512
+    VBMI and T3X5 weights. The pass fails, at the op, on anything the runtime ABI cannot
     express (e.g. a RoPE with another theta than the rest of the model).
 
     Before:
@@ -239,7 +245,10 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     Option<"rerankCandidates", "rerank-candidates", "int64_t",
            /*default=*/"1024",
            "Rows per token that lm-head=rerank recomputes from the exact "
-           "table (1 to 8192)">
+           "table (1 to 8192)">,
+    Option<"promptLut", "prompt-lut", "bool", /*default=*/"false",
+           "T3X5 BitLinears of prompts (16 tokens or more) through int8 "
+           "lookup tables: faster, inexact (needs AVX-512 VBMI)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
                            "mlir::arith::ArithDialect",
