@@ -537,11 +537,10 @@ lut_group_tables(const int8_t *x, int32_t m, __m512i tables[16]) {
     tables[k] = entries[k];
 }
 
-/* Group g of a row as index bytes 4i + (j & 3) and sign bytes (+1 or -1);
- * returns its sum of signs. */
-static inline __attribute__((always_inline)) int32_t
-lut_row_codes(const uint8_t *row, int64_t groups, int64_t g, __m512i *index,
-              __m512i *sign) {
+/* Group g of a row as its 64 five-bit codes, byte j for triple j; returns
+ * the codes' sum of signs (+1, or -1 when the sign bit is set). */
+static inline __attribute__((always_inline)) __m512i
+lut_row_codes(const uint8_t *row, int64_t groups, int64_t g, int32_t *signs) {
   const uint8_t *pair = row + g / 2 * 80;
   __m512i nibbles;
   uint64_t bits;
@@ -556,15 +555,10 @@ lut_row_codes(const uint8_t *row, int64_t groups, int64_t g, __m512i *index,
         _mm512_set_epi64(4, 4, 4, 4, 0, 0, 0, 0));
     __builtin_memcpy(&bits, pair + 32, 8);
   }
-  __m512i i = _mm512_and_si512(nibbles, _mm512_set1_epi8(15));
-  *index = _mm512_or_si512(_mm512_slli_epi16(i, 2),
-                           _mm512_set1_epi32(0x03020100));
-  /* Indices 0 (all zero) and 14, 15 (never written) have entries of 128
-   * (zero), so every code can keep its sign: what it adds, the correction
-   * takes back. */
-  *sign = _mm512_mask_blend_epi8(_cvtu64_mask64(bits), _mm512_set1_epi8(1),
-                                 _mm512_set1_epi8(-1));
-  return 64 - 2 * __builtin_popcountll(bits);
+  *signs = 64 - 2 * __builtin_popcountll(bits);
+  __m512i index = _mm512_and_si512(nibbles, _mm512_set1_epi8(15));
+  return _mm512_mask_add_epi8(index, _cvtu64_mask64(bits), index,
+                              _mm512_set1_epi8(16));
 }
 
 /* Rows r0 .. r0+63 (the valid ones in `valid`, 16 per block) against
@@ -667,18 +661,26 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
       __mmask16 valid[4];
       for (int b = 0; b < 4; ++b) {
         int32_t sums[16];
+        __m512i codes[16];
         for (int k = 0; k < 16; ++k) {
           int64_t r = r0 + 16 * b + k;
-          if (r < row_end) {
-            sums[k] = lut_row_codes(weights + r * row_bytes, groups, g,
-                                    &index[b][k], &sign[b][k]);
-          } else {
-            sums[k] = 0;
-            index[b][k] = sign[b][k] = _mm512_setzero_si512();
-          }
+          sums[k] = 0;
+          codes[k] = r < row_end ? lut_row_codes(weights + r * row_bytes,
+                                                 groups, g, &sums[k])
+                                 : _mm512_setzero_si512();
         }
-        transpose16x16_epi32(index[b]);
-        transpose16x16_epi32(sign[b]);
+        /* Rows in lanes, then each code's table byte 4i + (j & 3) and its
+         * sign; the rows past the end get index 0 and sign +1, whose
+         * entries are zero and which nothing stores. */
+        transpose16x16_epi32(codes);
+        for (int k = 0; k < 16; ++k) {
+          index[b][k] = _mm512_ternarylogic_epi32(
+              _mm512_slli_epi16(codes[k], 2), _mm512_set1_epi8(0x3C),
+              _mm512_set1_epi32(0x03020100), 0xEA); /* (a & b) | c */
+          sign[b][k] = _mm512_mask_blend_epi8(
+              _mm512_test_epi8_mask(codes[k], _mm512_set1_epi8(16)),
+              _mm512_set1_epi8(1), _mm512_set1_epi8(-1));
+        }
         correction[b] = _mm512_slli_epi32(_mm512_loadu_si512(sums), 7);
         int64_t left = row_end - (r0 + 16 * b);
         valid[b] = left >= 16 ? (__mmask16)0xFFFF
