@@ -494,13 +494,6 @@ transpose16x16_epi32(__m512i r[16]) {
   }
 }
 
-/* acc + digit * x for a triple digit in {-1, 0, 1} (a constant). */
-static inline __attribute__((always_inline)) __m512i
-lut_term(__m512i acc, __m512i x, int digit) {
-  return digit > 0 ? _mm512_add_epi16(acc, x)
-                   : digit < 0 ? _mm512_sub_epi16(acc, x) : acc;
-}
-
 /* The 16 table registers of one token's group (x: its 192 activations),
  * tables[k] for triples 4k..4k+3. */
 __attribute__((target("avx512vbmi"), always_inline)) static inline void
@@ -515,12 +508,20 @@ lut_group_tables(const int8_t *x, int32_t m, __m512i tables[16]) {
           _mm256_loadu_si256((const __m256i *)(x + 64 * d + 32 * h)));
       X[d] = _mm512_add_epi16(X[d], X[d]); /* 2E below */
     }
-    for (int i = 1; i <= 13; ++i) {
-      __m512i E = _mm512_setzero_si512();
-      for (int d = 0; d < 3; ++d)
-        E = lut_term(E, X[d], trit_t3x5_digit((unsigned)i, d) - 1);
-      e16[h][i] = _mm512_mulhrs_epi16(E, mult);
-    }
+    /* The positive triples (index 1..13: v = 14..26, kernels.h) as sums
+     * of a = X[0], b = X[1], c = X[2], sharing b - c and b + c. */
+    __m512i a = X[0], b = X[1], c = X[2];
+    __m512i bmc = _mm512_sub_epi16(b, c), bpc = _mm512_add_epi16(b, c);
+    __m512i E[14] = {
+        _mm512_setzero_si512(),  c,
+        bmc,                     b,
+        bpc,                     _mm512_sub_epi16(a, bpc),
+        _mm512_sub_epi16(a, b),  _mm512_sub_epi16(a, bmc),
+        _mm512_sub_epi16(a, c),  a,
+        _mm512_add_epi16(a, c),  _mm512_add_epi16(a, bmc),
+        _mm512_add_epi16(a, b),  _mm512_add_epi16(a, bpc)};
+    for (int i = 1; i <= 13; ++i)
+      e16[h][i] = _mm512_mulhrs_epi16(E[i], mult);
   }
   /* Byte j of the low bytes of both halves' words, j = 0..63. */
   uint8_t even[64];
