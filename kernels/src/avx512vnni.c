@@ -562,26 +562,31 @@ lut_row_codes(const uint8_t *row, int64_t groups, int64_t g, int32_t *signs) {
                               _mm512_set1_epi8(16));
 }
 
+/* Groups per pass: the accumulators go through memory once per pass. */
+#define LUT_PASS_GROUPS 2
+#define LUT_PASS_BLOCKS (16 * LUT_PASS_GROUPS)
+
 /* Rows r0 .. r0+63 (the valid ones in `valid`, 16 per block) against
- * tokens t0 .. t0+3, over one group: S += sum of signs x (entry + 128),
- * less 128 x the rows' sums of signs. */
+ * tokens t0 .. t0+3, over a pass's `blocks` of four triples: S += sum of
+ * signs x (entry + 128), less 128 x the rows' sums of signs. */
 __attribute__((target("avx512vbmi"), always_inline)) static inline void
-lut_rows_tokens(const __m512i index[4][16], const __m512i sign[4][16],
+lut_rows_tokens(const __m512i index[4][LUT_PASS_BLOCKS],
+                const __m512i sign[4][LUT_PASS_BLOCKS],
                 const __m512i correction[4], const __m512i *tables,
-                int64_t t0, int64_t tokens, const __mmask16 valid[4],
-                int32_t *dots, int64_t stride) {
+                int blocks, int64_t t0, int64_t tokens,
+                const __mmask16 valid[4], int32_t *dots, int64_t stride) {
   __m512i acc[4][4];
   const __m512i *table[4];
   for (int t = 0; t < 4; ++t) {
     /* Past the last token: recompute the last one, store nothing. */
     int64_t tt = t0 + t < tokens ? t0 + t : tokens - 1;
-    table[t] = tables + tt * 16;
+    table[t] = tables + tt * LUT_PASS_BLOCKS;
     for (int b = 0; b < 4; ++b)
       acc[b][t] = _mm512_sub_epi32(
           _mm512_maskz_loadu_epi32(valid[b], dots + tt * stride + 16 * b),
           correction[b]);
   }
-  for (int k = 0; k < 16; ++k)
+  for (int k = 0; k < blocks; ++k)
     for (int t = 0; t < 4; ++t) {
       __m512i entries = _mm512_load_si512(table[t] + k);
       for (int b = 0; b < 4; ++b)
@@ -653,34 +658,42 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
     for (int64_t r = 0; r < rows; ++r)
       dots[t * stride + r] = 0;
 
-  __m512i tables[tokens * 16]; /* 1 KB per token */
-  for (int64_t g = 0; g < groups; ++g) {
+  __m512i tables[tokens * LUT_PASS_BLOCKS]; /* 1 KB per token and group */
+  for (int64_t g0 = 0; g0 < groups; g0 += LUT_PASS_GROUPS) {
+    int pass = groups - g0 < LUT_PASS_GROUPS ? (int)(groups - g0)
+                                             : LUT_PASS_GROUPS;
     for (int64_t t = 0; t < tokens; ++t)
-      lut_group_tables(q + t * cols + g * 192, mult[t], tables + t * 16);
+      for (int h = 0; h < pass; ++h)
+        lut_group_tables(q + t * cols + (g0 + h) * 192, mult[t],
+                         tables + t * LUT_PASS_BLOCKS + 16 * h);
     for (int64_t r0 = row_begin; r0 < row_end; r0 += 64) {
-      __m512i index[4][16], sign[4][16], correction[4];
+      __m512i index[4][LUT_PASS_BLOCKS], sign[4][LUT_PASS_BLOCKS];
+      __m512i correction[4];
       __mmask16 valid[4];
       for (int b = 0; b < 4; ++b) {
-        int32_t sums[16];
-        __m512i codes[16];
-        for (int k = 0; k < 16; ++k) {
-          int64_t r = r0 + 16 * b + k;
-          sums[k] = 0;
-          codes[k] = r < row_end ? lut_row_codes(weights + r * row_bytes,
-                                                 groups, g, &sums[k])
-                                 : _mm512_setzero_si512();
-        }
-        /* Rows in lanes, then each code's table byte 4i + (j & 3) and its
-         * sign; the rows past the end get index 0 and sign +1, whose
-         * entries are zero and which nothing stores. */
-        transpose16x16_epi32(codes);
-        for (int k = 0; k < 16; ++k) {
-          index[b][k] = _mm512_ternarylogic_epi32(
-              _mm512_slli_epi16(codes[k], 2), _mm512_set1_epi8(0x3C),
-              _mm512_set1_epi32(0x03020100), 0xEA); /* (a & b) | c */
-          sign[b][k] = _mm512_mask_blend_epi8(
-              _mm512_test_epi8_mask(codes[k], _mm512_set1_epi8(16)),
-              _mm512_set1_epi8(1), _mm512_set1_epi8(-1));
+        int32_t sums[16] = {0};
+        for (int h = 0; h < pass; ++h) {
+          __m512i codes[16];
+          for (int k = 0; k < 16; ++k) {
+            int64_t r = r0 + 16 * b + k;
+            int32_t signs = 0;
+            codes[k] = r < row_end ? lut_row_codes(weights + r * row_bytes,
+                                                   groups, g0 + h, &signs)
+                                   : _mm512_setzero_si512();
+            sums[k] += signs;
+          }
+          /* Rows in lanes, then each code's table byte 4i + (j & 3) and
+           * its sign; the rows past the end get index 0 and sign +1,
+           * whose entries are zero and which nothing stores. */
+          transpose16x16_epi32(codes);
+          for (int k = 0; k < 16; ++k) {
+            index[b][16 * h + k] = _mm512_ternarylogic_epi32(
+                _mm512_slli_epi16(codes[k], 2), _mm512_set1_epi8(0x3C),
+                _mm512_set1_epi32(0x03020100), 0xEA); /* (a & b) | c */
+            sign[b][16 * h + k] = _mm512_mask_blend_epi8(
+                _mm512_test_epi8_mask(codes[k], _mm512_set1_epi8(16)),
+                _mm512_set1_epi8(1), _mm512_set1_epi8(-1));
+          }
         }
         correction[b] = _mm512_slli_epi32(_mm512_loadu_si512(sums), 7);
         int64_t left = row_end - (r0 + 16 * b);
@@ -689,9 +702,10 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
                               : (__mmask16)0;
       }
       for (int64_t t0 = 0; t0 < tokens; t0 += 4)
-        lut_rows_tokens((const __m512i(*)[16])index,
-                        (const __m512i(*)[16])sign, correction, tables, t0,
-                        tokens, valid, dots + (r0 - row_begin), stride);
+        lut_rows_tokens((const __m512i(*)[LUT_PASS_BLOCKS])index,
+                        (const __m512i(*)[LUT_PASS_BLOCKS])sign, correction,
+                        tables, 16 * pass, t0, tokens, valid,
+                        dots + (r0 - row_begin), stride);
     }
   }
 
