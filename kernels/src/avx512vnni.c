@@ -737,20 +737,26 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
     }
     for (int64_t t = 0; t < tokens; ++t) {
       int32_t *d = dots + t * stride + (r0 - row_begin);
-      /* Four chains hide vpdpbusd's latency. */
-      __m512i exact[4] = {_mm512_set1_epi32(lut_sum[t]), _mm512_setzero_si512(),
-                          _mm512_setzero_si512(), _mm512_setzero_si512()};
-      for (int64_t j = 0; j < quarter; ++j)
-        exact[j % 4] = _mm512_dpbusd_epi32(
-            exact[j % 4], codes[j], _mm512_set1_epi32(tail_x[t * 32 + j]));
+      /* Four chains hide vpdpbusd's latency (quarter is 0, 16 or 32). */
+      __m512i e0 = _mm512_set1_epi32(lut_sum[t]), e1 = _mm512_setzero_si512();
+      __m512i e2 = _mm512_setzero_si512(), e3 = _mm512_setzero_si512();
+      const int32_t *xt = tail_x + t * 32;
+      for (int64_t j = 0; j < quarter; j += 4) {
+        e0 = _mm512_dpbusd_epi32(e0, codes[j], _mm512_set1_epi32(xt[j]));
+        e1 = _mm512_dpbusd_epi32(e1, codes[j + 1],
+                                 _mm512_set1_epi32(xt[j + 1]));
+        e2 = _mm512_dpbusd_epi32(e2, codes[j + 2],
+                                 _mm512_set1_epi32(xt[j + 2]));
+        e3 = _mm512_dpbusd_epi32(e3, codes[j + 3],
+                                 _mm512_set1_epi32(xt[j + 3]));
+      }
       __m512i S = _mm512_maskz_loadu_epi32(valid, d);
       __m512i approx = _mm512_cvtps_epi32(_mm512_mul_ps(
           _mm512_cvtepi32_ps(S), _mm512_set1_ps(unscale[t])));
       _mm512_mask_storeu_epi32(
           d, valid,
-          _mm512_add_epi32(
-              _mm512_add_epi32(approx, _mm512_add_epi32(exact[0], exact[1])),
-              _mm512_add_epi32(exact[2], exact[3])));
+          _mm512_add_epi32(_mm512_add_epi32(approx, _mm512_add_epi32(e0, e1)),
+                           _mm512_add_epi32(e2, e3)));
     }
   }
 }
