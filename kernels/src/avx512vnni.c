@@ -568,12 +568,13 @@ lut_row_codes(const uint8_t *row, int64_t groups, int64_t g, int32_t *signs) {
 
 /* Rows r0 .. r0+63 (the valid ones in `valid`, 16 per block) against
  * tokens t0 .. t0+3, over a pass's `blocks` of four triples: S += sum of
- * signs x (entry + 128), less 128 x the rows' sums of signs. */
+ * signs x (entry + 128), less 128 x the rows' sums of signs (from zero in
+ * the first pass). */
 __attribute__((target("avx512vbmi"), always_inline)) static inline void
 lut_rows_tokens(const __m512i index[4][LUT_PASS_BLOCKS],
                 const __m512i sign[4][LUT_PASS_BLOCKS],
                 const __m512i correction[4], const __m512i *tables,
-                int blocks, int64_t t0, int64_t tokens,
+                int blocks, int first, int64_t t0, int64_t tokens,
                 const __mmask16 valid[4], int32_t *dots, int64_t stride) {
   __m512i acc[4][4];
   const __m512i *table[4];
@@ -583,7 +584,9 @@ lut_rows_tokens(const __m512i index[4][LUT_PASS_BLOCKS],
     table[t] = tables + tt * LUT_PASS_BLOCKS;
     for (int b = 0; b < 4; ++b)
       acc[b][t] = _mm512_sub_epi32(
-          _mm512_maskz_loadu_epi32(valid[b], dots + tt * stride + 16 * b),
+          first ? _mm512_setzero_si512()
+                : _mm512_maskz_loadu_epi32(valid[b],
+                                           dots + tt * stride + 16 * b),
           correction[b]);
   }
   for (int k = 0; k < blocks; ++k)
@@ -654,7 +657,7 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
     unscale[t] = trit_lut_unscale(mult[t]);
     lut_sum[t] = Q;
   }
-  for (int64_t t = 0; t < tokens; ++t)
+  for (int64_t t = 0; groups == 0 && t < tokens; ++t)
     for (int64_t r = 0; r < rows; ++r)
       dots[t * stride + r] = 0;
 
@@ -704,7 +707,7 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
       for (int64_t t0 = 0; t0 < tokens; t0 += 4)
         lut_rows_tokens((const __m512i(*)[LUT_PASS_BLOCKS])index,
                         (const __m512i(*)[LUT_PASS_BLOCKS])sign, correction,
-                        tables, 16 * pass, t0, tokens, valid,
+                        tables, 16 * pass, g0 == 0, t0, tokens, valid,
                         dots + (r0 - row_begin), stride);
     }
   }
