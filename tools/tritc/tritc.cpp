@@ -114,7 +114,8 @@ cl::opt<std::string> weightPacking(
 cl::opt<int64_t> maxTokens(
     "max-tokens",
     cl::desc("Prompt tokens one prefill call evaluates; sizes the scratch "
-             "arena (default: 64)"),
+             "arena (default: 64, or 128 with --prompt-lut, whose tables "
+             "and weight decoding then serve twice the tokens)"),
     cl::init(64), cl::cat(category));
 cl::opt<std::string> normCodegen(
     "norm-codegen",
@@ -429,7 +430,9 @@ int main(int argc, char **argv) {
       mlir::trit::buildOptimizePipeline(pm, options);
       if (emit != Emit::OptMLIR) {
         mlir::trit::LowerToLLVMPipelineOptions lowerOptions;
-        lowerOptions.maxTokens = int64_t(maxTokens);
+        lowerOptions.maxTokens =
+            maxTokens.getNumOccurrences() || !promptLut ? int64_t(maxTokens)
+                                                        : int64_t(128);
         lowerOptions.normCodegen = std::string(normCodegen);
         lowerOptions.lmHead = std::string(lmHead);
         lowerOptions.rerankCandidates = int64_t(rerankCandidates);
