@@ -128,7 +128,8 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     auto compiler = fbb.CreateString("tritc");
     auto root = fa::CreateArtifact(
         fbb, TRIT_ABI_VERSION, modelInfo, tokenizer, targetInfo, entryPoints,
-        memoryPlan, ropeInfo, weightVector, codeOffset, codeSize, compiler);
+        memoryPlan, ropeInfo, weightVector, codeOffset, codeSize, compiler,
+        lowered->hasAttr("trit.prompt_lut"));
     fa::FinishArtifactBuffer(fbb, root);
   };
   std::vector<uint64_t> &offsets = writer->offsets;

@@ -115,6 +115,33 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnniLoop() 
   return iterations * 12.0 * 64 / s / 1e9;
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"))) static double
+lutLoop() {
+  // The lookup-table tile's inner step: vpermb looks up 64 table bytes
+  // (16 rows x 4 triples) and vpdpbusd multiplies them by their signs and
+  // sums each row's four; twelve accumulators, three weights per byte.
+  __m512i a[12];
+  for (int i = 0; i < 12; ++i)
+    a[i] = _mm512_set1_epi32(i);
+  __m512i table = _mm512_set1_epi8(5), index = _mm512_set1_epi8(7);
+  __m512i sign = _mm512_set1_epi8(-1);
+  const long iterations = 20000000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < iterations; ++i) {
+    for (int k = 0; k < 12; ++k)
+      a[k] = _mm512_dpbusd_epi32(a[k], _mm512_permutexvar_epi8(index, table),
+                                 sign);
+    __asm__ volatile("" : "+v"(table));
+  }
+  double s = seconds(t0);
+  __m512i sum = a[0];
+  for (int k = 1; k < 12; ++k)
+    sum = _mm512_add_epi32(sum, a[k]);
+  volatile int keep = _mm512_reduce_add_epi32(sum);
+  (void)keep;
+  return iterations * 12.0 * 64 * 3 / s / 1e9;
+}
+
 __attribute__((target("avx2"))) static double avx2Loop() {
   // Six accumulators with their own operands (16 ymm registers in all):
   // maddubs multiplies and adds pairs, madd widens to int32.
@@ -147,6 +174,16 @@ double trit::bench::measureVnniPeak() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
     return vnniLoop();
+#endif
+  return 0;
+}
+
+double trit::bench::measureLutPeak() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vnni") &&
+      __builtin_cpu_supports("avx512vbmi"))
+    return lutLoop();
 #endif
   return 0;
 }

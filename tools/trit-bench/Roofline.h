@@ -22,6 +22,10 @@ double measureReadBandwidth(size_t bytes, int threads, int repeats);
 /// vpmaddubsw + vpmaddwd on ymm (0 if it lacks AVX2).
 double measureVnniPeak();
 double measureAvx2Peak();
+/// The lookup-table tile's step (vpermb + vpdpbusd, tritc --prompt-lut) in
+/// GMAC-equivalents per second on one core (three weights per looked-up
+/// byte); 0 without AVX-512 VBMI.
+double measureLutPeak();
 
 } // namespace trit::bench
 

@@ -193,7 +193,10 @@ int main(int argc, char **argv) {
 
   // The machine's limits, measured after the model runs (same machine
   // state), and each figure as a fraction of its limit.
-  double bandwidth1 = 0, bandwidthN = 0, vnni = 0, avx2 = 0;
+  double bandwidth1 = 0, bandwidthN = 0, vnni = 0, avx2 = 0, lut = 0;
+  // Prompts through lookup tables are bound by the table steps' rate, not
+  // by multiply-accumulate.
+  bool promptLut = (*artifact)->getHeader().prompt_lut();
   if (roofline) {
     const size_t buffer = size_t(1) << 30;
     bandwidth1 = trit::bench::measureReadBandwidth(buffer, 1, 3);
@@ -202,7 +205,9 @@ int main(int argc, char **argv) {
                      : trit::bench::measureReadBandwidth(buffer, maxThreads, 3);
     vnni = trit::bench::measureVnniPeak();
     avx2 = trit::bench::measureAvx2Peak();
-    double peakPerCore = vnni > 0 ? vnni : avx2;
+    if (promptLut)
+      lut = trit::bench::measureLutPeak();
+    double peakPerCore = lut > 0 ? lut : vnni > 0 ? vnni : avx2;
     for (Row &r : rows) {
       double bw = r.threads == 1 ? bandwidth1
                   : r.threads == maxThreads ? bandwidthN
@@ -227,8 +232,11 @@ int main(int argc, char **argv) {
       outs() << ",\n  \"read_gbps\": {\"1\": " << format("%.2f", bandwidth1)
              << ", \"" << maxThreads << "\": " << format("%.2f", bandwidthN)
              << "}, \"int8_gmacs_per_core\": {\"vnni\": "
-             << format("%.1f", vnni) << ", \"avx2\": " << format("%.1f", avx2)
-             << "}";
+             << format("%.1f", vnni) << ", \"avx2\": " << format("%.1f", avx2);
+    if (roofline && promptLut)
+      outs() << ", \"lut\": " << format("%.1f", lut);
+    if (roofline)
+      outs() << "}";
     outs() << ",\n  \"results\": [\n";
     for (size_t i = 0; i < rows.size(); ++i)
       outs() << format("    {\"threads\": %d, \"test\": \"%s\", \"tps\": "
@@ -249,8 +257,12 @@ int main(int argc, char **argv) {
     outs() << format("machine: read %.1f GB/s (1 thread)", bandwidth1);
     if (maxThreads > 1)
       outs() << format(", %.1f GB/s (%d threads)", bandwidthN, maxThreads);
-    outs() << format("; int8 %.0f GMAC/s per core (VNNI), %.0f (AVX2)\n",
-                     vnni, avx2);
+    outs() << format("; int8 %.0f GMAC/s per core (VNNI), %.0f (AVX2)", vnni,
+                     avx2);
+    if (promptLut)
+      outs() << format(", %.0f through lookup tables (the prompts' limit)",
+                       lut);
+    outs() << "\n";
   }
   outs() << "\n| threads | test  |             t/s |"
          << (roofline ? " of limit |" : "") << "\n|--------:|:------|----------------:|"

@@ -858,6 +858,8 @@ LogicalResult ModuleLowering::run() {
     isas.push_back(builder.getStringAttr(isa));
   module->setAttr("trit.kernel_isas", builder.getArrayAttr(isas));
   module->setAttr(kMemoryPlanAttr, models.front()->getAttr(kMemoryPlanAttr));
+  if (promptLut) // the artifact records it for trit-bench's roofline
+    module->setAttr("trit.prompt_lut", builder.getUnitAttr());
   if (ropeReference)
     module->setAttr(
         "trit.rope",
