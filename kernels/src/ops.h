@@ -360,9 +360,8 @@ void TRIT_OP(bitlinear_t3x5_range)(const void *closure, int64_t cols,
 #ifdef TRIT_T3X5_LUT_TILE
 /* The same through int8 lookup tables (kernels.h; tritc --prompt-lut) when
  * a call has TRIT_LUT_MIN_TOKENS tokens or more: a prompt. Fewer tokens
- * (generation) take the exact tiles, whose unpacking they cannot amortize
- * anyway. The tile's integer dots wait in `out` before their conversion. */
-#define TRIT_LUT_MIN_TOKENS 16
+ * (generation) take the exact tiles. The tile's integer dots wait in `out`
+ * before their conversion. */
 void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
                                        int64_t rows, int64_t begin,
                                        int64_t end) {

@@ -2,7 +2,7 @@
 
 // With prompt-lut, a T3X5 BitLinear's range function calls the lookup-table
 // range kernel (which takes the exact tiles itself for calls of fewer than
-// 16 tokens); its name says so.
+// 8 tokens); its name says so.
 // CHECK-LABEL: module attributes
 // CHECK: %[[RANGE:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.t3x5lut.320x320
 // CHECK: llvm.call @trit_op_bitlinear_avx512vnni(%{{.*}}, %[[RANGE]],

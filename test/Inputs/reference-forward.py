@@ -212,10 +212,11 @@ class Reference:
         t = self.t
         positions = list(range(start, start + len(tokens)))
         # --prompt-lut: the runtime evaluates a prompt max_tokens at a time,
-        # and calls of 16 tokens or more take the lookup tables.
+        # and calls of 8 tokens or more (TRIT_LUT_MIN_TOKENS in
+        # kernels/include/trit/kernels.h) take the lookup tables.
         lut = None
         if self.prompt_lut:
-            lut = [min(self.max_tokens, len(tokens) - i // self.max_tokens * self.max_tokens) >= 16
+            lut = [min(self.max_tokens, len(tokens) - i // self.max_tokens * self.max_tokens) >= 8
                    for i in range(len(tokens))]
         linear = lambda v, name: bitlinear(v, t[name], lut)
         x = self.embd[tokens].astype(np.float32)

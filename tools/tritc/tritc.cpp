@@ -139,7 +139,7 @@ cl::opt<int64_t> rerankCandidates(
     cl::init(1024), cl::cat(category));
 cl::opt<bool> promptLut(
     "prompt-lut",
-    cl::desc("Prompts' T3X5 BitLinears (calls of 16 tokens or more) through "
+    cl::desc("Prompts' T3X5 BitLinears (calls of 8 tokens or more) through "
              "int8 lookup tables: about 1.7x the exact kernels' speed, "
              "inexact (its perplexity cost is in docs/performance.md); needs "
              "AVX-512 VBMI. Generation keeps the exact kernels"),

@@ -141,7 +141,8 @@ TRIT_DECLARE_T3X5_KERNELS(neon_dotprod)
  * exact. dots[t * stride + r - row_begin] = that approximation + the
  * groups' activation sum + the tail's code dot, so like the exact tiles it
  * approximates sum_k code[r][k] * q[k] and the usual BitLinear output
- * formula applies. Up to TRIT_LUT_MAX_TOKENS tokens per call.
+ * formula applies. Up to TRIT_LUT_MAX_TOKENS tokens per call; the range
+ * kernel uses the tables for calls of TRIT_LUT_MIN_TOKENS or more.
  *
  * The reference is generic; the AVX-512 kernel (needs AVX-512 VBMI) looks
  * up 64 entries per vpermb and accumulates them with vpdpbusd: three
@@ -149,6 +150,11 @@ TRIT_DECLARE_T3X5_KERNELS(neon_dotprod)
  *===----------------------------------------------------------------------===*/
 
 #define TRIT_LUT_MAX_TOKENS 128
+/* Calls with fewer tokens take the exact tiles: below about seven tokens
+ * the tables and the weights' decoding, paid per call, cost more than the
+ * lookups save (one thread's share of a 2560 x 2560 BitLinear: 118 against
+ * 142 GMAC/s at 4 tokens, 167 against 126 at 8). */
+#define TRIT_LUT_MIN_TOKENS 8
 
 void trit_t3x5_lut_dot_tile_generic(const uint8_t *weights, const int8_t *q,
                                     int64_t cols, int64_t row_begin,

@@ -208,7 +208,7 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     `ternary_rows_i2_s`, about a tenth of the bytes of f16), then recomputes
     the `rerank-candidates` highest from the exact table: the greedy token
     is the exact head's whenever it is among them. With `prompt-lut`, the
-    T3X5 BitLinears of calls with 16 tokens or more (prompts) go through
+    T3X5 BitLinears of calls with 8 tokens or more (prompts) go through
     int8 lookup tables (`trit_op_bitlinear_t3x5_lut_range`, range functions
     `trit.bitlinear.<family>.t3x5lut.<rows>x<cols>`): about 1.7 times the
     exact tiles' speed, inexact (kernels/include/trit/kernels.h defines the
@@ -247,7 +247,7 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
            "Rows per token that lm-head=rerank recomputes from the exact "
            "table (1 to 8192)">,
     Option<"promptLut", "prompt-lut", "bool", /*default=*/"false",
-           "T3X5 BitLinears of prompts (16 tokens or more) through int8 "
+           "T3X5 BitLinears of prompts (8 tokens or more) through int8 "
            "lookup tables: faster, inexact (needs AVX-512 VBMI)">
   ];
   let dependentDialects = ["mlir::LLVM::LLVMDialect",
