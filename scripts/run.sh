@@ -114,6 +114,7 @@ cat <<'MSG'
 Measure speed against this machine's limits with
   build/bin/trit-bench MODEL.trit -p 128 -n 64 -t 1,2 --roofline
 (docs/performance.md; tritc --lm-head=rerank for the fastest generation
-with the exact head's greedy tokens; on AVX-512 VNNI CPUs tritc stores
-ternary weights in 1.67 bits, T3X5).
+with the exact head's greedy tokens, --prompt-lut for the fastest prompts
+through lookup tables; on AVX-512 VNNI CPUs tritc stores ternary weights in
+1.67 bits, T3X5).
 MSG
