@@ -93,6 +93,16 @@ double trit::bench::measureReadBandwidth(size_t bytes, int threads,
 }
 
 #if defined(__x86_64__)
+/// Keeps twelve zmm accumulators alive past the timed loop.
+__attribute__((target("avx512f"))) static void keepAccumulators(
+    const __m512i a[12]) {
+  __m512i sum = a[0];
+  for (int k = 1; k < 12; ++k)
+    sum = _mm512_add_epi32(sum, a[k]);
+  volatile int keep = _mm512_reduce_add_epi32(sum);
+  (void)keep;
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnniLoop() {
   // Twelve independent accumulators hide the instruction's latency.
   __m512i a[12];
@@ -107,11 +117,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnniLoop() 
     __asm__ volatile("" : "+v"(x));
   }
   double s = seconds(t0);
-  __m512i sum = a[0];
-  for (int k = 1; k < 12; ++k)
-    sum = _mm512_add_epi32(sum, a[k]);
-  volatile int keep = _mm512_reduce_add_epi32(sum);
-  (void)keep;
+  keepAccumulators(a);
   return iterations * 12.0 * 64 / s / 1e9;
 }
 
@@ -119,26 +125,28 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"))) static double
 lutLoop() {
   // The lookup-table tile's inner step: vpermb looks up 64 table bytes
   // (16 rows x 4 triples) and vpdpbusd multiplies them by their signs and
-  // sums each row's four; twelve accumulators, three weights per byte.
-  __m512i a[12];
-  for (int i = 0; i < 12; ++i)
+  // sums each row's four; three weights per looked-up byte. Twelve
+  // accumulators, each with its own index register, so each vpdpbusd
+  // needs its own vpermb.
+  __m512i a[12], index[12];
+  for (int i = 0; i < 12; ++i) {
     a[i] = _mm512_set1_epi32(i);
-  __m512i table = _mm512_set1_epi8(5), index = _mm512_set1_epi8(7);
-  __m512i sign = _mm512_set1_epi8(-1);
+    index[i] = _mm512_set1_epi8(char(5 * i));
+    // Opaque, or the compiler turns lookups of constants into broadcasts.
+    __asm__ volatile("" : "+v"(index[i]));
+  }
+  __m512i table = _mm512_set1_epi8(5), sign = _mm512_set1_epi8(-1);
   const long iterations = 20000000;
   auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < iterations; ++i) {
     for (int k = 0; k < 12; ++k)
-      a[k] = _mm512_dpbusd_epi32(a[k], _mm512_permutexvar_epi8(index, table),
-                                 sign);
-    __asm__ volatile("" : "+v"(table));
+      a[k] = _mm512_dpbusd_epi32(
+          a[k], _mm512_permutexvar_epi8(index[k], table), sign);
+    // A new table each step, so the lookups cannot leave the loop.
+    table = _mm512_add_epi8(table, sign);
   }
   double s = seconds(t0);
-  __m512i sum = a[0];
-  for (int k = 1; k < 12; ++k)
-    sum = _mm512_add_epi32(sum, a[k]);
-  volatile int keep = _mm512_reduce_add_epi32(sum);
-  (void)keep;
+  keepAccumulators(a);
   return iterations * 12.0 * 64 * 3 / s / 1e9;
 }
 
