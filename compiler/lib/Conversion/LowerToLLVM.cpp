@@ -874,13 +874,15 @@ LogicalResult ModuleLowering::run() {
 }
 
 /// Lookup tables exist for T3X5 weights in the AVX-512 VNNI family, whose
-/// table lookups need AVX-512 VBMI.
+/// table lookups need AVX-512 VBMI. Other BitLinears of the module (rows the
+/// layout cannot hold) stay exact; a module without any is an error.
 static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
   if (!target.hasFeature("avx512vbmi"))
     return module.emitError()
            << "prompt-lut needs AVX-512 VBMI, which target CPU '"
            << target.getCpu() << "' lacks";
-  WalkResult walk = module.walk([&](Operation *op) {
+  bool any = false;
+  module.walk([&](Operation *op) {
     SmallVector<Value> weights;
     std::optional<KernelKind> kind;
     if (auto bitLinear = dyn_cast<BitLinearOp>(op)) {
@@ -890,19 +892,17 @@ static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
       llvm::append_range(weights, fused.getWeights());
       kind = fused.getKernel();
     }
-    for (Value weight : weights) {
-      auto type = cast<RankedTensorType>(weight.getType());
-      if (getPackingKind(type) != PackingKind::T3X5 ||
-          kind != KernelKind::AVX512VNNI) {
-        op->emitOpError() << "prompt-lut needs T3X5 weights and the "
-                             "avx512vnni kernel family (tritc "
-                             "--packing=t3x5 --kernel=avx512vnni)";
-        return WalkResult::interrupt();
-      }
-    }
-    return WalkResult::advance();
+    for (Value weight : weights)
+      any |= kind == KernelKind::AVX512VNNI &&
+             getPackingKind(cast<RankedTensorType>(weight.getType())) ==
+                 PackingKind::T3X5;
   });
-  return failure(walk.wasInterrupted());
+  if (!any)
+    return module.emitError()
+           << "prompt-lut has no BitLinear to take: it needs T3X5 weights "
+              "and the avx512vnni kernel family (tritc --weight-packing=t3x5 "
+              "--kernel=avx512vnni)";
+  return success();
 }
 
 struct LowerToLLVMPass

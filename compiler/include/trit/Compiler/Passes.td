@@ -212,8 +212,9 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     int8 lookup tables (`trit_op_bitlinear_t3x5_lut_range`, range functions
     `trit.bitlinear.<family>.t3x5lut.<rows>x<cols>`): about 1.7 times the
     exact tiles' speed, inexact (kernels/include/trit/kernels.h defines the
-    arithmetic); it needs the AVX-512 VNNI family, a target with AVX-512
-    VBMI and T3X5 weights. The pass fails, at the op, on anything the runtime ABI cannot
+    arithmetic); it needs a target with AVX-512 VBMI and applies to the
+    BitLinears with T3X5 weights in the AVX-512 VNNI family (at least one;
+    the others stay exact). The pass fails, at the op, on anything the runtime ABI cannot
     express (e.g. a RoPE with another theta than the rest of the model).
 
     Before:
