@@ -357,6 +357,17 @@ void TRIT_OP(bitlinear_t3x5_range)(const void *closure, int64_t cols,
                                        TRIT_KERNEL(t3x5_dot_tile), 64);
 }
 
+#ifdef TRIT_T3X5_VBMI_TILE
+/* The same with the VBMI tile (the target has AVX-512 VBMI): a token's row
+ * dots look the weights up with vpermb. */
+void TRIT_OP(bitlinear_t3x5_vbmi_range)(const void *closure, int64_t cols,
+                                        int64_t rows, int64_t begin,
+                                        int64_t end) {
+  TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                       TRIT_T3X5_VBMI_TILE, 64);
+}
+#endif
+
 #ifdef TRIT_T3X5_LUT_TILE
 /* The same through int8 lookup tables (kernels.h; tritc --prompt-lut) when
  * a call has TRIT_LUT_MIN_TOKENS tokens or more: a prompt. Fewer tokens
@@ -366,8 +377,8 @@ void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
                                        int64_t rows, int64_t begin,
                                        int64_t end) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
-  if (a->n < TRIT_LUT_MIN_TOKENS) {
-    TRIT_OP(bitlinear_t3x5_range)(closure, cols, rows, begin, end);
+  if (a->n < TRIT_LUT_MIN_TOKENS) { /* the tables need VBMI anyway */
+    TRIT_OP(bitlinear_t3x5_vbmi_range)(closure, cols, rows, begin, end);
     return;
   }
   for (int64_t t0 = 0; t0 < a->n; t0 += TRIT_LUT_MAX_TOKENS) {
@@ -905,7 +916,8 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
  *
  * tritc --lm-head=rerank: `compact` is a ternary copy of the table, [vocab]
  * f32 row scales, then (64-byte aligned) the rows' codes in the T3X5 layout
- * (`t3x5` != 0) or I2_S. Every logit is first estimated from it like a
+ * (`t3x5` != 0; 2 when the target has AVX-512 VBMI, for its row dots) or
+ * I2_S. Every logit is first estimated from it like a
  * BitLinear with a scale per row (1.67 or 2 bits per weight instead of 16);
  * then the `candidates` rows with the highest estimates are computed again
  * from the exact table with the exact head's arithmetic (lm_head_dot_). The
@@ -928,6 +940,12 @@ static void TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA)(void *closure,
                                                       int64_t begin,
                                                       int64_t end) {
   const TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) *a = closure;
+#ifdef TRIT_T3X5_VBMI_TILE
+  if (a->t3x5 == 2) {
+    TRIT_OP(bitlinear_t3x5_vbmi_range)(&a->rows, a->dim, a->vocab, begin, end);
+    return;
+  }
+#endif
   (a->t3x5 ? TRIT_OP(bitlinear_t3x5_range) : TRIT_OP(bitlinear_range))(
       &a->rows, a->dim, a->vocab, begin, end);
 }

@@ -223,6 +223,8 @@ TEST(Kernels, EveryT3X5KernelMatchesTheDefinition) {
       {"avx2", avx2, trit_t3x5_dot_rows_avx2, trit_t3x5_dot_tile_avx2},
       {"avx512vnni", vnni, trit_t3x5_dot_rows_avx512vnni,
        trit_t3x5_dot_tile_avx512vnni},
+      {"avx512vbmi", vnni && __builtin_cpu_supports("avx512vbmi"),
+       trit_t3x5_dot_rows_avx512vbmi, trit_t3x5_dot_tile_avx512vbmi},
   };
   std::mt19937 rng(11);
   std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);

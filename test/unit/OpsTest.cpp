@@ -388,6 +388,73 @@ TEST(Ops, BitLinearRangesMatchTheGemv) {
   }
 }
 
+// The AVX-512 family's T3X5 range kernels for one model: exact
+// (vpshufb rows), exact with VBMI rows, and through lookup tables (exact
+// below TRIT_LUT_MIN_TOKENS tokens, else the generic table tile's dots
+// through the BitLinear output formula).
+TEST(Ops, T3X5RangesAgreeOnEveryPath) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512vnni") ||
+      !__builtin_cpu_supports("avx512vbmi"))
+    GTEST_SKIP() << "CPU lacks avx512vnni or avx512vbmi";
+  const int64_t rows = 37, cols = 2560; // an unpaired group, a 64-weight tail
+  std::mt19937 rng(21);
+  std::vector<int8_t> ternary(rows * cols);
+  for (int8_t &t : ternary)
+    t = int8_t(int(rng() % 3) - 1);
+  std::vector<uint8_t> packed = trit::test::packT3X5(ternary, rows, cols);
+  static thread_local int64_t rangeCols, rangeRows;
+  rangeCols = cols;
+  rangeRows = rows;
+  trit_range_fn exact = [](void *a, int64_t b, int64_t e) {
+    trit_op_bitlinear_t3x5_range_avx512vnni(a, rangeCols, rangeRows, b, e);
+  };
+  trit_range_fn vbmi = [](void *a, int64_t b, int64_t e) {
+    trit_op_bitlinear_t3x5_vbmi_range_avx512vnni(a, rangeCols, rangeRows, b,
+                                                 e);
+  };
+  trit_range_fn lut = [](void *a, int64_t b, int64_t e) {
+    trit_op_bitlinear_t3x5_lut_range_avx512vnni(a, rangeCols, rangeRows, b,
+                                                e);
+  };
+  for (int64_t n : {1, 3, 7, 8, 20, 130}) {
+    std::vector<float> x = randomFloats(n * cols, 1.0f, 22 + int(n));
+    std::vector<int8_t> q(n * cols);
+    std::vector<float> scales(n);
+    std::vector<int32_t> sums(n);
+    trit_exec_context serial{};
+    trit_op_norm_quantize_generic(&serial, x.data(), nullptr, 0.0f, n, cols,
+                                  nullptr, q.data(), scales.data(),
+                                  sums.data());
+    auto run = [&](trit_range_fn range) {
+      std::vector<float> out(n * rows);
+      trit_exec_context ctx{};
+      trit_op_bitlinear_avx512vnni(&ctx, range, packed.data(), 0.75f,
+                                   q.data(), scales.data(), sums.data(), n,
+                                   rows, out.data());
+      return out;
+    };
+    std::vector<float> reference = run(exact);
+    EXPECT_EQ(run(vbmi), reference) << n << " tokens";
+    std::vector<float> expected = reference;
+    if (n >= TRIT_LUT_MIN_TOKENS) {
+      // Chunks of TRIT_LUT_MAX_TOKENS tokens, as the range kernel takes them.
+      for (int64_t t0 = 0; t0 < n; t0 += TRIT_LUT_MAX_TOKENS) {
+        int64_t nt = std::min<int64_t>(n - t0, TRIT_LUT_MAX_TOKENS);
+        std::vector<int32_t> dots(nt * rows);
+        trit_t3x5_lut_dot_tile_generic(packed.data(), q.data() + t0 * cols,
+                                       cols, 0, rows, nt, dots.data(), rows);
+        for (int64_t t = 0; t < nt; ++t)
+          for (int64_t r = 0; r < rows; ++r)
+            expected[(t0 + t) * rows + r] =
+                float(dots[t * rows + r] - sums[t0 + t]) / scales[t0 + t] *
+                0.75f;
+      }
+    }
+    EXPECT_EQ(run(lut), expected) << n << " tokens";
+  }
+}
+
 } // namespace
 
 namespace {
@@ -481,7 +548,12 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
     }
   }
   size_t codesAt = (vocab * 4 + 63) / 64 * 64;
-  for (bool t3x5 : {true, false}) {
+  __builtin_cpu_init();
+  bool vbmi = __builtin_cpu_supports("avx512vbmi");
+  // t3x5: 2 asks for the VBMI row dots (the AVX-512 family; T3X5 elsewhere).
+  for (int t3x5 : {2, 1, 0}) {
+    if (t3x5 == 2 && !vbmi)
+      continue;
     std::vector<uint8_t> packed = t3x5
                                       ? trit::test::packT3X5(ternary, vocab, dim)
                                       : trit::test::packI2S(ternary, vocab, dim);
@@ -502,7 +574,10 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
                        table.data(), 1, vocab, candidates, scratch.data(),
                        out.data());
         std::string where = std::string(v.name) +
-                            (t3x5 ? " t3x5" : " i2_s") + ", " +
+                            (t3x5 == 2 ? " t3x5 vbmi"
+                             : t3x5    ? " t3x5"
+                                       : " i2_s") +
+                            ", " +
                             std::to_string(candidates) + " candidates";
         for (int64_t t = 0; t < n; ++t) {
           // Every row at or above the candidates-th highest estimate is

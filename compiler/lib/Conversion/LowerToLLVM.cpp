@@ -44,7 +44,7 @@ public:
       : module(module), builder(module.getContext()),
         opsKernel(getBestKernel(target)), vectorNorms(vectorNorms),
         compactHead(compactHead), rerankCandidates(rerankCandidates),
-        promptLut(promptLut) {
+        promptLut(promptLut), vbmi(target.hasFeature("avx512vbmi")) {
     MLIRContext *ctx = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(ctx);
     i64Type = builder.getI64Type();
@@ -123,6 +123,9 @@ private:
   std::string compactHead;
   int64_t rerankCandidates;
   bool promptLut;
+  /// The target has AVX-512 VBMI: the AVX-512 VNNI family's T3X5 row dots
+  /// look their weights up with vpermb.
+  bool vbmi;
   /// The ternary layout of the module's BitLinears, which a reranking
   /// head's ternary copy takes too.
   PackingKind ternaryPacking = PackingKind::I2_S;
@@ -179,9 +182,13 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
   bool t3x5 = getPackingKind(weightType) == PackingKind::T3X5;
   // The pass checked that lookup tables have their kernel family.
   bool lut = t3x5 && promptLut && kind == KernelKind::AVX512VNNI;
+  bool t3x5Vbmi = t3x5 && vbmi && kind == KernelKind::AVX512VNNI;
   std::string name = ("trit.bitlinear." + stringifyKernelKind(kind) + "." +
-                      (lut ? "t3x5lut." : t3x5 ? "t3x5." : "") + Twine(rows) +
-                      "x" + Twine(cols))
+                      (lut        ? "t3x5lut."
+                       : t3x5Vbmi ? "t3x5vbmi."
+                       : t3x5     ? "t3x5."
+                                  : "") +
+                      Twine(rows) + "x" + Twine(cols))
                          .str();
   if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return existing;
@@ -193,9 +200,10 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
       LLVM::Linkage::Internal);
   Block *body = func.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
-  callKernel(lut    ? "bitlinear_t3x5_lut_range"
-             : t3x5 ? "bitlinear_t3x5_range"
-                    : "bitlinear_range",
+  callKernel(lut        ? "bitlinear_t3x5_lut_range"
+             : t3x5Vbmi ? "bitlinear_t3x5_vbmi_range"
+             : t3x5     ? "bitlinear_t3x5_range"
+                        : "bitlinear_range",
              {body->getArgument(0), constI64(cols), constI64(rows),
               body->getArgument(1), body->getArgument(2)},
              {}, kind);
@@ -678,7 +686,13 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           if (rerank) {
             callKernel("lm_head_rerank",
                        {ctxArg, *x, rows, constI64(colsOf(h.getInput())), q8,
-                        constI32(t3x5), *t, constI32(f16),
+                        // 2: T3X5 row dots with VBMI (ops.h)
+                        constI32(t3x5 ? (vbmi && opsKernel ==
+                                                     KernelKind::AVX512VNNI
+                                             ? 2
+                                             : 1)
+                                      : 0),
+                        *t, constI32(f16),
                         constI64(table.getDimSize(0)),
                         constI64(rerankCandidates), *scratch, *out});
             setResult(*out);

@@ -124,6 +124,10 @@ TRIT_DECLARE_T3X5_KERNELS(generic)
 TRIT_DECLARE_T3X5_KERNELS(avx2)
 TRIT_DECLARE_T3X5_KERNELS(avx512vnni)
 TRIT_DECLARE_T3X5_KERNELS(neon_dotprod)
+/* The AVX-512 VNNI family's row dots with AVX-512 VBMI: the 5-bit codes
+ * index the triples' digits with vpermb (same results); its tile takes them
+ * for one token and the avx512vnni tile for more. */
+TRIT_DECLARE_T3X5_KERNELS(avx512vbmi)
 
 /*===--- T3X5 through int8 lookup tables (tritc --prompt-lut) ------------===*
  *

@@ -79,6 +79,11 @@ TRIT_DECLARE_OPS(avx2)
 TRIT_DECLARE_OPS(avx512vnni)
 TRIT_DECLARE_OPS(neon_dotprod)
 
+/* The T3X5 BitLinear range with AVX-512 VBMI row dots (targets that have
+ * it), AVX-512 VNNI family only. */
+void trit_op_bitlinear_t3x5_vbmi_range_avx512vnni(const void *closure,
+                                                  int64_t cols, int64_t rows,
+                                                  int64_t begin, int64_t end);
 /* The T3X5 BitLinear range through lookup tables (tritc --prompt-lut),
  * AVX-512 VNNI family only (its kernel needs AVX-512 VBMI too). */
 void trit_op_bitlinear_t3x5_lut_range_avx512vnni(const void *closure,
