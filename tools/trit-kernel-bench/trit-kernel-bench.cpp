@@ -115,6 +115,8 @@ TRIT_GEMV_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
 TRIT_T3X5_ROWS_BENCH(avx2, __builtin_cpu_supports("avx2"))
 TRIT_T3X5_ROWS_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
                                      __builtin_cpu_supports("avx512vl"))
+TRIT_T3X5_ROWS_BENCH(avx512vbmi, __builtin_cpu_supports("avx512vnni") &&
+                                     __builtin_cpu_supports("avx512vbmi"))
 
 /// Prompt processing: rows x tokens through the dot tile (weights in cache,
 /// as the range kernel's 16-row tiles keep them), GMAC/s.
