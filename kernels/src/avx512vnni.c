@@ -310,8 +310,8 @@ void trit_t3x5_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
 /* The same with AVX-512 VBMI: a group's 5-bit codes (the sign bit added to
  * each index under the sign mask) index 32-entry tables of weight + 1 for
  * positive and negated triples with vpermb, one lookup per weight and no
- * masked subtraction, the same integer sums: 5-10% more GB/s streamed
- * from memory than the vpshufb kernel on Zen4. Tables as vpermb operands:
+ * masked subtraction, the same integer sums (generation 6-8% faster on one
+ * Zen4 core, where decoding is the limit). Tables as vpermb operands:
  * bytes 32..63 repeat. */
 __attribute__((target("avx512vbmi"), always_inline)) static inline void
 t3x5_code_tables(__m512i tables[3]) {
