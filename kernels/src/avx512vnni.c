@@ -555,15 +555,16 @@ trit_t3x5_dot_tile_avx512vnni(const uint8_t *weights, const int8_t *q,
  * row, the four bytes 4i + s of its codes. vpermb looks up 64 entries (16
  * rows x 4 triples) and vpdpbusd multiplies them by the codes' signs (+1,
  * -1) and sums each row's four into its int32 lane; the 128s come back
- * out as 128 times each row's sum of signs. Per 192-weight group:
- * - the tables of every token (64 KB on the stack): the 13 sums computed
- *   for all 64 triples at once in int16 lanes, rescaled with vpmulhrsw, and
- *   turned from [entry][triple] into [triple][entry] by a 16 x 16 dword
- *   transpose;
+ * out as 128 times each row's sum of signs. Per pass of two 192-weight
+ * groups:
+ * - the tables of every token (1 KB per token and group, on the stack):
+ *   the 13 sums computed for all 64 triples of a group at once in int16
+ *   lanes, rescaled with vpmulhrsw, and turned from [entry][triple] into
+ *   [triple][entry] by a 16 x 16 dword transpose;
  * - per 64 rows, their codes decoded and transposed to rows-in-lanes once,
- *   then four tokens x 64 rows per pass, sixteen accumulators.
- * The sums S wait in `dots` between groups; the exact tail and the
- * rescaling finish them.
+ *   then four tokens x 64 rows at a time, sixteen accumulators.
+ * The sums S wait in `dots` between passes (the first starts from zero);
+ * the exact tail and the rescaling finish them.
  *===----------------------------------------------------------------------===*/
 
 /* r[l] lane i <- r[i] lane l, for 16 registers of 16 dwords. */
