@@ -308,6 +308,12 @@ typedef struct TRIT_CAT(bitlinear_args_, TRIT_ISA) {
   const float *row_scales; /* NULL: w_scale for every row */
 } TRIT_CAT(bitlinear_args_, TRIT_ISA);
 
+/* Row r's weight scale: its own, or the matrix's. */
+static inline float TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(
+    const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a, int64_t r) {
+  return a->row_scales ? a->row_scales[r] : a->w_scale;
+}
+
 typedef void (*TRIT_CAT(dot_tile_fn_, TRIT_ISA))(const uint8_t *,
                                                 const int8_t *, int64_t,
                                                 int64_t, int64_t, int64_t,
@@ -334,7 +340,7 @@ TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
         for (int64_t r = r0; r < r1; ++r)
           a->out[t * rows + r] = trit_bitlinear_output(
               dots[(t - t0) * (r1 - r0) + r - r0], a->q_sums[t],
-              a->q_scales[t], a->row_scales ? a->row_scales[r] : a->w_scale);
+              a->q_scales[t], TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, r));
     }
   }
 }
@@ -393,7 +399,7 @@ void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
         __builtin_memcpy(&dot, out + t * rows + r, sizeof dot);
         out[t * rows + r] = trit_bitlinear_output(
             dot, a->q_sums[t0 + t], a->q_scales[t0 + t],
-            a->row_scales ? a->row_scales[begin + r] : a->w_scale);
+            TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, begin + r));
       }
   }
 }

@@ -43,7 +43,9 @@ cl::opt<int> repeats("r", cl::desc("Repetitions (default 5)"), cl::init(5),
 cl::opt<bool> json("json", cl::desc("Print JSON instead of a table"),
                    cl::cat(category));
 cl::opt<bool> roofline("roofline",
-                       cl::desc("Measure read bandwidth and int8 peak too, "
+                       cl::desc("Measure read bandwidth and int8 peak too "
+                                "(for a tritc --prompt-lut model also the "
+                                "lookup-table step's, its prompts' limit), "
                                 "and print fractions of them"),
                        cl::cat(category));
 
@@ -228,15 +230,15 @@ int main(int argc, char **argv) {
            << ", \"macs_per_token\": " << format("%.0f", macsPerToken)
            << ",\n  \"load_seconds\": " << format("%.4f", loadSeconds)
            << ", \"peak_rss_mb\": " << format("%.1f", peakRssMb);
-    if (roofline)
+    if (roofline) {
       outs() << ",\n  \"read_gbps\": {\"1\": " << format("%.2f", bandwidth1)
              << ", \"" << maxThreads << "\": " << format("%.2f", bandwidthN)
              << "}, \"int8_gmacs_per_core\": {\"vnni\": "
              << format("%.1f", vnni) << ", \"avx2\": " << format("%.1f", avx2);
-    if (roofline && promptLut)
-      outs() << ", \"lut\": " << format("%.1f", lut);
-    if (roofline)
+      if (promptLut)
+        outs() << ", \"lut\": " << format("%.1f", lut);
       outs() << "}";
+    }
     outs() << ",\n  \"results\": [\n";
     for (size_t i = 0; i < rows.size(); ++i)
       outs() << format("    {\"threads\": %d, \"test\": \"%s\", \"tps\": "

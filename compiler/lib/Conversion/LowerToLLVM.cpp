@@ -684,15 +684,15 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           Value q8 = callKernel("weight", {ctxArg, constI64(it->second)},
                                 ptrType);
           if (rerank) {
+            // The copy's layout for lm_head_rerank: 0 I2_S, 1 T3X5, 2 T3X5
+            // read by the VBMI row dots (ops.h).
+            int32_t layout = !t3x5 ? 0
+                             : vbmi && opsKernel == KernelKind::AVX512VNNI
+                                 ? 2
+                                 : 1;
             callKernel("lm_head_rerank",
                        {ctxArg, *x, rows, constI64(colsOf(h.getInput())), q8,
-                        // 2: T3X5 row dots with VBMI (ops.h)
-                        constI32(t3x5 ? (vbmi && opsKernel ==
-                                                     KernelKind::AVX512VNNI
-                                             ? 2
-                                             : 1)
-                                      : 0),
-                        *t, constI32(f16),
+                        constI32(layout), *t, constI32(f16),
                         constI64(table.getDimSize(0)),
                         constI64(rerankCandidates), *scratch, *out});
             setResult(*out);
