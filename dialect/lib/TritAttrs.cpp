@@ -72,6 +72,10 @@ int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
     // A 5-bit code per 3 weights: 5 bytes per 24 weights.
     return rows * (cols / 24) * 5;
   case PackingKind::T3X5:
+    // Rows in lanes: superblocks of 64 rows, their sign sums (256 bytes)
+    // and 320 bytes per 24 columns (kernels.h).
+    if (getInterleave() == 64)
+      return rows / 64 * (256 + (cols + 23) / 24 * 320);
     // 40 bytes per 192-weight group, then 2 bits per remaining weight.
     return rows * (cols / 192 * 40 + cols % 192 / 4);
   }
@@ -110,6 +114,11 @@ LogicalResult PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "t3x5 needs rows of a multiple of 64 weights: "
                             "block must be 64, got "
                          << block;
+    if (interleave != 1 && interleave != 64)
+      return emitError() << "t3x5 stores rows one after another "
+                            "(interleave 1) or 64 rows in lanes (interleave "
+                            "64), got interleave "
+                         << interleave;
     break;
   case PackingKind::TL2:
     if (block % 24 != 0)

@@ -395,6 +395,46 @@ static void packT3X5(const int8_t *values, size_t rows, size_t cols,
   }
 }
 
+/// Bytes of a T3X5 superblock of 64 rows in lanes
+/// (trit_t3x5x64_superblock_bytes).
+static size_t getT3X5x64SuperblockBytes(size_t cols) {
+  return 256 + (cols + 23) / 24 * 320;
+}
+
+/// Packs a [rows][cols] ternary matrix (rows a multiple of 64) as T3X5 with
+/// rows in lanes into `out` (zeroed, rows / 64 superblocks). As
+/// kernels/include/trit/kernels.h defines it: triple t of the 12-column
+/// quad Q is columns 12Q + t, + 4, + 8 (zeros past the row, to whole pairs
+/// of quads); per superblock of 64 rows their sign sums, then per pair of
+/// quads and block of 16 rows the codes' index nibbles (byte 4r + t, the
+/// pair's second quad in the high nibble) and sign bits.
+static void packT3X5x64(const int8_t *values, size_t rows, size_t cols,
+                        uint8_t *storage) {
+  size_t superblock = getT3X5x64SuperblockBytes(cols);
+  size_t quads = (cols + 23) / 24 * 2;
+  for (size_t r = 0; r < rows; ++r) {
+    uint8_t *base = storage + r / 64 * superblock;
+    size_t lane = r % 16 * 4, block = r % 64 / 16;
+    int32_t signSum = 0;
+    for (size_t quad = 0; quad < quads; ++quad) {
+      uint8_t *codes = base + 256 + (quad / 2 * 4 + block) * 80;
+      for (size_t t = 0; t < 4; ++t) {
+        int v = 0;
+        for (size_t d = 0; d < 3; ++d) {
+          size_t c = 12 * quad + 4 * d + t;
+          v = 3 * v + (c < cols ? values[r * cols + c] + 1 : 1);
+        }
+        unsigned code = v >= 13 ? unsigned(v - 13) : 16u | unsigned(13 - v);
+        signSum += code & 16 ? -1 : 1;
+        codes[lane + t] |= uint8_t((code & 15) << (quad % 2 ? 4 : 0));
+        codes[64 + 8 * (quad % 2) + (lane + t) / 8] |=
+            uint8_t((code >> 4) << ((lane + t) % 8));
+      }
+    }
+    std::memcpy(base + 4 * (r % 64), &signSum, sizeof signSum);
+  }
+}
+
 /// Ternarizes one float row for a reranking head's estimate: w ~ scale * t
 /// with t = sign(w) where |w| > threshold, else 0. Of a few thresholds
 /// around the Gaussian optimum (0.5-1.2 x mean |w|) it takes the one with
@@ -468,6 +508,23 @@ Expected<ArrayRef<uint8_t>> getT3X5Bytes(const Weight &w,
   return ArrayRef<uint8_t>(storage);
 }
 
+Expected<ArrayRef<uint8_t>> getT3X5x64Bytes(const Weight &w,
+                                            std::vector<uint8_t> &storage) {
+  if (!w.ternary || w.shape.size() != 2 || w.shape[0] % 64 != 0 ||
+      w.shape[1] % 64 != 0)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey +
+                                       "' is not a ternary matrix of a "
+                                       "multiple of 64 rows of a multiple of "
+                                       "64 weights");
+  Expected<std::vector<int8_t>> values = decodeTernary(w);
+  if (!values)
+    return values.takeError();
+  size_t rows = w.shape[0], cols = w.shape[1];
+  storage.assign(rows / 64 * getT3X5x64SuperblockBytes(cols), 0);
+  packT3X5x64(values->data(), rows, cols, storage.data());
+  return ArrayRef<uint8_t>(storage);
+}
+
 /// Scale of a float ternary weight: absmean for masters, max|w| otherwise.
 float computeFloatTernaryScale(const Weight &w) {
   size_t n = 1;
@@ -526,6 +583,8 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
     return getI2SBytes(weight, storage);
   if (layout == "t3x5")
     return getT3X5Bytes(weight, storage);
+  if (layout == "t3x5_x64")
+    return getT3X5x64Bytes(weight, storage);
   size_t count = 1;
   for (int64_t dim : weight.shape)
     count *= dim;

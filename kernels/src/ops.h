@@ -374,6 +374,44 @@ void TRIT_OP(bitlinear_t3x5_vbmi_range)(const void *closure, int64_t cols,
 }
 #endif
 
+#ifdef TRIT_T3X5X64_ROWS
+/* The BitLinear of a T3X5 weight with rows in lanes (kernels.h; the target
+ * has AVX-512 VBMI). One token takes the row dots, whose tables serve the
+ * whole range: their integer dots wait in `out` before their conversion.
+ * Several take the tile, 16 rows (one block) at a time. */
+void TRIT_OP(bitlinear_t3x5x64_range)(const void *closure, int64_t cols,
+                                      int64_t rows, int64_t begin,
+                                      int64_t end) {
+  const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
+  if (a->n == 1) {
+    float *out = a->out + begin;
+    TRIT_T3X5X64_ROWS(a->weights, a->q, cols, begin, end, (int32_t *)out);
+    for (int64_t r = 0; r < end - begin; ++r) {
+      int32_t dot;
+      __builtin_memcpy(&dot, out + r, sizeof dot);
+      out[r] = trit_bitlinear_output(
+          dot, a->q_sums[0], a->q_scales[0],
+          TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, begin + r));
+    }
+    return;
+  }
+  enum { max_tokens = 64 };
+  for (int64_t r0 = begin; r0 < end; r0 = (r0 / 16 + 1) * 16) {
+    int64_t r1 = (r0 / 16 + 1) * 16 < end ? (r0 / 16 + 1) * 16 : end;
+    for (int64_t t0 = 0; t0 < a->n; t0 += max_tokens) {
+      int64_t nt = a->n - t0 < max_tokens ? a->n - t0 : max_tokens;
+      int32_t dots[max_tokens * 16];
+      TRIT_T3X5X64_TILE(a->weights, a->q + t0 * cols, cols, r0, r1, nt, dots);
+      for (int64_t t = t0; t < t0 + nt; ++t)
+        for (int64_t r = r0; r < r1; ++r)
+          a->out[t * rows + r] = trit_bitlinear_output(
+              dots[(t - t0) * (r1 - r0) + r - r0], a->q_sums[t],
+              a->q_scales[t], TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, r));
+    }
+  }
+}
+#endif
+
 #ifdef TRIT_T3X5_LUT_TILE
 /* The same through int8 lookup tables (kernels.h; tritc --prompt-lut) when
  * a call has TRIT_LUT_MIN_TOKENS tokens or more: a prompt. Fewer tokens

@@ -56,7 +56,7 @@ module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit
 
 // The tables are built for T3X5 weights only: a module without any is an
 // error (one with some takes the others through the exact kernels).
-// expected-error @+1 {{prompt-lut has no BitLinear to take: it needs T3X5 weights and the avx512vnni kernel family}}
+// expected-error @+1 {{prompt-lut has no BitLinear to take: it needs T3X5 weights in rows (not in lanes) and the avx512vnni kernel family}}
 module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512bw,+avx512f,+avx512vbmi,+avx512vl,+avx512vnni,+f16c,+fma">} {
   trit.global @table : tensor<8x320xf16> = #trit.external<"m.gguf", "t">
   trit.global @wb : tensor<320x320x!trit.ternary, #trit.packing<i2_s, block = 64>> = #trit.external<"m.gguf", "wb">

@@ -23,6 +23,7 @@ namespace {
 
 using trit::test::packI2S;
 using trit::test::packT3X5;
+using trit::test::packT3X5x64;
 
 using DotFn = void (*)(const uint8_t *, const int8_t *, int64_t, int64_t,
                        int64_t, int32_t *);
@@ -275,6 +276,80 @@ TEST(Kernels, EveryT3X5KernelMatchesTheDefinition) {
         EXPECT_EQ(row, std::vector<int32_t>(expected.end() - n,
                                             expected.end()))
             << v.name << " rows " << rows << "x" << cols;
+      }
+    }
+}
+
+TEST(Kernels, T3X5WithRowsInLanesStoresThreeWeightsInFiveBits) {
+  EXPECT_EQ(trit_t3x5x64_superblock_bytes(24), 256 + 320);
+  // 2560 columns: 107 pairs of quads (8 padding columns), 1.68 bits.
+  EXPECT_EQ(trit_t3x5x64_superblock_bytes(2560), 256 + 107 * 320);
+  EXPECT_EQ(trit_t3x5x64_superblock_bytes(6912), 256 + 288 * 320);
+}
+
+TEST(Kernels, EveryT3X5WithRowsInLanesKernelMatchesTheDefinition) {
+  __builtin_cpu_init();
+  bool vbmi = __builtin_cpu_supports("avx512vnni") &&
+              __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vbmi");
+  struct {
+    const char *name;
+    bool supported;
+    DotFn dot;
+    TileFn tile;
+  } variants[] = {
+      {"generic", true, trit_t3x5x64_dot_rows_generic,
+       trit_t3x5x64_dot_tile_generic},
+      {"avx512vbmi", vbmi, trit_t3x5x64_dot_rows_avx512vbmi,
+       trit_t3x5x64_dot_tile_avx512vbmi},
+  };
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);
+  // Columns that fill whole pairs of quads (24, 192, 6912) or leave 8 or 16
+  // of the last pair to padding (64, 128, 2560); row ranges that start and
+  // end inside blocks and superblocks; 1 to 19 tokens (the tile takes up
+  // to eight at once).
+  struct Case {
+    int64_t rows, cols, begin, end;
+  };
+  for (Case c : {Case{64, 24, 0, 64}, Case{64, 64, 5, 64}, Case{128, 128, 17, 115},
+                 Case{64, 192, 0, 16}, Case{192, 2560, 63, 130},
+                 Case{64, 6912, 31, 33}})
+    for (int64_t tokens : {1, 2, 3, 8, 9, 19}) {
+      std::vector<int8_t> t(c.rows * c.cols), q(tokens * c.cols);
+      for (int8_t &v : t)
+        v = int8_t(trit(rng));
+      for (int8_t &v : q)
+        v = int8_t(byte(rng));
+      if (tokens == 3) { // edge values: all -1 / +1 against -128 / 127
+        std::fill(t.begin(), t.begin() + 64 * c.cols, int8_t(-1));
+        std::fill(q.begin(), q.begin() + c.cols, int8_t(-128));
+        std::fill(q.end() - c.cols, q.end(), int8_t(127));
+      }
+      std::vector<uint8_t> w = packT3X5x64(t, c.rows, c.cols);
+      int64_t n = c.end - c.begin;
+      std::vector<int32_t> expected(tokens * n);
+      for (int64_t k = 0; k < tokens; ++k)
+        for (int64_t r = c.begin; r < c.end; ++r) {
+          int32_t dot = 0;
+          for (int64_t col = 0; col < c.cols; ++col)
+            dot += (t[r * c.cols + col] + 1) * q[k * c.cols + col];
+          expected[k * n + r - c.begin] = dot;
+        }
+      for (const auto &v : variants) {
+        if (!v.supported)
+          continue;
+        std::vector<int32_t> got(tokens * n, -1);
+        v.tile(w.data(), q.data(), c.cols, c.begin, c.end, tokens, got.data());
+        EXPECT_EQ(got, expected) << v.name << " tile " << c.rows << "x"
+                                 << c.cols << ", " << tokens << " tokens";
+        std::vector<int32_t> row(n, -1);
+        v.dot(w.data(), q.data() + (tokens - 1) * c.cols, c.cols, c.begin,
+              c.end, row.data());
+        EXPECT_EQ(row, std::vector<int32_t>(expected.end() - n,
+                                            expected.end()))
+            << v.name << " rows " << c.rows << "x" << c.cols << " ["
+            << c.begin << ", " << c.end << ")";
       }
     }
 }

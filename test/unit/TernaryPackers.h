@@ -11,6 +11,7 @@
 #include "trit/kernels.h"
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace trit::test {
@@ -62,6 +63,39 @@ inline std::vector<uint8_t> packT3X5(const std::vector<int8_t> &t, int64_t rows,
       w[groups * 40 + k % quarter] |=
           uint8_t((row[groups * 192 + k] + 1) << (6 - 2 * (k / quarter)));
     }
+  }
+  return out;
+}
+
+/// Packs ternary values (rows a multiple of 64) into the T3X5 layout with
+/// rows in lanes, from its description in kernels.h: superblocks of 64 rows
+/// (their sign sums, then per pair of 12-column quads and block of 16 rows
+/// 64 index bytes and 16 sign bytes), rows padded with zeros to whole pairs.
+inline std::vector<uint8_t> packT3X5x64(const std::vector<int8_t> &t,
+                                        int64_t rows, int64_t cols) {
+  int64_t superblock = trit_t3x5x64_superblock_bytes(cols);
+  int64_t quads = (cols + 23) / 24 * 2;
+  std::vector<uint8_t> out(rows / 64 * superblock, 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t *base = out.data() + r / 64 * superblock;
+    int32_t signSum = 0;
+    for (int64_t quad = 0; quad < quads; ++quad)
+      for (int64_t triple = 0; triple < 4; ++triple) {
+        int digits[3];
+        for (int d = 0; d < 3; ++d) {
+          int64_t c = 12 * quad + 4 * d + triple;
+          digits[d] = c < cols ? t[r * cols + c] + 1 : 1;
+        }
+        int v = 9 * digits[0] + 3 * digits[1] + digits[2];
+        int code = v >= 13 ? v - 13 : 16 | (13 - v);
+        signSum += code & 16 ? -1 : 1;
+        int64_t lane = r % 16 * 4 + triple;
+        uint8_t *x = base + 256 + (quad / 2 * 4 + r % 64 / 16) * 80;
+        x[lane] |= uint8_t((code & 15) << (quad % 2 ? 4 : 0));
+        x[64 + 8 * (quad % 2) + lane / 8] |=
+            uint8_t((code >> 4) << (lane % 8));
+      }
+    std::memcpy(base + 4 * (r % 64), &signSum, 4);
   }
   return out;
 }

@@ -128,7 +128,8 @@ int main(int argc, char **argv) {
                      double(rerankRows.lookup(w->name()->str()));
     // Artifacts written before the element count was recorded hold 0 there;
     // an I2_S weight is then 4 weights per byte.
-    if (layout == "t3x5" || (layout == "i2_s" && w->elements() != 0))
+    if (layout == "t3x5" || layout == "t3x5_x64" ||
+        (layout == "i2_s" && w->elements() != 0))
       ternaryWeights += double(w->elements());
     else if (layout == "i2_s")
       ternaryWeights += w->size() * 4.0;

@@ -175,19 +175,31 @@ static PackingKind getPackingKind(RankedTensorType type) {
   return PackingKind::I2_S;
 }
 
+/// A T3X5 weight with its rows in lanes (#trit.packing<t3x5, interleave =
+/// 64>), which the AVX-512 VBMI kernels read.
+static bool hasRowsInLanes(RankedTensorType type) {
+  auto packing = dyn_cast_or_null<PackingAttr>(type.getEncoding());
+  return packing && packing.getKind() == PackingKind::T3X5 &&
+         packing.getInterleave() == 64;
+}
+
 LLVM::LLVMFuncOp
 ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
                                          RankedTensorType weightType) {
   int64_t rows = weightType.getDimSize(0), cols = weightType.getDimSize(1);
-  bool t3x5 = getPackingKind(weightType) == PackingKind::T3X5;
+  // SelectKernels gives rows in lanes to the AVX-512 VNNI family only when
+  // the target has AVX-512 VBMI.
+  bool rowsInLanes = hasRowsInLanes(weightType);
+  bool t3x5 = getPackingKind(weightType) == PackingKind::T3X5 && !rowsInLanes;
   // The pass checked that lookup tables have their kernel family.
   bool lut = t3x5 && promptLut && kind == KernelKind::AVX512VNNI;
   bool t3x5Vbmi = t3x5 && vbmi && kind == KernelKind::AVX512VNNI;
   std::string name = ("trit.bitlinear." + stringifyKernelKind(kind) + "." +
-                      (lut        ? "t3x5lut."
-                       : t3x5Vbmi ? "t3x5vbmi."
-                       : t3x5     ? "t3x5."
-                                  : "") +
+                      (rowsInLanes ? "t3x5x64."
+                       : lut       ? "t3x5lut."
+                       : t3x5Vbmi  ? "t3x5vbmi."
+                       : t3x5      ? "t3x5."
+                                   : "") +
                       Twine(rows) + "x" + Twine(cols))
                          .str();
   if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
@@ -200,10 +212,11 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
       LLVM::Linkage::Internal);
   Block *body = func.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
-  callKernel(lut        ? "bitlinear_t3x5_lut_range"
-             : t3x5Vbmi ? "bitlinear_t3x5_vbmi_range"
-             : t3x5     ? "bitlinear_t3x5_range"
-                        : "bitlinear_range",
+  callKernel(rowsInLanes ? "bitlinear_t3x5x64_range"
+             : lut       ? "bitlinear_t3x5_lut_range"
+             : t3x5Vbmi  ? "bitlinear_t3x5_vbmi_range"
+             : t3x5      ? "bitlinear_t3x5_range"
+                         : "bitlinear_range",
              {body->getArgument(0), constI64(cols), constI64(rows),
               body->getArgument(1), body->getArgument(2)},
              {}, kind);
@@ -289,7 +302,8 @@ LogicalResult ModuleLowering::collectWeights() {
       ternaryPacking = PackingKind::T3X5;
     StringRef layout =
         isa<TernaryType>(element)
-            ? (getPackingKind(global.getTensorType()) == PackingKind::T3X5
+            ? (hasRowsInLanes(global.getTensorType()) ? "t3x5_x64"
+               : getPackingKind(global.getTensorType()) == PackingKind::T3X5
                    ? "t3x5"
                    : "i2_s")
         : element.isF32()                                ? "f32"
@@ -909,12 +923,14 @@ static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
     for (Value weight : weights)
       any |= kind == KernelKind::AVX512VNNI &&
              getPackingKind(cast<RankedTensorType>(weight.getType())) ==
-                 PackingKind::T3X5;
+                 PackingKind::T3X5 &&
+             !hasRowsInLanes(cast<RankedTensorType>(weight.getType()));
   });
   if (!any)
     return module.emitError()
            << "prompt-lut has no BitLinear to take: it needs T3X5 weights "
-              "and the avx512vnni kernel family (tritc --weight-packing=t3x5 "
+              "in rows (not in lanes) and the avx512vnni kernel family "
+              "(tritc --weight-packing=t3x5 "
               "--kernel=avx512vnni)";
   return success();
 }

@@ -129,6 +129,52 @@ TRIT_DECLARE_T3X5_KERNELS(neon_dotprod)
  * for one token and the avx512vnni tile for more. */
 TRIT_DECLARE_T3X5_KERNELS(avx512vbmi)
 
+/*===--- T3X5 with rows in lanes: #trit.packing<t3x5, interleave = 64> ---===*
+ *
+ * The same 5-bit codes (a 4-bit index of one of 14 triples and a sign bit),
+ * arranged for kernels that keep one row per 32-bit lane:
+ * - columns in quads of 12: triple t (0..3) of quad Q is (a, b, c) = the
+ *   weights at columns 12Q + t, 12Q + 4 + t and 12Q + 8 + t, so digit d of
+ *   the four triples covers the four consecutive columns 12Q + 4d .. + 3;
+ *   rows are padded with zero weights to whole pairs of quads (24 columns);
+ * - rows in superblocks of 64 (the matrix has a multiple of 64 rows), each
+ *   trit_t3x5x64_superblock_bytes(cols) long: first the 64 rows' sign sums
+ *   (int32: codes with a clear sign bit minus codes with it set, padding
+ *   included), then per pair p of quads and per block k of 16 rows (rows
+ *   16k .. 16k + 15 of the superblock) 80 bytes: byte 4r + t holds the
+ *   index of triple t of quad 2p of row 16k + r in its low nibble and that
+ *   of quad 2p + 1 in its high nibble; bytes 64..71 hold the sign bits of
+ *   quad 2p (bit 4r + t of a little-endian 64-bit word), 72..79 those of
+ *   quad 2p + 1.
+ * 1.67 bits per weight, as T3X5. A lookup in a table of 64 bytes (16 per
+ * triple position t) then reads one quad of 16 rows, which is what
+ * generation needs: its AVX-512 VBMI row dots look up exact triple sums of
+ * the token's activations (int16, in two byte tables) rather than the
+ * weights, two lookups and two vpdpbusd per 192 weights instead of three
+ * of each. Several tokens decode the weights once (three lookups per quad)
+ * for all of them.
+ *===----------------------------------------------------------------------===*/
+
+static inline int64_t trit_t3x5x64_superblock_bytes(int64_t cols) {
+  return 256 + (cols + 23) / 24 * 320;
+}
+
+/* Row dots (codes t + 1 times activations, as trit_i2s_dot_rows) of rows
+ * [row_begin, row_end), any rows of the matrix, for one token or a tile of
+ * `tokens` (dots[t * (row_end - row_begin) + r - row_begin]). The AVX-512
+ * VBMI row dots keep their tables on the stack: about 11 bytes per column
+ * (74 KB for 6912 columns). */
+#define TRIT_DECLARE_T3X5X64_KERNELS(isa)                                      \
+  void trit_t3x5x64_dot_rows_##isa(const uint8_t *weights, const int8_t *q,    \
+                                   int64_t cols, int64_t row_begin,            \
+                                   int64_t row_end, int32_t *dots);            \
+  void trit_t3x5x64_dot_tile_##isa(const uint8_t *weights, const int8_t *q,    \
+                                   int64_t cols, int64_t row_begin,            \
+                                   int64_t row_end, int64_t tokens,            \
+                                   int32_t *dots);
+TRIT_DECLARE_T3X5X64_KERNELS(generic)
+TRIT_DECLARE_T3X5X64_KERNELS(avx512vbmi)
+
 /*===--- T3X5 through int8 lookup tables (tritc --prompt-lut) ------------===*
  *
  * An approximate prompt path: per token, every triple of activations that a

@@ -32,7 +32,9 @@ struct OptimizePipelineOptions
   Option<std::string> packing{
       *this, "packing",
       llvm::cl::desc("Ternary weight layout: i2_s (2 bits per weight), "
-                     "t3x5 (1.67 bits per weight) or auto (t3x5 for the "
+                     "t3x5 (1.67 bits per weight), t3x5x64 (t3x5 with 64 "
+                     "rows in lanes; avx512vnni kernels with AVX-512 VBMI) "
+                     "or auto (t3x5x64 where it can, else t3x5 for the "
                      "avx512vnni kernels, i2_s for the others)"),
       llvm::cl::init("auto")};
 };

@@ -75,18 +75,24 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
     otherwise the portable `generic` kernel (slower, never wrong). The
     choice is recorded as `kernel` on every `trit.bitlinear` and
     `trit.fused_bitlinear`, and every ternary `trit.global` takes the layout
-    those kernels read: `#trit.packing<i2_s>` (2 bits per weight) or
+    those kernels read: `#trit.packing<i2_s>` (2 bits per weight),
     `#trit.packing<t3x5>` (1.67 bits per weight: three weights in a 5-bit
     code, a sixth fewer bytes to stream per generated token, the same
-    integer results). `packing=auto`, the default, takes T3X5 for the
-    `avx512vnni` kernels, which decode it at about DRAM speed, and I2_S for
-    the others, whose T3X5 decoding costs more than the bytes save;
-    `packing=i2_s` or `packing=t3x5` forces one. The weight store packs the
+    integer results) or `#trit.packing<t3x5, interleave = 64>` (the same
+    codes with 64 rows in lanes, whose generation kernel looks up exact
+    sums of the token's activations instead of decoding weights).
+    `packing=auto`, the default, takes the rows in lanes for the weights of
+    a multiple of 64 rows when the kernels are `avx512vnni` and the target
+    has AVX-512 VBMI, T3X5 for the other `avx512vnni` weights, which decode
+    it at about DRAM speed, and I2_S for the other kernels, whose T3X5
+    decoding costs more than the bytes save; `packing=i2_s`, `t3x5` or
+    `t3x5x64` forces one. The weight store packs the
     source bytes (I2_S, TQ1_0, TQ2_0, Hugging Face packing...) into it.
 
     Errors, at the op concerned: no target on the module; a ternary weight
-    whose rows are not a multiple of 128 weights (64 for t3x5); an unknown
-    packing; per-block weight scales or per-block activations, which the kernels do not apply; a forced kernel
+    whose rows are not a multiple of 128 weights (64 for t3x5); with
+    `packing=t3x5x64`, a weight whose row count is not a multiple of 64 or
+    a target or kernel family without AVX-512 VBMI; an unknown packing; per-block weight scales or per-block activations, which the kernels do not apply; a forced kernel
     (`kernel=...`) that the target cannot run.
 
     Before (with `trit.target` = znver4):
@@ -99,7 +105,7 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
     After:
 
     ```mlir
-    trit.global @w : tensor<640x2560x!trit.ternary, #trit.packing<t3x5>> = ...
+    trit.global @w : tensor<640x2560x!trit.ternary, #trit.packing<t3x5, interleave = 64>> = ...
     %y = trit.fused_bitlinear %h weights(%w : ...) scales(%s : tensor<f32>)
         kernel avx512vnni : ...
     ```
@@ -110,8 +116,10 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
            "avx512vnni or neon_dotprod">,
     Option<"packing", "packing", "std::string", /*default=*/"\"auto\"",
            "Ternary weight layout: i2_s (2 bits per weight), t3x5 (1.67 "
-           "bits per weight), or auto (t3x5 for the avx512vnni kernels, "
-           "i2_s for the others)">
+           "bits per weight), t3x5x64 (t3x5 with 64 rows in lanes, for the "
+           "avx512vnni kernels with AVX-512 VBMI), or auto (t3x5x64 where "
+           "it can, else t3x5 for the avx512vnni kernels, i2_s for the "
+           "others)">
   ];
 }
 

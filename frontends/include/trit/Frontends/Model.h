@@ -173,7 +173,14 @@ getI2SBytes(const Weight &weight, std::vector<uint8_t> &storage);
 llvm::Expected<llvm::ArrayRef<uint8_t>>
 getT3X5Bytes(const Weight &weight, std::vector<uint8_t> &storage);
 
+/// The weight's ternary values in the T3X5 layout with rows in lanes
+/// (superblocks of 64 rows; kernels/include/trit/kernels.h), for a matrix of
+/// a multiple of 64 rows.
+llvm::Expected<llvm::ArrayRef<uint8_t>>
+getT3X5x64Bytes(const Weight &weight, std::vector<uint8_t> &storage);
+
 /// The weight's bytes in a layout the compiled code reads ("i2_s", "t3x5",
+/// "t3x5_x64",
 /// "f32", "f16", "q8_rows", "q4_blocks", "ternary_rows_t3x5",
 /// "ternary_rows_i2_s"; recorded per weight by the lowering as the module's
 /// `trit.weights`): a view of the mapped source when it already has that
