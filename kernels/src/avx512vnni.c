@@ -528,14 +528,15 @@ trit_t3x5x64_dot_rows_avx512vbmi(const uint8_t *weights, const int8_t *q,
 /* Several tokens: the weights + 1 of 16 rows are decoded once per pair of
  * quads (the code's assembly and three vpermb per quad: digit d of the four
  * triples is columns 12Q + 4d .. + 3, a row per dword lane) and each token
- * multiplies them by its four activations broadcast (vpdpbusd), T tokens at
- * a time in T accumulators. x[t] points at token t's activations of the
+ * multiplies them by its four activations broadcast (vpdpbusd), up to 16
+ * tokens at a time in T accumulators (with the six decoded vectors and
+ * three tables, 25 of the 32 registers). x[t] points at token t's activations of the
  * first pair, `stride` apart per token; `pairs` pairs from `block` (the
  * block's 80 bytes of its superblock's first pair). */
 __attribute__((target("avx512vbmi"), always_inline)) static inline void
 t3x5x64_block_tokens(const uint8_t *block, int64_t pairs, const int8_t *x,
                      int64_t stride, int64_t step, int T,
-                     const __m512i tables[3], __m512i acc[8]) {
+                     const __m512i tables[3], __m512i acc[16]) {
   const __m512i low = _mm512_set1_epi8(15);
   for (int64_t p = 0; p < pairs; ++p, block += 320, x += step) {
     __m512i nibbles = _mm512_loadu_si512(block), u[2][3];
@@ -564,12 +565,12 @@ t3x5x64_block_dot(const uint8_t *weights, const int8_t *q, int64_t cols,
   const uint8_t *block = weights +
                          b / 4 * trit_t3x5x64_superblock_bytes(cols) + 256 +
                          b % 4 * 80;
-  __m512i acc[8];
+  __m512i acc[16];
   for (int t = 0; t < T; ++t)
     acc[t] = _mm512_setzero_si512();
   t3x5x64_block_tokens(block, whole, q, cols, 24, T, tables, acc);
   if (whole < pairs) {
-    int8_t padded[8 * 24] = {0};
+    int8_t padded[16 * 24] = {0};
     for (int t = 0; t < T; ++t)
       __builtin_memcpy(padded + 24 * t, q + t * cols + 24 * whole,
                        (unsigned long)(cols - 24 * whole));
@@ -589,10 +590,10 @@ trit_t3x5x64_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
   t3x5_code_tables(tables);
   int64_t rows = row_end - row_begin;
   for (int64_t b = row_begin / 16; b * 16 < row_end; ++b)
-    for (int64_t t0 = 0; t0 < tokens; t0 += 8) {
-      int32_t out[8 * 16];
+    for (int64_t t0 = 0; t0 < tokens; t0 += 16) {
+      int32_t out[16 * 16];
       const int8_t *qt = q + t0 * cols;
-      switch (tokens - t0 < 8 ? tokens - t0 : 8) {
+      switch (tokens - t0 < 16 ? tokens - t0 : 16) {
       case 1: t3x5x64_block_dot(weights, qt, cols, b, 1, tables, out); break;
       case 2: t3x5x64_block_dot(weights, qt, cols, b, 2, tables, out); break;
       case 3: t3x5x64_block_dot(weights, qt, cols, b, 3, tables, out); break;
@@ -600,11 +601,19 @@ trit_t3x5x64_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
       case 5: t3x5x64_block_dot(weights, qt, cols, b, 5, tables, out); break;
       case 6: t3x5x64_block_dot(weights, qt, cols, b, 6, tables, out); break;
       case 7: t3x5x64_block_dot(weights, qt, cols, b, 7, tables, out); break;
-      default: t3x5x64_block_dot(weights, qt, cols, b, 8, tables, out); break;
+      case 8: t3x5x64_block_dot(weights, qt, cols, b, 8, tables, out); break;
+      case 9: t3x5x64_block_dot(weights, qt, cols, b, 9, tables, out); break;
+      case 10: t3x5x64_block_dot(weights, qt, cols, b, 10, tables, out); break;
+      case 11: t3x5x64_block_dot(weights, qt, cols, b, 11, tables, out); break;
+      case 12: t3x5x64_block_dot(weights, qt, cols, b, 12, tables, out); break;
+      case 13: t3x5x64_block_dot(weights, qt, cols, b, 13, tables, out); break;
+      case 14: t3x5x64_block_dot(weights, qt, cols, b, 14, tables, out); break;
+      case 15: t3x5x64_block_dot(weights, qt, cols, b, 15, tables, out); break;
+      default: t3x5x64_block_dot(weights, qt, cols, b, 16, tables, out); break;
       }
       int64_t r0 = b * 16 > row_begin ? b * 16 : row_begin;
       int64_t r1 = b * 16 + 16 < row_end ? b * 16 + 16 : row_end;
-      int64_t nt = tokens - t0 < 8 ? tokens - t0 : 8;
+      int64_t nt = tokens - t0 < 16 ? tokens - t0 : 16;
       for (int64_t t = 0; t < nt; ++t)
         for (int64_t r = r0; r < r1; ++r)
           dots[(t0 + t) * rows + r - row_begin] = out[t * 16 + r - b * 16];

@@ -308,14 +308,14 @@ TEST(Kernels, EveryT3X5WithRowsInLanesKernelMatchesTheDefinition) {
   // Columns that fill whole pairs of quads (24, 192, 6912) or leave 8 or 16
   // of the last pair to padding (64, 128, 2560); row ranges that start and
   // end inside blocks and superblocks; 1 to 19 tokens (the tile takes up
-  // to eight at once).
+  // to 16 at once).
   struct Case {
     int64_t rows, cols, begin, end;
   };
   for (Case c : {Case{64, 24, 0, 64}, Case{64, 64, 5, 64}, Case{128, 128, 17, 115},
                  Case{64, 192, 0, 16}, Case{192, 2560, 63, 130},
                  Case{64, 6912, 31, 33}})
-    for (int64_t tokens : {1, 2, 3, 8, 9, 19}) {
+    for (int64_t tokens : {1, 2, 3, 8, 9, 16, 19, 33}) {
       std::vector<int8_t> t(c.rows * c.cols), q(tokens * c.cols);
       for (int8_t &v : t)
         v = int8_t(trit(rng));
