@@ -73,6 +73,19 @@ void runT3X5Rows(benchmark::State &state, DotFn dot, bool streamed) {
             });
 }
 
+/// The same with 64 rows in lanes (lookups of the token's triple sums).
+void runT3X5x64Rows(benchmark::State &state, bool streamed) {
+  int64_t rows = state.range(0), cols = state.range(1);
+  std::vector<int32_t> out(rows);
+  runMatrix(state, size_t(rows / 64 * trit_t3x5x64_superblock_bytes(cols)),
+            streamed, [&](const uint8_t *weights, const int8_t *q) {
+              trit_t3x5x64_dot_rows_avx512vbmi(weights, q, cols, 0, rows,
+                                               out.data());
+              benchmark::DoNotOptimize(out.data());
+              benchmark::ClobberMemory();
+            });
+}
+
 void shapes(benchmark::internal::Benchmark *b) {
   // q/o, k/v, gate/up, down of BitNet b1.58 2B4T.
   b->Args({2560, 2560})->Args({640, 2560})->Args({6912, 2560})->Args(
@@ -117,6 +130,19 @@ TRIT_T3X5_ROWS_BENCH(avx512vnni, __builtin_cpu_supports("avx512vnni") &&
                                      __builtin_cpu_supports("avx512vl"))
 TRIT_T3X5_ROWS_BENCH(avx512vbmi, __builtin_cpu_supports("avx512vnni") &&
                                      __builtin_cpu_supports("avx512vbmi"))
+
+void t3x5x64_avx512vbmi_cached(benchmark::State &state) {
+  if (!__builtin_cpu_supports("avx512vbmi"))
+    return state.SkipWithError("CPU lacks avx512vbmi");
+  runT3X5x64Rows(state, false);
+}
+void t3x5x64_avx512vbmi_streamed(benchmark::State &state) {
+  if (!__builtin_cpu_supports("avx512vbmi"))
+    return state.SkipWithError("CPU lacks avx512vbmi");
+  runT3X5x64Rows(state, true);
+}
+BENCHMARK(t3x5x64_avx512vbmi_cached)->Apply(shapes);
+BENCHMARK(t3x5x64_avx512vbmi_streamed)->Apply(shapes);
 
 /// Prompt processing: rows x tokens through the dot tile (weights in cache,
 /// as the range kernel's 16-row tiles keep them), GMAC/s.
@@ -197,6 +223,15 @@ void t3x5_lut_tile_avx512vbmi(benchmark::State &state) {
 }
 BENCHMARK(t3x5_lut_tile_avx512vbmi)->Apply(lutShapes);
 BENCHMARK(t3x5_tile_avx512vnni)->Apply(lutShapes)->Name("t3x5_tile_avx512vnni/share");
+
+/// The rows-in-lanes tile on the same shares (exact, like t3x5_tile).
+void t3x5x64_tile_avx512vbmi(benchmark::State &state) {
+  if (!__builtin_cpu_supports("avx512vbmi"))
+    return state.SkipWithError("CPU lacks avx512vbmi");
+  runTile(state, trit_t3x5x64_dot_tile_avx512vbmi,
+          trit_t3x5x64_superblock_bytes(state.range(1)) / 64);
+}
+BENCHMARK(t3x5x64_tile_avx512vbmi)->Apply(lutShapes);
 
 } // namespace
 

@@ -78,7 +78,12 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     | `t3x5`  | 1.67-1.75   | 64               | Trit's kernels' TL2: 192-weight groups of 64 five-bit codes (4-bit index of a triple + sign bit), 40 bytes each, stored in pairs that share their index bytes; the row's last K mod 192 weights in I2_S (kernels/include/trit/kernels.h) |
 
     `interleave` is the number of consecutive rows whose blocks are stored
-    together (1 = plain row-major); target-specific kernels choose it. Blocks
+    together (1 = plain row-major); target-specific kernels choose it.
+    `t3x5` takes 1 or 64: with 64, the same codes with 64 rows in lanes for
+    the AVX-512 VBMI kernels (12-column quads whose triples are columns
+    12Q + t, + 4, + 8; per 64-row superblock the rows' sign sums, then 80
+    bytes per pair of quads and 16 rows; rows padded to 24 weights;
+    kernels/include/trit/kernels.h). Blocks
     never straddle rows: K must be a multiple of `block`, and N a multiple of
     `interleave`.
 
@@ -89,6 +94,7 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     tensor<6912x2560x!trit.ternary, #trit.packing<i2_s, block = 64, interleave = 4>>
     tensor<2560x6912x!trit.ternary, #trit.packing<tq1_0>>
     tensor<2560x2560x!trit.ternary, #trit.packing<t3x5>>
+    tensor<2560x2560x!trit.ternary, #trit.packing<t3x5, interleave = 64>>
     ```
   }];
   let parameters = (ins
