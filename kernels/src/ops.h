@@ -322,7 +322,8 @@ typedef void (*TRIT_CAT(dot_tile_fn_, TRIT_ISA))(const uint8_t *,
 /* Output rows [begin, end) for every token. Rows are taken in tiles so a
  * tile's weights stay in cache while the tokens pass over them, a few
  * tokens at a time so each unpacked weight serves several (the layout's
- * dot tile, a constant once this is inlined). */
+ * dot tile, a constant once this is inlined). Tiles end at multiples of 16
+ * rows, so a rows-in-lanes tile reads one 16-row block. */
 static inline __attribute__((always_inline)) void
 TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
                                      int64_t rows, int64_t begin, int64_t end,
@@ -330,8 +331,8 @@ TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
                                      int64_t tokens) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
   enum { tile = 16, max_tokens = 64 };
-  for (int64_t r0 = begin; r0 < end; r0 += tile) {
-    int64_t r1 = r0 + tile < end ? r0 + tile : end;
+  for (int64_t r0 = begin; r0 < end; r0 = (r0 / tile + 1) * tile) {
+    int64_t r1 = (r0 / tile + 1) * tile < end ? (r0 / tile + 1) * tile : end;
     for (int64_t t0 = 0; t0 < a->n; t0 += tokens) {
       int64_t nt = a->n - t0 < tokens ? a->n - t0 : tokens;
       int32_t dots[max_tokens * tile];
@@ -378,7 +379,7 @@ void TRIT_OP(bitlinear_t3x5_vbmi_range)(const void *closure, int64_t cols,
 /* The BitLinear of a T3X5 weight with rows in lanes (kernels.h; the target
  * has AVX-512 VBMI). One token takes the row dots, whose tables serve the
  * whole range: their integer dots wait in `out` before their conversion.
- * Several take the tile, 16 rows (one block) at a time. */
+ * Several take the tile, a 16-row block at a time. */
 void TRIT_OP(bitlinear_t3x5x64_range)(const void *closure, int64_t cols,
                                       int64_t rows, int64_t begin,
                                       int64_t end) {
@@ -395,20 +396,8 @@ void TRIT_OP(bitlinear_t3x5x64_range)(const void *closure, int64_t cols,
     }
     return;
   }
-  enum { max_tokens = 64 };
-  for (int64_t r0 = begin; r0 < end; r0 = (r0 / 16 + 1) * 16) {
-    int64_t r1 = (r0 / 16 + 1) * 16 < end ? (r0 / 16 + 1) * 16 : end;
-    for (int64_t t0 = 0; t0 < a->n; t0 += max_tokens) {
-      int64_t nt = a->n - t0 < max_tokens ? a->n - t0 : max_tokens;
-      int32_t dots[max_tokens * 16];
-      TRIT_T3X5X64_TILE(a->weights, a->q + t0 * cols, cols, r0, r1, nt, dots);
-      for (int64_t t = t0; t < t0 + nt; ++t)
-        for (int64_t r = r0; r < r1; ++r)
-          a->out[t * rows + r] = trit_bitlinear_output(
-              dots[(t - t0) * (r1 - r0) + r - r0], a->q_sums[t],
-              a->q_scales[t], TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, r));
-    }
-  }
+  TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                       TRIT_T3X5X64_TILE, 64);
 }
 #endif
 
