@@ -825,20 +825,17 @@ transpose16x16_epi32(__m512i r[16]) {
   }
 }
 
-/* The 16 table registers of one token's group (x: its 192 activations),
- * tables[k] for triples 4k..4k+3. */
+/* The 16 table registers of 64 triples of one token (X[h][d]: element d
+ * of triples 32h .. 32h+31 as int16), tables[k] for triples 4k..4k+3. */
 __attribute__((target("avx512vbmi"), always_inline)) static inline void
-lut_group_tables(const int8_t *x, int32_t m, __m512i tables[16]) {
+lut_tables_from_triples(__m512i triples[2][3], int32_t m, __m512i tables[16]) {
   __m512i entries[16];
   __m512i e16[2][14];
   const __m512i mult = _mm512_set1_epi16((short)m);
   for (int h = 0; h < 2; ++h) { /* triples 32h .. 32h+31 */
     __m512i X[3];
-    for (int d = 0; d < 3; ++d) {
-      X[d] = _mm512_cvtepi8_epi16(
-          _mm256_loadu_si256((const __m256i *)(x + 64 * d + 32 * h)));
-      X[d] = _mm512_add_epi16(X[d], X[d]); /* 2E below */
-    }
+    for (int d = 0; d < 3; ++d)
+      X[d] = _mm512_add_epi16(triples[h][d], triples[h][d]); /* 2E below */
     /* The positive triples (index 1..13: v = 14..26, kernels.h) as sums
      * of a = X[0], b = X[1], c = X[2], sharing b - c and b + c. */
     __m512i a = X[0], b = X[1], c = X[2];
@@ -867,6 +864,18 @@ lut_group_tables(const int8_t *x, int32_t m, __m512i tables[16]) {
   transpose16x16_epi32(entries);
   for (int k = 0; k < 16; ++k)
     tables[k] = entries[k];
+}
+
+/* The same for a T3X5 group (x: its 192 activations): triple j is
+ * (x[j], x[j + 64], x[j + 128]). */
+__attribute__((target("avx512vbmi"), always_inline)) static inline void
+lut_group_tables(const int8_t *x, int32_t m, __m512i tables[16]) {
+  __m512i triples[2][3];
+  for (int h = 0; h < 2; ++h)
+    for (int d = 0; d < 3; ++d)
+      triples[h][d] = _mm512_cvtepi8_epi16(
+          _mm256_loadu_si256((const __m256i *)(x + 64 * d + 32 * h)));
+  lut_tables_from_triples(triples, m, tables);
 }
 
 /* Group g of a row as its 64 five-bit codes, byte j for triple j; returns
@@ -1095,6 +1104,153 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
   }
 }
 
+/*===--- T3X5 with rows in lanes through lookup tables (kernels.h) -------===*
+ *
+ * As above, without the decoding and transposes: the layout already holds
+ * 16 rows x 4 triples per 64 index nibbles, so a row's index bytes are
+ * 4i + t straight from its nibbles and its signs a blend under the stored
+ * sign bits, and the 128s come back out once from the superblock's sign
+ * sums. A table register is one quad's (its triples t = 0..3); a pass
+ * takes 32 quads (384 columns).
+ *===----------------------------------------------------------------------===*/
+
+/* Elements d of the triples of quads quad0 .. quad0 + 15 of x (zero past
+ * `cols`) as int16: triple j = 4(Q - quad0) + t, half h holding
+ * j = 32h .. 32h + 31. */
+__attribute__((target("avx512vbmi"), always_inline)) static inline void
+lanes_lut_triples(const int8_t *x, int64_t cols, int64_t quad0,
+                  __m512i triples[2][3]) {
+  uint8_t at[3][64];
+  for (int d = 0; d < 3; ++d)
+    for (int j = 0; j < 64; ++j)
+      at[d][j] = (uint8_t)(12 * (j % 32 / 4) + 4 * d + j % 4);
+  for (int h = 0; h < 2; ++h) {
+    int64_t base = 12 * quad0 + 96 * h, left = cols - base;
+    __mmask64 low = left >= 64 ? ~0ull : left > 0 ? (1ull << left) - 1 : 0;
+    __mmask64 high = left >= 128 ? ~0ull
+                     : left > 64 ? (1ull << (left - 64)) - 1
+                                 : 0;
+    __m512i x0 = _mm512_maskz_loadu_epi8(low, x + (low ? base : 0));
+    __m512i x1 = _mm512_maskz_loadu_epi8(high, x + (high ? base + 64 : 0));
+    for (int d = 0; d < 3; ++d)
+      triples[h][d] = _mm512_cvtepi8_epi16(_mm512_castsi512_si256(
+          _mm512_permutex2var_epi8(x0, _mm512_loadu_si512(at[d]), x1)));
+  }
+}
+
+/* Rows are stored 16 to a block; the dots of the ones in the range. */
+static inline __mmask16 lanes_valid(int64_t first_row, int64_t row_begin,
+                                    int64_t row_end) {
+  int64_t lo = row_begin - first_row, hi = row_end - first_row;
+  lo = lo < 0 ? 0 : lo;
+  hi = hi > 16 ? 16 : hi;
+  return hi <= lo ? 0 : (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+}
+
+__attribute__((target("avx512vbmi"))) void
+trit_t3x5x64_lut_dot_tile_avx512vbmi(const uint8_t *weights,
+                                     const int8_t *q, int64_t cols,
+                                     int64_t row_begin, int64_t row_end,
+                                     int64_t tokens, int32_t *dots,
+                                     int64_t stride) {
+  int64_t quads = (cols + 23) / 24 * 2;
+  int64_t superblock = trit_t3x5x64_superblock_bytes(cols);
+  int32_t mult[TRIT_LUT_MAX_TOKENS], lut_sum[TRIT_LUT_MAX_TOKENS];
+  float unscale[TRIT_LUT_MAX_TOKENS];
+  /* Per token: the largest triple sum and the activation sum. */
+  for (int64_t t = 0; t < tokens; ++t) {
+    const int8_t *x = q + t * cols;
+    __m512i largest = _mm512_setzero_si512();
+    for (int64_t quad0 = 0; quad0 < quads; quad0 += 16) {
+      __m512i triples[2][3];
+      lanes_lut_triples(x, cols, quad0, triples);
+      for (int h = 0; h < 2; ++h)
+        largest = _mm512_max_epi16(
+            largest,
+            _mm512_add_epi16(_mm512_add_epi16(_mm512_abs_epi16(triples[h][0]),
+                                              _mm512_abs_epi16(triples[h][1])),
+                             _mm512_abs_epi16(triples[h][2])));
+    }
+    int16_t lanes[32];
+    _mm512_storeu_si512(lanes, largest);
+    int32_t M = 0;
+    for (int l = 0; l < 32; ++l)
+      M = lanes[l] > M ? lanes[l] : M;
+    mult[t] = trit_lut_multiplier(M);
+    unscale[t] = trit_lut_unscale(mult[t]);
+    lut_sum[t] = activation_sum(x, cols);
+  }
+
+  /* Dots of rows before row_begin are never stored (masked), so their
+   * superblock's base may precede `dots`: address arithmetic in integers. */
+#define LANES_DOTS(s) \
+  ((int32_t *)((uintptr_t)dots + (uintptr_t)(((s) * 64 - row_begin) * 4)))
+  __m512i tables[tokens * LUT_PASS_BLOCKS]; /* 2 KB per token and pass */
+  for (int64_t p0 = 0; p0 < quads; p0 += LUT_PASS_BLOCKS) {
+    int pass = quads - p0 < LUT_PASS_BLOCKS ? (int)(quads - p0)
+                                            : LUT_PASS_BLOCKS;
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int h = 0; h < pass; h += 16) {
+        __m512i triples[2][3];
+        lanes_lut_triples(q + t * cols, cols, p0 + h, triples);
+        lut_tables_from_triples(triples, mult[t],
+                                tables + t * LUT_PASS_BLOCKS + h);
+      }
+    for (int64_t s = row_begin / 64; s * 64 < row_end; ++s) {
+      const uint8_t *w = weights + s * superblock;
+      __m512i index[4][LUT_PASS_BLOCKS], sign[4][LUT_PASS_BLOCKS];
+      __m512i correction[4];
+      __mmask16 valid[4];
+      const __m512i nibble = _mm512_set1_epi8(0x3C);
+      const __m512i position = _mm512_set1_epi32(0x03020100);
+      const __m512i plus = _mm512_set1_epi8(1), minus = _mm512_set1_epi8(-1);
+      for (int b = 0; b < 4; ++b) {
+        for (int k = 0; k < pass; k += 2) {
+          const uint8_t *x = w + 256 + ((p0 + k) / 2 * 4 + b) * 80;
+          __m512i nibbles = _mm512_loadu_si512(x);
+          uint64_t bits0, bits1;
+          __builtin_memcpy(&bits0, x + 64, 8);
+          __builtin_memcpy(&bits1, x + 72, 8);
+          /* Table byte 4i + t: the index times 4 or the lane's triple. */
+          index[b][k] = _mm512_ternarylogic_epi32(
+              _mm512_slli_epi16(nibbles, 2), nibble, position, 0xEA);
+          index[b][k + 1] = _mm512_ternarylogic_epi32(
+              _mm512_srli_epi16(nibbles, 2), nibble, position, 0xEA);
+          sign[b][k] = _mm512_mask_blend_epi8(_cvtu64_mask64(bits0), plus,
+                                              minus);
+          sign[b][k + 1] = _mm512_mask_blend_epi8(_cvtu64_mask64(bits1), plus,
+                                                  minus);
+        }
+        /* The first pass takes out the 128s of every code of the row. */
+        correction[b] = p0 == 0 ? _mm512_slli_epi32(
+                                      _mm512_loadu_si512(w + 64 * b), 7)
+                                : _mm512_setzero_si512();
+        valid[b] = lanes_valid(s * 64 + 16 * b, row_begin, row_end);
+      }
+      for (int64_t t0 = 0; t0 < tokens; t0 += 4)
+        lut_rows_tokens((const __m512i(*)[LUT_PASS_BLOCKS])index,
+                        (const __m512i(*)[LUT_PASS_BLOCKS])sign, correction,
+                        tables, pass, p0 == 0, t0, tokens, valid,
+                        LANES_DOTS(s), stride);
+    }
+  }
+
+  /* Rescale and add the activation sum. */
+  for (int64_t s = row_begin / 64; s * 64 < row_end; ++s)
+    for (int b = 0; b < 4; ++b) {
+      __mmask16 valid = lanes_valid(s * 64 + 16 * b, row_begin, row_end);
+      for (int64_t t = 0; valid && t < tokens; ++t) {
+        int32_t *d = LANES_DOTS(s) + t * stride + 16 * b;
+        __m512i S = _mm512_maskz_loadu_epi32(valid, d);
+        __m512i approx = _mm512_cvtps_epi32(_mm512_mul_ps(
+            _mm512_cvtepi32_ps(S), _mm512_set1_ps(unscale[t])));
+        _mm512_mask_storeu_epi32(
+            d, valid, _mm512_add_epi32(approx, _mm512_set1_epi32(lut_sum[t])));
+      }
+    }
+#undef LANES_DOTS
+}
+
 /* The 4-bit LM head's row dot (ops.h defines the arithmetic): one 64-byte
  * load of codes per 128-element block, its nibbles against two contiguous
  * 64-byte activation loads, the lane offsets as the starting value. */
@@ -1161,5 +1317,6 @@ static inline void attention_accumulate16_avx512(float *o, float pj,
 #define TRIT_T3X5_LUT_TILE trit_t3x5_lut_dot_tile_avx512vbmi
 #define TRIT_T3X5X64_ROWS trit_t3x5x64_dot_rows_avx512vbmi
 #define TRIT_T3X5X64_TILE trit_t3x5x64_dot_tile_avx512vbmi
+#define TRIT_T3X5X64_LUT_TILE trit_t3x5x64_lut_dot_tile_avx512vbmi
 #define TRIT_ISA avx512vnni
 #include "ops.h"

@@ -99,15 +99,24 @@ static inline unsigned trit_t3x5_code(const uint8_t *row, int64_t groups,
   return sign << 4 | index;
 }
 
-/* Weight (r, c) + 1 of a T3X5 matrix with rows in lanes (kernels.h). */
-static inline int trit_t3x5x64_weight(const uint8_t *weights, int64_t cols,
-                                      int64_t r, int64_t c) {
-  int64_t quad = c / 12, lane = (r % 16) * 4 + c % 4;
+/* The 5-bit code of triple t of quad `quad` of row r of a T3X5 matrix
+ * with rows in lanes (kernels.h). */
+static inline unsigned trit_t3x5x64_code(const uint8_t *weights, int64_t cols,
+                                         int64_t r, int64_t quad, int t) {
+  int64_t lane = (r % 16) * 4 + t;
   const uint8_t *x = weights + r / 64 * trit_t3x5x64_superblock_bytes(cols) +
                      256 + (quad / 2 * 4 + r % 64 / 16) * 80;
   unsigned index = quad % 2 ? (unsigned)x[lane] >> 4 : x[lane] & 15u;
   unsigned sign = (x[64 + 8 * (quad % 2) + lane / 8] >> (lane % 8)) & 1u;
-  return trit_t3x5_digit(sign << 4 | index, (int)(c % 12 / 4));
+  return sign << 4 | index;
+}
+
+/* Weight (r, c) + 1 of a T3X5 matrix with rows in lanes. */
+static inline int trit_t3x5x64_weight(const uint8_t *weights, int64_t cols,
+                                      int64_t r, int64_t c) {
+  return trit_t3x5_digit(
+      trit_t3x5x64_code(weights, cols, r, c / 12, (int)(c % 4)),
+      (int)(c % 12 / 4));
 }
 
 /* An I2_S block of n weights (a multiple of 4: 128 in I2_S rows, 64 or 128

@@ -402,24 +402,28 @@ void TRIT_OP(bitlinear_t3x5x64_range)(const void *closure, int64_t cols,
 #endif
 
 #ifdef TRIT_T3X5_LUT_TILE
-/* The same through int8 lookup tables (kernels.h; tritc --prompt-lut) when
- * a call has TRIT_LUT_MIN_TOKENS tokens or more: a prompt. Fewer tokens
- * (generation) take the exact tiles. The tile's integer dots wait in `out`
- * before their conversion. */
-void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
-                                       int64_t rows, int64_t begin,
-                                       int64_t end) {
+typedef void (*TRIT_CAT(lut_tile_fn_, TRIT_ISA))(const uint8_t *,
+                                                const int8_t *, int64_t,
+                                                int64_t, int64_t, int64_t,
+                                                int32_t *, int64_t);
+
+/* Output rows [begin, end) through a lookup-table tile (kernels.h; tritc
+ * --prompt-lut), TRIT_LUT_MAX_TOKENS tokens at a time, when the call has
+ * TRIT_LUT_MIN_TOKENS tokens or more: a prompt. The tile's integer dots
+ * wait in `out` before their conversion. */
+static inline __attribute__((always_inline)) void
+TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
+                                         int64_t rows, int64_t begin,
+                                         int64_t end,
+                                         TRIT_CAT(lut_tile_fn_, TRIT_ISA)
+                                             lut_tile) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
-  if (a->n < TRIT_LUT_MIN_TOKENS) { /* the tables need VBMI anyway */
-    TRIT_OP(bitlinear_t3x5_vbmi_range)(closure, cols, rows, begin, end);
-    return;
-  }
   for (int64_t t0 = 0; t0 < a->n; t0 += TRIT_LUT_MAX_TOKENS) {
     int64_t nt = a->n - t0 < TRIT_LUT_MAX_TOKENS ? a->n - t0
                                                  : TRIT_LUT_MAX_TOKENS;
     float *out = a->out + t0 * rows + begin;
-    TRIT_T3X5_LUT_TILE(a->weights, a->q + t0 * cols, cols, begin, end, nt,
-                       (int32_t *)out, rows);
+    lut_tile(a->weights, a->q + t0 * cols, cols, begin, end, nt,
+             (int32_t *)out, rows);
     for (int64_t t = 0; t < nt; ++t)
       for (int64_t r = 0; r < end - begin; ++r) {
         int32_t dot;
@@ -429,6 +433,31 @@ void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
             TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, begin + r));
       }
   }
+}
+
+/* A T3X5 weight's BitLinear through the tables; fewer tokens (generation)
+ * take the exact tiles. */
+void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
+                                       int64_t rows, int64_t begin,
+                                       int64_t end) {
+  const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
+  if (a->n < TRIT_LUT_MIN_TOKENS) /* the tables need VBMI anyway */
+    TRIT_OP(bitlinear_t3x5_vbmi_range)(closure, cols, rows, begin, end);
+  else
+    TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                             TRIT_T3X5_LUT_TILE);
+}
+
+/* The same for T3X5 with rows in lanes. */
+void TRIT_OP(bitlinear_t3x5x64_lut_range)(const void *closure, int64_t cols,
+                                          int64_t rows, int64_t begin,
+                                          int64_t end) {
+  const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
+  if (a->n < TRIT_LUT_MIN_TOKENS)
+    TRIT_OP(bitlinear_t3x5x64_range)(closure, cols, rows, begin, end);
+  else
+    TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                             TRIT_T3X5X64_LUT_TILE);
 }
 #endif
 

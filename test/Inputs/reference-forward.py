@@ -9,7 +9,7 @@ sum; NeoX RoPE with iterated float theta; f16 KV cache, query, probabilities
 and LM-head activation; softmax with a double sum).
 
 Usage: reference-forward.py MODEL.gguf --prompt-tokens 1,2,3 -n 8
-           [--dump-logits FILE] [--prompt-lut [--max-tokens N]]
+           [--dump-logits FILE] [--prompt-lut [--max-tokens N] [--lut-layout L]]
        reference-forward.py MODEL.gguf --perplexity TEXT --ctx 128 --chunks 8
 Prints the greedy continuation's token ids on one line, like the compiled
 model's harness, and writes float32 logits [positions x vocab].
@@ -121,16 +121,42 @@ def lookup_table_dot(codes, q):
     return approx + codes[:, groups * 192:].astype(np.int64) @ q[groups * 192:]
 
 
+def lanes_lookup_table_dot(codes, q):
+    """The same for T3X5 with rows in lanes (kernels.h): the triples are
+    columns (12Q + t, 12Q + 4 + t, 12Q + 8 + t) of rows padded with zeros
+    to 24 columns, and every weight goes through the tables."""
+    rows, cols = codes.shape
+    padded = -cols % 24
+    x = np.concatenate([q, np.zeros(padded, np.int64)]).reshape(-1, 3, 4)
+    largest = int(np.abs(x).sum(axis=1).max())
+    m = 16384 if largest <= 127 else 127 * 16384 // largest
+    w = np.concatenate([codes, np.zeros((rows, padded), codes.dtype)], axis=1)
+    w = w.reshape(rows, -1, 3, 4).astype(np.int64)
+    sums = (w * x[None]).sum(axis=2)
+    positive = 9 * (w[:, :, 0] + 1) + 3 * (w[:, :, 1] + 1) + (w[:, :, 2] + 1) >= 13
+    entry = lambda e: (2 * e * m + 16384) >> 15
+    s = np.where(positive, entry(sums), -entry(-sums)).sum(axis=(1, 2))
+    unscale = np.float32(16384) / np.float32(m)
+    return np.rint(s.astype(np.float32) * unscale).astype(np.int64)
+
+
+# Which layout --prompt-lut's tables read: "auto" is tritc's default on an
+# AVX-512 VBMI target (rows in lanes for weights of a multiple of 64 rows,
+# T3X5 rows for the others), "rows" is --weight-packing=t3x5.
+LUT_LAYOUT = "auto"
+
+
 def bitlinear(x, weight, lut_rows=None):
     """`lut_rows`: which rows of x take the lookup-table dot."""
     codes, w_scale = weight
+    lanes = LUT_LAYOUT == "lanes" or (LUT_LAYOUT == "auto" and codes.shape[0] % 64 == 0)
     out = np.empty((x.shape[0], codes.shape[0]), np.float32)
     for t in range(x.shape[0]):
         amax = max(float(np.max(np.abs(x[t].astype(np.float64)))), 1e-5)
         s = np.float32(127.0 / amax)
         q = np.clip(np.rint(x[t] * s), -128, 127).astype(np.int64)
         if lut_rows is not None and lut_rows[t]:
-            dot = lookup_table_dot(codes, q)
+            dot = (lanes_lookup_table_dot if lanes else lookup_table_dot)(codes, q)
         else:
             dot = codes.astype(np.int64) @ q  # exact: sum of w * q
         out[t] = (dot.astype(np.float32) / s) * w_scale
@@ -289,7 +315,13 @@ def main():
                    help="prompts through tritc --prompt-lut's lookup tables")
     p.add_argument("--max-tokens", type=int, default=64,
                    help="the compiled model's tokens per prompt call")
+    p.add_argument("--lut-layout", choices=["auto", "rows", "lanes"], default="auto",
+                   help="the T3X5 layout the tables read: auto (tritc's default "
+                        "on AVX-512 VBMI: rows in lanes for weights of a multiple "
+                        "of 64 rows), rows (--weight-packing=t3x5) or lanes")
     args = p.parse_args()
+    global LUT_LAYOUT
+    LUT_LAYOUT = args.lut_layout
     ref = Reference(args.model)
     ref.prompt_lut, ref.max_tokens = args.prompt_lut, args.max_tokens
     if args.perplexity:

@@ -455,6 +455,101 @@ TEST(Kernels, LookupTableTileMatchesItsDefinition) {
     }
 }
 
+/// The rows-in-lanes lookup-table tile's dots as kernels.h defines them:
+/// the triples (12Q + j, + 4, + 8) with zeros past the row, no exact tail.
+std::vector<int32_t> lanesLookupTableDots(const std::vector<int8_t> &t,
+                                          const std::vector<int8_t> &q,
+                                          int64_t cols, int64_t begin,
+                                          int64_t end, int64_t tokens) {
+  int64_t quads = (cols + 23) / 24 * 2, n = end - begin;
+  std::vector<int32_t> dots(tokens * n);
+  for (int64_t k = 0; k < tokens; ++k) {
+    const int8_t *x = q.data() + k * cols;
+    auto at = [&](const int8_t *v, int64_t c) { return c < cols ? v[c] : 0; };
+    int32_t largest = 0, sum = 0;
+    for (int64_t c = 0; c < cols; ++c)
+      sum += x[c];
+    for (int64_t quad = 0; quad < quads; ++quad)
+      for (int j = 0; j < 4; ++j)
+        largest = std::max(largest,
+                           std::abs(at(x, 12 * quad + j)) +
+                               std::abs(at(x, 12 * quad + 4 + j)) +
+                               std::abs(at(x, 12 * quad + 8 + j)));
+    int32_t m = largest <= 127 ? 16384 : 127 * 16384 / largest;
+    auto entry = [&](int32_t e) {
+      return int32_t(std::floor((2.0 * e * m + 16384) / 32768));
+    };
+    for (int64_t r = begin; r < end; ++r) {
+      const int8_t *w = t.data() + r * cols;
+      int32_t S = 0;
+      for (int64_t quad = 0; quad < quads; ++quad)
+        for (int j = 0; j < 4; ++j) {
+          int64_t c = 12 * quad + j;
+          int v = 9 * (at(w, c) + 1) + 3 * (at(w, c + 4) + 1) +
+                  (at(w, c + 8) + 1);
+          int32_t e = at(w, c) * at(x, c) + at(w, c + 4) * at(x, c + 4) +
+                      at(w, c + 8) * at(x, c + 8);
+          S += v >= 13 ? entry(e) : -entry(-e);
+        }
+      float approx = float(S) * (16384.0f / float(m));
+      dots[k * n + r - begin] = int32_t(std::nearbyint(approx)) + sum;
+    }
+  }
+  return dots;
+}
+
+TEST(Kernels, EveryRowsInLanesLookupTableTileMatchesTheDefinition) {
+  __builtin_cpu_init();
+  bool vbmi = __builtin_cpu_supports("avx512vnni") &&
+              __builtin_cpu_supports("avx512vbmi");
+  std::mt19937 rng(15);
+  std::uniform_int_distribution<int> trit(-1, 1), byte(-128, 127);
+  // Columns filling whole pairs of quads or padding the last (64, 2560),
+  // one pass of 32 quads or several (6912: 9 passes); ranges starting and
+  // ending inside blocks and superblocks; 1 to 64 tokens (four at a time);
+  // an output stride wider than the range.
+  struct Case {
+    int64_t rows, cols, begin, end;
+  };
+  for (Case c : {Case{64, 64, 0, 64}, Case{128, 192, 5, 128},
+                 Case{192, 2560, 63, 130}, Case{64, 6912, 17, 50}})
+    for (int64_t tokens : {1, 3, 16, 37, 64}) {
+      std::vector<int8_t> t(c.rows * c.cols), q(tokens * c.cols);
+      for (int8_t &v : t)
+        v = int8_t(trit(rng));
+      for (int8_t &v : q)
+        v = int8_t(byte(rng));
+      if (tokens == 3) { // edge values: all -1 / +1 against -128 / 127
+        std::fill(t.begin(), t.begin() + 64 * c.cols, int8_t(-1));
+        std::fill(t.end() - c.cols, t.end(), int8_t(1));
+        std::fill(q.begin(), q.begin() + c.cols, int8_t(-128));
+        std::fill(q.end() - c.cols, q.end(), int8_t(127));
+      }
+      std::vector<uint8_t> w = packT3X5x64(t, c.rows, c.cols);
+      int64_t n = c.end - c.begin, stride = n + 3;
+      std::vector<int32_t> expected =
+          lanesLookupTableDots(t, q, c.cols, c.begin, c.end, tokens);
+      auto run = [&](auto tile) {
+        std::vector<int32_t> out(tokens * stride, -7), got(tokens * n);
+        tile(w.data(), q.data(), c.cols, c.begin, c.end, tokens, out.data(),
+             stride);
+        for (int64_t k = 0; k < tokens; ++k) {
+          std::copy_n(out.begin() + k * stride, n, got.begin() + k * n);
+          for (int64_t i = n; i < stride; ++i) // the stride's gap untouched
+            EXPECT_EQ(out[k * stride + i], -7);
+        }
+        return got;
+      };
+      EXPECT_EQ(run(trit_t3x5x64_lut_dot_tile_generic), expected)
+          << "generic " << c.cols << " columns, rows [" << c.begin << ", "
+          << c.end << "), " << tokens << " tokens";
+      if (vbmi)
+        EXPECT_EQ(run(trit_t3x5x64_lut_dot_tile_avx512vbmi), expected)
+            << "avx512vbmi " << c.cols << " columns, rows [" << c.begin
+            << ", " << c.end << "), " << tokens << " tokens";
+    }
+}
+
 TEST(Kernels, LookupTablesAreExactForSmallActivations) {
   // Triple sums within +-127 fit the tables unscaled: the exact dots.
   std::mt19937 rng(6);

@@ -233,6 +233,21 @@ void t3x5x64_tile_avx512vbmi(benchmark::State &state) {
 }
 BENCHMARK(t3x5x64_tile_avx512vbmi)->Apply(lutShapes);
 
+/// The lookup-table tile on rows in lanes (no decoding or transposes).
+void t3x5x64_lut_tile_avx512vbmi(benchmark::State &state) {
+  if (!__builtin_cpu_supports("avx512vbmi"))
+    return state.SkipWithError("CPU lacks avx512vbmi");
+  runTile(
+      state,
+      [](const uint8_t *w, const int8_t *q, int64_t cols, int64_t begin,
+         int64_t end, int64_t tokens, int32_t *dots) {
+        trit_t3x5x64_lut_dot_tile_avx512vbmi(w, q, cols, begin, end, tokens,
+                                             dots, end - begin);
+      },
+      trit_t3x5x64_superblock_bytes(state.range(1)) / 64);
+}
+BENCHMARK(t3x5x64_lut_tile_avx512vbmi)->Apply(lutShapes);
+
 } // namespace
 
 BENCHMARK_MAIN();

@@ -106,8 +106,8 @@ cl::opt<std::string> kernel(
 cl::opt<std::string> weightPacking(
     "weight-packing",
     cl::desc("Ternary weight layout: auto (default: t3x5x64 where it can, "
-             "else t3x5 for the avx512vnni kernels, i2_s for the others; "
-             "t3x5 with --prompt-lut), i2_s (2 bits per weight), t3x5 (1.67 "
+             "else t3x5 for the avx512vnni kernels, i2_s for the others), "
+             "i2_s (2 bits per weight), t3x5 (1.67 "
              "bits per weight: three weights in a 5-bit code; fewer bytes "
              "per generated token, the same results) or t3x5x64 (the same "
              "codes with 64 rows in lanes, for the avx512vnni kernels with "
@@ -430,10 +430,7 @@ int main(int argc, char **argv) {
       mlir::trit::OptimizePipelineOptions options;
       options.fuseGating = bool(fuseGating);
       options.kernel = std::string(kernel);
-      // The lookup tables read T3X5 rows one after another.
-      options.packing = promptLut && weightPacking == "auto"
-                            ? std::string("t3x5")
-                            : std::string(weightPacking);
+      options.packing = std::string(weightPacking);
       mlir::trit::buildOptimizePipeline(pm, options);
       if (emit != Emit::OptMLIR) {
         mlir::trit::LowerToLLVMPipelineOptions lowerOptions;

@@ -192,14 +192,16 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
   bool rowsInLanes = hasRowsInLanes(weightType);
   bool t3x5 = getPackingKind(weightType) == PackingKind::T3X5 && !rowsInLanes;
   // The pass checked that lookup tables have their kernel family.
-  bool lut = t3x5 && promptLut && kind == KernelKind::AVX512VNNI;
+  bool lut = (t3x5 || rowsInLanes) && promptLut &&
+             kind == KernelKind::AVX512VNNI;
   bool t3x5Vbmi = t3x5 && vbmi && kind == KernelKind::AVX512VNNI;
   std::string name = ("trit.bitlinear." + stringifyKernelKind(kind) + "." +
-                      (rowsInLanes ? "t3x5x64."
-                       : lut       ? "t3x5lut."
-                       : t3x5Vbmi  ? "t3x5vbmi."
-                       : t3x5      ? "t3x5."
-                                   : "") +
+                      (rowsInLanes && lut ? "t3x5x64lut."
+                       : rowsInLanes      ? "t3x5x64."
+                       : lut              ? "t3x5lut."
+                       : t3x5Vbmi         ? "t3x5vbmi."
+                       : t3x5             ? "t3x5."
+                                          : "") +
                       Twine(rows) + "x" + Twine(cols))
                          .str();
   if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
@@ -212,8 +214,9 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
       LLVM::Linkage::Internal);
   Block *body = func.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
-  callKernel(rowsInLanes ? "bitlinear_t3x5x64_range"
-             : lut       ? "bitlinear_t3x5_lut_range"
+  callKernel(rowsInLanes && lut ? "bitlinear_t3x5x64_lut_range"
+             : rowsInLanes      ? "bitlinear_t3x5x64_range"
+             : lut              ? "bitlinear_t3x5_lut_range"
              : t3x5Vbmi  ? "bitlinear_t3x5_vbmi_range"
              : t3x5      ? "bitlinear_t3x5_range"
                          : "bitlinear_range",
@@ -901,9 +904,10 @@ LogicalResult ModuleLowering::run() {
   return success();
 }
 
-/// Lookup tables exist for T3X5 weights in the AVX-512 VNNI family, whose
-/// table lookups need AVX-512 VBMI. Other BitLinears of the module (rows the
-/// layout cannot hold) stay exact; a module without any is an error.
+/// Lookup tables exist for T3X5 weights (in rows or in lanes) in the
+/// AVX-512 VNNI family, whose table lookups need AVX-512 VBMI. Other
+/// BitLinears of the module (rows the layout cannot hold) stay exact; a
+/// module without any is an error.
 static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
   if (!target.hasFeature("avx512vbmi"))
     return module.emitError()
@@ -923,14 +927,12 @@ static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
     for (Value weight : weights)
       any |= kind == KernelKind::AVX512VNNI &&
              getPackingKind(cast<RankedTensorType>(weight.getType())) ==
-                 PackingKind::T3X5 &&
-             !hasRowsInLanes(cast<RankedTensorType>(weight.getType()));
+                 PackingKind::T3X5;
   });
   if (!any)
     return module.emitError()
            << "prompt-lut has no BitLinear to take: it needs T3X5 weights "
-              "in rows (not in lanes) and the avx512vnni kernel family "
-              "(tritc --weight-packing=t3x5 "
+              "and the avx512vnni kernel family (tritc --weight-packing=t3x5 "
               "--kernel=avx512vnni)";
   return success();
 }

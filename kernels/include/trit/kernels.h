@@ -216,6 +216,21 @@ void trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights,
                                        int64_t tokens, int32_t *dots,
                                        int64_t stride);
 
+/* The same over T3X5 with rows in lanes: the triples are that layout's
+ * (columns 12Q + t, 12Q + 4 + t, 12Q + 8 + t, zero activations past the
+ * row), M is taken over all of them, and there is no exact tail: every
+ * weight goes through the tables. */
+void trit_t3x5x64_lut_dot_tile_generic(const uint8_t *weights,
+                                       const int8_t *q, int64_t cols,
+                                       int64_t row_begin, int64_t row_end,
+                                       int64_t tokens, int32_t *dots,
+                                       int64_t stride);
+void trit_t3x5x64_lut_dot_tile_avx512vbmi(const uint8_t *weights,
+                                          const int8_t *q, int64_t cols,
+                                          int64_t row_begin, int64_t row_end,
+                                          int64_t tokens, int32_t *dots,
+                                          int64_t stride);
+
 #ifdef __cplusplus
 }
 #endif
