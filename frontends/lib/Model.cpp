@@ -658,10 +658,13 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
       }
     return llvm::ArrayRef<uint8_t>(storage);
   }
-  if (layout == "ternary_rows_t3x5" || layout == "ternary_rows_i2_s") {
+  if (layout == "ternary_rows_t3x5" || layout == "ternary_rows_i2_s" ||
+      layout == "ternary_rows_t3x5_x64") {
     // A reranking head's estimate: [rows] f32 scales, 64-byte aligned, then
-    // each row ternarized (ternarizeRow) and packed as T3X5 or I2_S.
-    bool t3x5 = layout == "ternary_rows_t3x5";
+    // each row ternarized (ternarizeRow) and packed as T3X5, I2_S or T3X5
+    // with rows in lanes (the rows padded with zeros to superblocks of 64).
+    bool lanes = layout == "ternary_rows_t3x5_x64";
+    bool t3x5 = lanes || layout == "ternary_rows_t3x5";
     size_t multiple = t3x5 ? 64 : 128;
     if (weight.shape.size() != 2 || weight.shape[1] % multiple != 0)
       return fileError(weight.sourceFile,
@@ -672,20 +675,30 @@ trit::getWeightBytes(const Weight &weight, llvm::StringRef layout,
     size_t rows = weight.shape[0], cols = weight.shape[1];
     size_t rowBytes = t3x5 ? getT3X5RowBytes(cols) : cols / 4;
     size_t codesAt = (rows * 4 + 63) / 64 * 64;
-    storage.assign(codesAt + rows * rowBytes, 0);
+    size_t superblocks = (rows + 63) / 64;
+    storage.assign(codesAt + (lanes ? superblocks *
+                                          getT3X5x64SuperblockBytes(cols)
+                                    : rows * rowBytes),
+                   0);
     std::vector<float> row(cols);
-    std::vector<int8_t> ternary(cols);
+    std::vector<int8_t> ternary(lanes ? superblocks * 64 * cols : cols);
     for (size_t r = 0; r < rows; ++r) {
       for (size_t k = 0; k < cols; ++k)
         row[k] = loadFloatElement(weight, r * cols + k);
-      float scale = ternarizeRow(row.data(), cols, ternary.data());
+      float scale = ternarizeRow(row.data(), cols,
+                                 ternary.data() + (lanes ? r * cols : 0));
       std::memcpy(storage.data() + r * 4, &scale, 4);
       uint8_t *codes = storage.data() + codesAt + r * rowBytes;
+      if (lanes)
+        continue;
       if (t3x5)
         packT3X5(ternary.data(), 1, cols, codes);
       else
         packI2S(ternary.data(), cols, codes);
     }
+    if (lanes)
+      packT3X5x64(ternary.data(), superblocks * 64, cols,
+                  storage.data() + codesAt);
     return llvm::ArrayRef<uint8_t>(storage);
   }
   if (layout != "f32")

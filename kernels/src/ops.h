@@ -978,7 +978,8 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
  *
  * tritc --lm-head=rerank: `compact` is a ternary copy of the table, [vocab]
  * f32 row scales, then (64-byte aligned) the rows' codes in the T3X5 layout
- * (`t3x5` != 0; 2 when the target has AVX-512 VBMI, for its row dots) or
+ * (`t3x5` != 0; 2 when the target has AVX-512 VBMI, for its row dots; 3
+ * with rows in lanes, in superblocks of 64 rows past `vocab`) or
  * I2_S. Every logit is first estimated from it like a
  * BitLinear with a scale per row (1.67 or 2 bits per weight instead of 16);
  * then the `candidates` rows with the highest estimates are computed again
@@ -1005,6 +1006,12 @@ static void TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA)(void *closure,
 #ifdef TRIT_T3X5_VBMI_TILE
   if (a->t3x5 == 2) {
     TRIT_OP(bitlinear_t3x5_vbmi_range)(&a->rows, a->dim, a->vocab, begin, end);
+    return;
+  }
+#endif
+#ifdef TRIT_T3X5X64_ROWS
+  if (a->t3x5 == 3) {
+    TRIT_OP(bitlinear_t3x5x64_range)(&a->rows, a->dim, a->vocab, begin, end);
     return;
   }
 #endif

@@ -67,6 +67,33 @@ module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit
 
 // -----
 
+// With T3X5 BitLinears in lanes the copy has rows in lanes too (operand 3).
+// CHECK-LABEL: module attributes
+// CHECK-SAME: {layout = "ternary_rows_t3x5_x64", name = "table", rerank_rows = 1024 : i64}
+// CHECK: %[[LANES:.*]] = llvm.mlir.constant(3 : i32)
+// CHECK: llvm.call @trit_op_lm_head_rerank_{{[a-z0-9_]+}}(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[LANES]],
+// SIXTEEN-LABEL: module attributes
+module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512bw,+avx512f,+avx512vbmi,+avx512vl,+avx512vnni,+f16c,+fma">} {
+  trit.global @table : tensor<8x192xf16> = #trit.external<"m.gguf", "t">
+  trit.global @w : tensor<192x192x!trit.ternary, #trit.packing<t3x5, interleave = 64>> = #trit.external<"m.gguf", "w">
+  trit.global @s : tensor<f32> = dense<0.5> : tensor<f32>
+  func.func private @forward(%tokens: tensor<?xi32>, %pos: index) -> tensor<?x8xf32> {
+    %t = trit.weight @table : tensor<8x192xf16>
+    %w = trit.weight @w : tensor<192x192x!trit.ternary, #trit.packing<t3x5, interleave = 64>>
+    %s = trit.weight @s : tensor<f32>
+    %h = trit.embedding %t[%tokens] : tensor<8x192xf16>, tensor<?xi32> -> tensor<?x192xf32>
+    %a = trit.fused_bitlinear %h weights(%w : tensor<192x192x!trit.ternary, #trit.packing<t3x5, interleave = 64>>) scales(%s : tensor<f32>) kernel avx512vnni : tensor<?x192xf32> -> tensor<?x192xf32>
+    %l = trit.lm_head %a, %t : tensor<?x192xf32>, tensor<8x192xf16> -> tensor<?x8xf32>
+    return %l : tensor<?x8xf32>
+  }
+  func.func @prefill(%tokens: tensor<?xi32>, %pos: index) -> tensor<?x8xf32> attributes {trit.entry_point = "prefill"} {
+    %r = call @forward(%tokens, %pos) : (tensor<?xi32>, index) -> tensor<?x8xf32>
+    return %r : tensor<?x8xf32>
+  }
+}
+
+// -----
+
 // The I2_S copy needs rows of a multiple of 128 weights.
 module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2">} {
   trit.global @table : tensor<8x192xf16> = #trit.external<"m.gguf", "t">

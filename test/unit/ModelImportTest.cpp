@@ -253,6 +253,22 @@ TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
     EXPECT_EQ(0, std::memcmp(bytes->data() + 64, codes.data(), codes.size()))
         << (t3x5 ? "t3x5" : "i2_s");
   }
+  // Rows in lanes: the three rows padded to a superblock of 64.
+  {
+    std::vector<uint8_t> storage;
+    auto bytes =
+        trit::getWeightBytes(weight, "ternary_rows_t3x5_x64", storage);
+    ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+    std::vector<int8_t> padded(expected);
+    padded.resize(64 * cols, 0);
+    std::vector<uint8_t> codes = trit::test::packT3X5x64(padded, 64, cols);
+    ASSERT_EQ(bytes->size(), 64 + codes.size());
+    float scales[3];
+    std::memcpy(scales, bytes->data(), 12);
+    EXPECT_EQ(scales[0], 2.0f);
+    EXPECT_EQ(scales[2], 0.5f);
+    EXPECT_EQ(0, std::memcmp(bytes->data() + 64, codes.data(), codes.size()));
+  }
   weight.shape = {2, 576};
   std::vector<uint8_t> storage;
   auto narrow = trit::getWeightBytes(weight, "ternary_rows_i2_s", storage);

@@ -129,6 +129,7 @@ private:
   /// The ternary layout of the module's BitLinears, which a reranking
   /// head's ternary copy takes too.
   PackingKind ternaryPacking = PackingKind::I2_S;
+  bool ternaryRowsInLanes = false;
   Type ptrType, i64Type, i32Type, f32Type, voidType;
 
   // The weight table, in module order, and inline values.
@@ -303,6 +304,8 @@ LogicalResult ModuleLowering::collectWeights() {
     if (isa<TernaryType>(element) &&
         getPackingKind(global.getTensorType()) == PackingKind::T3X5)
       ternaryPacking = PackingKind::T3X5;
+    ternaryRowsInLanes |= isa<TernaryType>(element) &&
+                          hasRowsInLanes(global.getTensorType());
     StringRef layout =
         isa<TernaryType>(element)
             ? (hasRowsInLanes(global.getTensorType()) ? "t3x5_x64"
@@ -670,8 +673,12 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           // weight-table entry.
           bool q4 = compactHead == "q4", rerank = compactHead == "rerank";
           bool t3x5 = ternaryPacking == PackingKind::T3X5;
-          StringRef layout = rerank ? (t3x5 ? "ternary_rows_t3x5"
-                                            : "ternary_rows_i2_s")
+          // Rows in lanes too when the BitLinears have them (the copy's
+          // rows are padded to superblocks of 64).
+          bool lanes = t3x5 && ternaryRowsInLanes;
+          StringRef layout = rerank ? (lanes  ? "ternary_rows_t3x5_x64"
+                                       : t3x5 ? "ternary_rows_t3x5"
+                                              : "ternary_rows_i2_s")
                              : q4   ? "q4_blocks"
                                     : "q8_rows";
           auto weight = h.getTable().getDefiningOp<WeightOp>();
@@ -702,8 +709,9 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
                                 ptrType);
           if (rerank) {
             // The copy's layout for lm_head_rerank: 0 I2_S, 1 T3X5, 2 T3X5
-            // read by the VBMI row dots (ops.h).
-            int32_t layout = !t3x5 ? 0
+            // read by the VBMI row dots, 3 T3X5 with rows in lanes (ops.h).
+            int32_t layout = !t3x5   ? 0
+                             : lanes ? 3
                              : vbmi && opsKernel == KernelKind::AVX512VNNI
                                  ? 2
                                  : 1;
