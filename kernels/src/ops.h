@@ -471,6 +471,47 @@ void TRIT_OP(bitlinear)(const trit_exec_context *ctx, trit_range_fn range,
   trit_parallel_for(ctx, range, &args, 0, rows);
 }
 
+/* The BitLinears of a fused op (two or three weights sharing one quantized
+ * input: q/k/v, gate/up) as one parallel range over their rows laid end to
+ * end, so the threads wait once per op instead of once per weight. */
+typedef struct TRIT_CAT(fused_bitlinear_args_, TRIT_ISA) {
+  trit_range_fn range[3];
+  TRIT_CAT(bitlinear_args_, TRIT_ISA) args[3];
+  int64_t rows[3]; /* 0 for an unused slot */
+} TRIT_CAT(fused_bitlinear_args_, TRIT_ISA);
+
+static void TRIT_CAT(fused_bitlinear_rows_, TRIT_ISA)(void *closure,
+                                                      int64_t begin,
+                                                      int64_t end) {
+  TRIT_CAT(fused_bitlinear_args_, TRIT_ISA) *a = closure;
+  int64_t base = 0;
+  for (int k = 0; k < 3; base += a->rows[k], ++k) {
+    int64_t lo = begin > base ? begin : base;
+    int64_t hi = end < base + a->rows[k] ? end : base + a->rows[k];
+    if (lo < hi)
+      a->range[k](&a->args[k], lo - base, hi - base);
+  }
+}
+
+void TRIT_OP(bitlinear_fused)(const trit_exec_context *ctx, const int8_t *q,
+                              const float *q_scales, const int32_t *q_sums,
+                              int64_t n, trit_range_fn range0,
+                              const uint8_t *weights0, float w_scale0,
+                              int64_t rows0, float *out0,
+                              trit_range_fn range1, const uint8_t *weights1,
+                              float w_scale1, int64_t rows1, float *out1,
+                              trit_range_fn range2, const uint8_t *weights2,
+                              float w_scale2, int64_t rows2, float *out2) {
+  TRIT_CAT(fused_bitlinear_args_, TRIT_ISA)
+  args = {{range0, range1, range2},
+          {{weights0, q, q_scales, q_sums, out0, n, w_scale0, 0},
+           {weights1, q, q_scales, q_sums, out1, n, w_scale1, 0},
+           {weights2, q, q_scales, q_sums, out2, n, w_scale2, 0}},
+          {rows0, rows1, range2 ? rows2 : 0}};
+  trit_parallel_for(ctx, TRIT_CAT(fused_bitlinear_rows_, TRIT_ISA), &args, 0,
+                    args.rows[0] + args.rows[1] + args.rows[2]);
+}
+
 /*===--- RoPE, KV cache, attention ----------------------------------------===*/
 
 /* The runtime fills ctx->rope_cos/sin with ggml's tables: for position p and

@@ -132,3 +132,43 @@ module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit
 module attributes {trit.model = {context_length = 16 : i64}} {
 }
 
+
+// -----
+
+// A fused op's two or three weights share one parallel range over their
+// rows end to end (one wait for the threads per op): q/k/v fill the three
+// slots, the gated pair two and a null third.
+// CHECK-LABEL: module attributes
+// CHECK: %[[Q:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.256x256
+// CHECK: %[[K:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.128x256
+// CHECK: %[[V:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.128x256
+// CHECK: llvm.call @trit_op_bitlinear_fused_avx512vnni(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q]], {{.*}}, %[[K]], {{.*}}, %[[V]],
+// CHECK: %[[GATE:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.512x256
+// CHECK: %[[UP:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.512x256
+// CHECK: %[[NONE:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: llvm.call @trit_op_bitlinear_fused_avx512vnni(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[GATE]], {{.*}}, %[[UP]], {{.*}}, %[[NONE]],
+// CHECK: llvm.call @trit_op_gate_avx512vnni
+// CHECK-NOT: llvm.call @trit_op_bitlinear_avx512vnni(
+module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512bw,+avx512f,+avx512vl,+avx512vnni,+f16c,+fma">} {
+  trit.global @table : tensor<8x256xf16> = #trit.external<"m.gguf", "token_embd.weight">
+  trit.global @wq : tensor<256x256x!trit.ternary, #trit.packing<i2_s>> = #trit.external<"m.gguf", "wq">
+  trit.global @wk : tensor<128x256x!trit.ternary, #trit.packing<i2_s>> = #trit.external<"m.gguf", "wk">
+  trit.global @wg : tensor<512x256x!trit.ternary, #trit.packing<i2_s>> = #trit.external<"m.gguf", "wg">
+  trit.global @s : tensor<f32> = dense<0.5> : tensor<f32>
+  func.func private @forward(%tokens: tensor<?xi32>, %pos: index) -> tensor<?x8xf32> {
+    %t = trit.weight @table : tensor<8x256xf16>
+    %wq = trit.weight @wq : tensor<256x256x!trit.ternary, #trit.packing<i2_s>>
+    %wk = trit.weight @wk : tensor<128x256x!trit.ternary, #trit.packing<i2_s>>
+    %wg = trit.weight @wg : tensor<512x256x!trit.ternary, #trit.packing<i2_s>>
+    %s = trit.weight @s : tensor<f32>
+    %h = trit.embedding %t[%tokens] : tensor<8x256xf16>, tensor<?xi32> -> tensor<?x256xf32>
+    %qkv:3 = trit.fused_bitlinear %h weights(%wq, %wk, %wk : tensor<256x256x!trit.ternary, #trit.packing<i2_s>>, tensor<128x256x!trit.ternary, #trit.packing<i2_s>>, tensor<128x256x!trit.ternary, #trit.packing<i2_s>>) scales(%s, %s, %s : tensor<f32>, tensor<f32>, tensor<f32>) kernel avx512vnni : tensor<?x256xf32> -> tensor<?x256xf32>, tensor<?x128xf32>, tensor<?x128xf32>
+    %f = trit.fused_bitlinear %qkv#0 weights(%wg, %wg : tensor<512x256x!trit.ternary, #trit.packing<i2_s>>, tensor<512x256x!trit.ternary, #trit.packing<i2_s>>) scales(%s, %s : tensor<f32>, tensor<f32>) gate relu2 kernel avx512vnni : tensor<?x256xf32> -> tensor<?x512xf32>
+    %l = trit.lm_head %qkv#0, %t : tensor<?x256xf32>, tensor<8x256xf16> -> tensor<?x8xf32>
+    return %l : tensor<?x8xf32>
+  }
+  func.func @prefill(%tokens: tensor<?xi32>, %pos: index) -> tensor<?x8xf32> attributes {trit.entry_point = "prefill"} {
+    %r = call @forward(%tokens, %pos) : (tensor<?xi32>, index) -> tensor<?x8xf32>
+    return %r : tensor<?x8xf32>
+  }
+}

@@ -414,7 +414,12 @@ LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
 
   bool gated = op.getGate().has_value();
   SmallVector<Value> outputs;
-  for (unsigned k = 0; k < op.getWeights().size(); ++k) {
+  // Two or three weights go through one parallel range over their rows
+  // end to end (one wait for the threads instead of one per weight).
+  size_t count = op.getWeights().size();
+  bool together = count == 2 || count == 3;
+  SmallVector<Value> fusedArgs = {ctxArg, codes, scales, sums, tokens};
+  for (unsigned k = 0; k < count; ++k) {
     FailureOr<Value> out =
         gated ? scratchPointer(op, 2 + k) : resultPointer(op, k);
     FailureOr<Value> weights = operand(op, op.getWeights()[k]);
@@ -425,9 +430,18 @@ LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
     int64_t rows = weightType.getDimSize(0);
     auto range = getOrCreateRangeFunction(*op.getKernel(), weightType);
     Value rangePtr = builder.create<LLVM::AddressOfOp>(loc, range);
-    callKernel("bitlinear", {ctxArg, rangePtr, *weights, *scale, codes,
-                             scales, sums, tokens, constI64(rows), *out});
+    if (together)
+      fusedArgs.append({rangePtr, *weights, *scale, constI64(rows), *out});
+    else
+      callKernel("bitlinear", {ctxArg, rangePtr, *weights, *scale, codes,
+                               scales, sums, tokens, constI64(rows), *out});
     outputs.push_back(*out);
+  }
+  if (together) {
+    if (count == 2)
+      fusedArgs.append({nullPtr(), nullPtr(), constF32(0.0f), constI64(0),
+                        nullPtr()});
+    callKernel("bitlinear_fused", fusedArgs);
   }
   if (!gated) {
     for (auto [result, out] : llvm::zip(op.getResults(), outputs))
