@@ -929,14 +929,21 @@ lut_rows_tokens(const __m512i index[4][LUT_PASS_BLOCKS],
                                            dots + tt * stride + 16 * b),
           correction[b]);
   }
-  for (int k = 0; k < blocks; ++k)
+  for (int k = 0; k < blocks; ++k) {
+    /* The block's indices and signs stay in registers for the four tokens
+     * (16 accumulators + 8 + a table: 25 of 32), one load each. */
+    __m512i idx[4], sg[4];
+    for (int b = 0; b < 4; ++b) {
+      idx[b] = index[b][k];
+      sg[b] = sign[b][k];
+    }
     for (int t = 0; t < 4; ++t) {
       __m512i entries = _mm512_load_si512(table[t] + k);
       for (int b = 0; b < 4; ++b)
         acc[b][t] = _mm512_dpbusd_epi32(
-            acc[b][t], _mm512_permutexvar_epi8(index[b][k], entries),
-            sign[b][k]);
+            acc[b][t], _mm512_permutexvar_epi8(idx[b], entries), sg[b]);
     }
+  }
   for (int t = 0; t < 4 && t0 + t < tokens; ++t)
     for (int b = 0; b < 4; ++b)
       _mm512_mask_storeu_epi32(dots + (t0 + t) * stride + 16 * b, valid[b],
