@@ -354,6 +354,28 @@ TEST(Kernels, EveryT3X5WithRowsInLanesKernelMatchesTheDefinition) {
     }
 }
 
+using LookupTableTileFn = void (*)(const uint8_t *, const int8_t *, int64_t,
+                                  int64_t, int64_t, int64_t, int32_t *,
+                                  int64_t);
+
+/// A lookup-table tile's dots of rows [begin, end), written with an output
+/// stride three wider than the range, whose gap must stay untouched.
+std::vector<int32_t> runLookupTableTile(LookupTableTileFn tile,
+                                        const std::vector<uint8_t> &w,
+                                        const std::vector<int8_t> &q,
+                                        int64_t cols, int64_t begin,
+                                        int64_t end, int64_t tokens) {
+  int64_t n = end - begin, stride = n + 3;
+  std::vector<int32_t> out(tokens * stride, -7), got(tokens * n);
+  tile(w.data(), q.data(), cols, begin, end, tokens, out.data(), stride);
+  for (int64_t k = 0; k < tokens; ++k) {
+    std::copy_n(out.begin() + k * stride, n, got.begin() + k * n);
+    for (int64_t i = n; i < stride; ++i)
+      EXPECT_EQ(out[k * stride + i], -7);
+  }
+  return got;
+}
+
 /// The lookup-table tile's dots as kernels.h defines them, from the plain
 /// ternary matrix: a triple whose code is a negated positive triple takes
 /// the negated entry of the negated sum (rounding halves up is not odd).
@@ -431,19 +453,11 @@ TEST(Kernels, LookupTableTileMatchesItsDefinition) {
         std::fill(q.end() - cols, q.end(), int8_t(127));
       }
       std::vector<uint8_t> w = packT3X5(t, rows, cols);
-      int64_t begin = rows > 2 ? 1 : 0, n = rows - begin, stride = n + 3;
+      int64_t begin = rows > 2 ? 1 : 0;
       std::vector<int32_t> expected =
           lookupTableDots(t, q, rows, cols, begin, tokens);
-      auto run = [&](auto tile) {
-        std::vector<int32_t> out(tokens * stride, -7), got(tokens * n);
-        tile(w.data(), q.data(), cols, begin, rows, tokens, out.data(),
-             stride);
-        for (int64_t k = 0; k < tokens; ++k) {
-          std::copy_n(out.begin() + k * stride, n, got.begin() + k * n);
-          for (int64_t i = n; i < stride; ++i) // the stride's gap untouched
-            EXPECT_EQ(out[k * stride + i], -7);
-        }
-        return got;
+      auto run = [&](LookupTableTileFn tile) {
+        return runLookupTableTile(tile, w, q, cols, begin, rows, tokens);
       };
       EXPECT_EQ(run(trit_t3x5_lut_dot_tile_generic), expected)
           << "generic " << rows << "x" << cols << ", " << tokens
@@ -526,19 +540,10 @@ TEST(Kernels, EveryRowsInLanesLookupTableTileMatchesTheDefinition) {
         std::fill(q.end() - c.cols, q.end(), int8_t(127));
       }
       std::vector<uint8_t> w = packT3X5x64(t, c.rows, c.cols);
-      int64_t n = c.end - c.begin, stride = n + 3;
       std::vector<int32_t> expected =
           lanesLookupTableDots(t, q, c.cols, c.begin, c.end, tokens);
-      auto run = [&](auto tile) {
-        std::vector<int32_t> out(tokens * stride, -7), got(tokens * n);
-        tile(w.data(), q.data(), c.cols, c.begin, c.end, tokens, out.data(),
-             stride);
-        for (int64_t k = 0; k < tokens; ++k) {
-          std::copy_n(out.begin() + k * stride, n, got.begin() + k * n);
-          for (int64_t i = n; i < stride; ++i) // the stride's gap untouched
-            EXPECT_EQ(out[k * stride + i], -7);
-        }
-        return got;
+      auto run = [&](LookupTableTileFn tile) {
+        return runLookupTableTile(tile, w, q, c.cols, c.begin, c.end, tokens);
       };
       EXPECT_EQ(run(trit_t3x5x64_lut_dot_tile_generic), expected)
           << "generic " << c.cols << " columns, rows [" << c.begin << ", "
