@@ -45,20 +45,23 @@ module @haswell attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu
 // -----
 
 // With AVX-512 VBMI, packing=auto gives the weights of a multiple of 64
-// rows the T3X5 layout with rows in lanes (interleave 64) and the others
-// plain T3X5; packing=t3x5x64 forces rows in lanes, and is an error for
-// the others (@wk: 96 rows) and for targets without AVX-512 VBMI (the
-// modules above).
+// rows of at most 65536 weights the T3X5 layout with rows in lanes
+// (interleave 64) and the others plain T3X5 (@wk: 96 rows; @wide: 65600
+// columns, whose tables would not fit the stack budget); packing=t3x5x64
+// forces rows in lanes, and is an error for the others (the first of them
+// reported) and for targets without AVX-512 VBMI (the modules above).
 // AUTO-LABEL: module @vbmi
 // AUTO: trit.global @wq : tensor<256x320x!trit.ternary, #t3x5_x64_>
 // AUTO: trit.global @wk : tensor<96x64x!trit.ternary, #t3x5_>
+// AUTO: trit.global @wide : tensor<64x65600x!trit.ternary, #t3x5_>
 // AUTO: trit.weight @wq : tensor<256x320x!trit.ternary, #t3x5_x64_>
 // LANES: error: weight packing t3x5x64 needs AVX-512 VBMI, which the target znver4 lacks
 // LANES: error: weight packing t3x5x64 needs the avx512vnni kernels; the target haswell runs the avx2 kernels
-// LANES: error: 'trit.global' op has 96 rows; weight packing t3x5x64 needs a multiple of 64
+// LANES: error: 'trit.global' op has 96 rows of 64 weights; weight packing t3x5x64 needs a multiple of 64 rows of at most 65536
 module @vbmi attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512bw,+avx512f,+avx512vbmi,+avx512vl,+avx512vnni,+f16c,+fma">} {
   trit.global @wq : tensor<256x320x!trit.ternary> = #trit.external<"m.gguf", "q">
   trit.global @wk : tensor<96x64x!trit.ternary> = #trit.external<"m", "k">
+  trit.global @wide : tensor<64x65600x!trit.ternary> = #trit.external<"m", "wide">
   func.func @f(%h: tensor<?x320xf32>, %s: tensor<f32>) -> tensor<?x256xf32> {
     %wq = trit.weight @wq : tensor<256x320x!trit.ternary>
     %q = trit.fused_bitlinear %h weights(%wq : tensor<256x320x!trit.ternary>) scales(%s : tensor<f32>) : tensor<?x320xf32> -> tensor<?x256xf32>

@@ -102,11 +102,18 @@ struct SelectKernelsPass
                << "has rows of " << type.getDimSize(type.getRank() - 1)
                << " weights; the " << stringifyPackingKind(*kind)
                << " kernels need a multiple of " << layout.getBlock();
-      bool inLanes = rowsInLanes && type.getDimSize(0) % 64 == 0;
+      // The row dots keep a token's tables on the stack, 11 bytes per
+      // column (kernels.h): past 65536 columns (704 KB) rows stay in rows.
+      constexpr int64_t kMaxLanesColumns = 65536;
+      bool inLanes = rowsInLanes && type.getDimSize(0) % 64 == 0 &&
+                     type.getDimSize(1) <= kMaxLanesColumns;
       if (packing == "t3x5x64" && !inLanes)
         return global.emitOpError()
-               << "has " << type.getDimSize(0)
-               << " rows; weight packing t3x5x64 needs a multiple of 64";
+               << "has " << type.getDimSize(0) << " rows of "
+               << type.getDimSize(1)
+               << " weights; weight packing t3x5x64 needs a multiple of 64 "
+                  "rows of at most "
+               << kMaxLanesColumns;
       auto packed = RankedTensorType::get(type.getShape(),
                                           type.getElementType(),
                                           inLanes ? lanes : layout);

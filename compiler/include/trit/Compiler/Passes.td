@@ -82,7 +82,9 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
     codes with 64 rows in lanes, whose generation kernel looks up exact
     sums of the token's activations instead of decoding weights).
     `packing=auto`, the default, takes the rows in lanes for the weights of
-    a multiple of 64 rows when the kernels are `avx512vnni` and the target
+    a multiple of 64 rows of at most 65536 weights (the generation kernel's
+    tables, 11 bytes per column, live on the stack) when the kernels are
+    `avx512vnni` and the target
     has AVX-512 VBMI, T3X5 for the other `avx512vnni` weights, which decode
     it at about DRAM speed, and I2_S for the other kernels, whose T3X5
     decoding costs more than the bytes save; `packing=i2_s`, `t3x5` or
@@ -92,7 +94,8 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
     Errors, at the op concerned: no target on the module; a ternary weight
     whose rows are not a multiple of 128 weights (64 for t3x5); with
     `packing=t3x5x64`, a weight whose row count is not a multiple of 64 or
-    a target or kernel family without AVX-512 VBMI; an unknown packing; per-block weight scales or per-block activations, which the kernels do not apply; a forced kernel
+    whose rows are over 65536 weights, or a target or kernel family without
+    AVX-512 VBMI; an unknown packing; per-block weight scales or per-block activations, which the kernels do not apply; a forced kernel
     (`kernel=...`) that the target cannot run.
 
     Before (with `trit.target` = znver4):
