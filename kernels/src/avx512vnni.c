@@ -1127,16 +1127,24 @@ trit_t3x5_lut_dot_tile_avx512vbmi(const uint8_t *weights, const int8_t *q,
  * takes 32 quads (384 columns).
  *===----------------------------------------------------------------------===*/
 
+/* Where element d of triple j (0..31) of eight quads stands in their 96
+ * activations: vpermt2b indices. */
+__attribute__((target("avx512vbmi"), always_inline)) static inline void
+lanes_lut_positions(__m512i at[3]) {
+  for (int d = 0; d < 3; ++d) {
+    uint8_t bytes[64];
+    for (int j = 0; j < 64; ++j)
+      bytes[j] = (uint8_t)(12 * (j % 32 / 4) + 4 * d + j % 4);
+    at[d] = _mm512_loadu_si512(bytes);
+  }
+}
+
 /* Elements d of the triples of quads quad0 .. quad0 + 15 of x (zero past
  * `cols`) as int16: triple j = 4(Q - quad0) + t, half h holding
- * j = 32h .. 32h + 31. */
+ * j = 32h .. 32h + 31; `at` from lanes_lut_positions. */
 __attribute__((target("avx512vbmi"), always_inline)) static inline void
 lanes_lut_triples(const int8_t *x, int64_t cols, int64_t quad0,
-                  __m512i triples[2][3]) {
-  uint8_t at[3][64];
-  for (int d = 0; d < 3; ++d)
-    for (int j = 0; j < 64; ++j)
-      at[d][j] = (uint8_t)(12 * (j % 32 / 4) + 4 * d + j % 4);
+                  const __m512i at[3], __m512i triples[2][3]) {
   for (int h = 0; h < 2; ++h) {
     int64_t base = 12 * quad0 + 96 * h, left = cols - base;
     __mmask64 low = left >= 64 ? ~0ull : left > 0 ? (1ull << left) - 1 : 0;
@@ -1147,7 +1155,7 @@ lanes_lut_triples(const int8_t *x, int64_t cols, int64_t quad0,
     __m512i x1 = _mm512_maskz_loadu_epi8(high, x + (high ? base + 64 : 0));
     for (int d = 0; d < 3; ++d)
       triples[h][d] = _mm512_cvtepi8_epi16(_mm512_castsi512_si256(
-          _mm512_permutex2var_epi8(x0, _mm512_loadu_si512(at[d]), x1)));
+          _mm512_permutex2var_epi8(x0, at[d], x1)));
   }
 }
 
@@ -1170,13 +1178,15 @@ trit_t3x5x64_lut_dot_tile_avx512vbmi(const uint8_t *weights,
   int64_t superblock = trit_t3x5x64_superblock_bytes(cols);
   int32_t mult[TRIT_LUT_MAX_TOKENS], lut_sum[TRIT_LUT_MAX_TOKENS];
   float unscale[TRIT_LUT_MAX_TOKENS];
+  __m512i at[3];
+  lanes_lut_positions(at);
   /* Per token: the largest triple sum and the activation sum. */
   for (int64_t t = 0; t < tokens; ++t) {
     const int8_t *x = q + t * cols;
     __m512i largest = _mm512_setzero_si512();
     for (int64_t quad0 = 0; quad0 < quads; quad0 += 16) {
       __m512i triples[2][3];
-      lanes_lut_triples(x, cols, quad0, triples);
+      lanes_lut_triples(x, cols, quad0, at, triples);
       for (int h = 0; h < 2; ++h)
         largest = _mm512_max_epi16(
             largest,
@@ -1205,7 +1215,7 @@ trit_t3x5x64_lut_dot_tile_avx512vbmi(const uint8_t *weights,
     for (int64_t t = 0; t < tokens; ++t)
       for (int h = 0; h < pass; h += 16) {
         __m512i triples[2][3];
-        lanes_lut_triples(q + t * cols, cols, p0 + h, triples);
+        lanes_lut_triples(q + t * cols, cols, p0 + h, at, triples);
         lut_tables_from_triples(triples, mult[t],
                                 tables + t * LUT_PASS_BLOCKS + h);
       }

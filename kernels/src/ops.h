@@ -375,6 +375,22 @@ void TRIT_OP(bitlinear_t3x5_vbmi_range)(const void *closure, int64_t cols,
 }
 #endif
 
+/* Token t's integer dots of rows [begin, end), which a kernel left in the
+ * place of their outputs, converted there to the BitLinear's outputs. */
+static inline __attribute__((always_inline)) void
+TRIT_CAT(bitlinear_outputs_in_place_, TRIT_ISA)(
+    const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a, int64_t t, int64_t rows,
+    int64_t begin, int64_t end) {
+  float *out = a->out + t * rows;
+  for (int64_t r = begin; r < end; ++r) {
+    int32_t dot;
+    __builtin_memcpy(&dot, out + r, sizeof dot);
+    out[r] = trit_bitlinear_output(
+        dot, a->q_sums[t], a->q_scales[t],
+        TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, r));
+  }
+}
+
 #ifdef TRIT_T3X5X64_ROWS
 /* The BitLinear of a T3X5 weight with rows in lanes (kernels.h; the target
  * has AVX-512 VBMI). One token takes the row dots, whose tables serve the
@@ -385,15 +401,9 @@ void TRIT_OP(bitlinear_t3x5x64_range)(const void *closure, int64_t cols,
                                       int64_t end) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
   if (a->n == 1) {
-    float *out = a->out + begin;
-    TRIT_T3X5X64_ROWS(a->weights, a->q, cols, begin, end, (int32_t *)out);
-    for (int64_t r = 0; r < end - begin; ++r) {
-      int32_t dot;
-      __builtin_memcpy(&dot, out + r, sizeof dot);
-      out[r] = trit_bitlinear_output(
-          dot, a->q_sums[0], a->q_scales[0],
-          TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, begin + r));
-    }
+    TRIT_T3X5X64_ROWS(a->weights, a->q, cols, begin, end,
+                      (int32_t *)(a->out + begin));
+    TRIT_CAT(bitlinear_outputs_in_place_, TRIT_ISA)(a, 0, rows, begin, end);
     return;
   }
   TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
@@ -421,17 +431,10 @@ TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
   for (int64_t t0 = 0; t0 < a->n; t0 += TRIT_LUT_MAX_TOKENS) {
     int64_t nt = a->n - t0 < TRIT_LUT_MAX_TOKENS ? a->n - t0
                                                  : TRIT_LUT_MAX_TOKENS;
-    float *out = a->out + t0 * rows + begin;
     lut_tile(a->weights, a->q + t0 * cols, cols, begin, end, nt,
-             (int32_t *)out, rows);
-    for (int64_t t = 0; t < nt; ++t)
-      for (int64_t r = 0; r < end - begin; ++r) {
-        int32_t dot;
-        __builtin_memcpy(&dot, out + t * rows + r, sizeof dot);
-        out[t * rows + r] = trit_bitlinear_output(
-            dot, a->q_sums[t0 + t], a->q_scales[t0 + t],
-            TRIT_CAT(bitlinear_row_scale_, TRIT_ISA)(a, begin + r));
-      }
+             (int32_t *)(a->out + t0 * rows + begin), rows);
+    for (int64_t t = t0; t < t0 + nt; ++t)
+      TRIT_CAT(bitlinear_outputs_in_place_, TRIT_ISA)(a, t, rows, begin, end);
   }
 }
 

@@ -70,7 +70,8 @@ struct SelectKernelsPass
     MLIRContext *ctx = module.getContext();
     bool lanesKernel = kernelKind == KernelKind::AVX512VNNI &&
                        target.hasFeature("avx512vbmi");
-    bool rowsInLanes = packing == "t3x5x64" || (packing == "auto" && lanesKernel);
+    bool rowsInLanes =
+        packing == "t3x5x64" || (packing == "auto" && lanesKernel);
     std::optional<PackingKind> kind =
         packing == "auto"
             ? (kernelKind == KernelKind::AVX512VNNI ? PackingKind::T3X5
