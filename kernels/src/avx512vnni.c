@@ -466,15 +466,34 @@ activation_sum(const int8_t *q, int64_t cols) {
 }
 
 __attribute__((target("avx512vbmi"))) void
+trit_t3x5x64_row_tables_avx512vbmi(const int8_t *q, int64_t cols,
+                                   uint8_t *tables) {
+  t3x5x64_sum_tables(q, cols, tables);
+  int32_t sum = activation_sum(q, cols);
+  __builtin_memcpy(tables + (cols + 23) / 24 * 256, &sum, sizeof sum);
+}
+
+__attribute__((target("avx512vbmi"))) void
 trit_t3x5x64_dot_rows_avx512vbmi(const uint8_t *weights, const int8_t *q,
                                  int64_t cols, int64_t row_begin,
                                  int64_t row_end, int32_t *dots) {
+  uint8_t storage[trit_t3x5x64_row_tables_bytes(cols) + 64];
+  uint8_t *tables = (uint8_t *)(((uintptr_t)storage + 63) & ~(uintptr_t)63);
+  trit_t3x5x64_row_tables_avx512vbmi(q, cols, tables);
+  trit_t3x5x64_dot_rows_looked_up_avx512vbmi(weights, tables, cols, row_begin,
+                                             row_end, dots);
+}
+
+__attribute__((target("avx512vbmi"))) void
+trit_t3x5x64_dot_rows_looked_up_avx512vbmi(const uint8_t *weights,
+                                           const uint8_t *tables,
+                                           int64_t cols, int64_t row_begin,
+                                           int64_t row_end, int32_t *dots) {
   int64_t pairs = (cols + 23) / 24;
   int64_t superblock = trit_t3x5x64_superblock_bytes(cols);
-  uint8_t storage[pairs * 256 + 64];
-  uint8_t *tables = (uint8_t *)(((uintptr_t)storage + 63) & ~(uintptr_t)63);
-  t3x5x64_sum_tables(q, cols, tables);
-  const __m512i qsum = _mm512_set1_epi32(activation_sum(q, cols));
+  int32_t sum;
+  __builtin_memcpy(&sum, tables + pairs * 256, sizeof sum);
+  const __m512i qsum = _mm512_set1_epi32(sum);
   const __m512i low = _mm512_set1_epi8(15);
   const __m512i position = _mm512_set1_epi32(0x30201000);
   const __m512i plus = _mm512_set1_epi8(1), minus = _mm512_set1_epi8(-1);
@@ -1339,6 +1358,8 @@ static inline void attention_accumulate16_avx512(float *o, float pj,
 #define TRIT_T3X5_VBMI_TILE trit_t3x5_dot_tile_avx512vbmi
 #define TRIT_T3X5_LUT_TILE trit_t3x5_lut_dot_tile_avx512vbmi
 #define TRIT_T3X5X64_ROWS trit_t3x5x64_dot_rows_avx512vbmi
+#define TRIT_T3X5X64_ROW_TABLES trit_t3x5x64_row_tables_avx512vbmi
+#define TRIT_T3X5X64_ROWS_LOOKED_UP trit_t3x5x64_dot_rows_looked_up_avx512vbmi
 #define TRIT_T3X5X64_TILE trit_t3x5x64_dot_tile_avx512vbmi
 #define TRIT_T3X5X64_LUT_TILE trit_t3x5x64_lut_dot_tile_avx512vbmi
 #define TRIT_ISA avx512vnni

@@ -134,16 +134,73 @@ static inline float TRIT_CAT(expf_, TRIT_ISA)(float x) {
 #define trit_round_f16 TRIT_CAT(round_f16_, TRIT_ISA)
 #define trit_expf TRIT_CAT(expf_, TRIT_ISA)
 
-/* Runs fn over [begin, end) on the runtime's pool, or inline without one. */
+#ifndef TRIT_RANGE_FN_DEFINED
+#define TRIT_RANGE_FN_DEFINED
+/* An op's work on [begin, end), for ops that prepare nothing per thread. */
+typedef void (*trit_range_fn)(void *closure, int64_t begin, int64_t end);
+#endif
+
+/* Runs an op's task on the runtime's pool, or on the caller without one. */
+static inline void TRIT_CAT(run_task_, TRIT_ISA)(const trit_exec_context *ctx,
+                                                 trit_task_fn fn,
+                                                 void *closure) {
+  if (ctx->parallel && ctx->threads > 1)
+    ctx->parallel(ctx->pool, fn, closure);
+  else
+    fn(closure);
+}
+
+/* Chunks of `count` items for a task: multiples of `align` items, about
+ * `per_thread` per thread, so that the share of a thread the OS has
+ * descheduled is small enough for the others to take. One chunk without
+ * a pool. */
+static inline trit_chunks TRIT_CAT(chunks_, TRIT_ISA)(
+    const trit_exec_context *ctx, int64_t begin, int64_t end, int64_t align,
+    int64_t per_thread) {
+  int64_t threads = ctx->parallel && ctx->threads > 1 ? ctx->threads : 1;
+  int64_t pieces = threads > 1 ? threads * per_thread : 1;
+  int64_t grain = (end - begin + pieces - 1) / pieces;
+  grain = (grain + align - 1) / align * align;
+  trit_chunks chunks = {begin, end, grain > 0 ? grain : align};
+  return chunks;
+}
+
+/* Chunks per thread of ops that prepare nothing per thread: enough to
+ * even out a late thread, few enough that taking one costs nothing. */
+#define TRIT_CHUNKS_PER_THREAD 8
+
+typedef struct TRIT_CAT(range_task_, TRIT_ISA) {
+  trit_range_fn fn;
+  void *closure;
+  trit_chunks chunks;
+} TRIT_CAT(range_task_, TRIT_ISA);
+
+static void TRIT_CAT(run_range_task_, TRIT_ISA)(void *task) {
+  TRIT_CAT(range_task_, TRIT_ISA) *t = task;
+  for (int64_t b = 0, e = 0; trit_take_chunk(&t->chunks, &b, &e);)
+    t->fn(t->closure, b, e);
+}
+
+/* Runs fn over [begin, end) in chunks of multiples of `align` items. */
 static inline void TRIT_CAT(parallel_for_, TRIT_ISA)(
     const trit_exec_context *ctx, trit_range_fn fn, void *closure,
-    int64_t begin, int64_t end) {
-  if (ctx->parallel_for && end - begin > 1)
-    ctx->parallel_for(ctx->pool, fn, closure, begin, end);
-  else
-    fn(closure, begin, end);
+    int64_t begin, int64_t end, int64_t align) {
+  if (end <= begin)
+    return;
+  TRIT_CAT(range_task_, TRIT_ISA)
+  task = {fn, closure,
+          TRIT_CAT(chunks_, TRIT_ISA)(ctx, begin, end, align,
+                                      TRIT_CHUNKS_PER_THREAD)};
+  TRIT_CAT(run_task_, TRIT_ISA)(ctx, TRIT_CAT(run_range_task_, TRIT_ISA),
+                                &task);
 }
 #define trit_parallel_for TRIT_CAT(parallel_for_, TRIT_ISA)
+#define trit_chunks_for TRIT_CAT(chunks_, TRIT_ISA)
+#define trit_run_task TRIT_CAT(run_task_, TRIT_ISA)
+
+/* Each chunk this thread takes of `chunks`, as [b, e). */
+#define TRIT_FOR_EACH_CHUNK(chunks, b, e)                                      \
+  for (int64_t b = 0, e = 0; trit_take_chunk(chunks, &b, &e);)
 
 /*===--- context accessors and input checks -------------------------------===*/
 
@@ -292,7 +349,7 @@ void TRIT_OP(norm_quantize)(const trit_exec_context *ctx, const float *x,
     return;
   }
   trit_parallel_for(ctx, TRIT_CAT(norm_quantize_rows_, TRIT_ISA), &args, 0,
-                    n);
+                    n, 1);
 }
 
 /* What a BitLinear's worker ranges read; filled by trit_op_bitlinear (and
@@ -349,7 +406,8 @@ TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
 /* The BitLinear of an I2_S weight, called by the generated range function
  * with `cols` as a constant. */
 void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
-                              int64_t rows, int64_t begin, int64_t end) {
+                              int64_t rows, trit_chunks *chunks) {
+  TRIT_FOR_EACH_CHUNK(chunks, begin, end)
   TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
                                        TRIT_KERNEL(i2s_dot_tile), 4);
 }
@@ -359,7 +417,8 @@ void TRIT_OP(bitlinear_range)(const void *closure, int64_t cols,
  * tokens as possible (the AVX-512 tile unpacks four rows to bytes once for
  * all of them; the other tiles take four tokens at a time). */
 void TRIT_OP(bitlinear_t3x5_range)(const void *closure, int64_t cols,
-                                   int64_t rows, int64_t begin, int64_t end) {
+                                   int64_t rows, trit_chunks *chunks) {
+  TRIT_FOR_EACH_CHUNK(chunks, begin, end)
   TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
                                        TRIT_KERNEL(t3x5_dot_tile), 64);
 }
@@ -368,8 +427,8 @@ void TRIT_OP(bitlinear_t3x5_range)(const void *closure, int64_t cols,
 /* The same with the VBMI tile (the target has AVX-512 VBMI): a token's row
  * dots look the weights up with vpermb. */
 void TRIT_OP(bitlinear_t3x5_vbmi_range)(const void *closure, int64_t cols,
-                                        int64_t rows, int64_t begin,
-                                        int64_t end) {
+                                        int64_t rows, trit_chunks *chunks) {
+  TRIT_FOR_EACH_CHUNK(chunks, begin, end)
   TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
                                        TRIT_T3X5_VBMI_TILE, 64);
 }
@@ -393,19 +452,28 @@ TRIT_CAT(bitlinear_outputs_in_place_, TRIT_ISA)(
 
 #ifdef TRIT_T3X5X64_ROWS
 /* The BitLinear of a T3X5 weight with rows in lanes (kernels.h; the target
- * has AVX-512 VBMI). One token takes the row dots, whose tables serve the
- * whole range: their integer dots wait in `out` before their conversion.
- * Several take the tile, a 16-row block at a time. */
+ * has AVX-512 VBMI). One token takes the row dots, whose tables this thread
+ * builds once, when it takes its first chunk, for all the chunks it takes:
+ * their integer dots wait in `out` before their conversion. Several take
+ * the tile, a 16-row block at a time. */
 void TRIT_OP(bitlinear_t3x5x64_range)(const void *closure, int64_t cols,
-                                      int64_t rows, int64_t begin,
-                                      int64_t end) {
+                                      int64_t rows, trit_chunks *chunks) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
   if (a->n == 1) {
-    TRIT_T3X5X64_ROWS(a->weights, a->q, cols, begin, end,
-                      (int32_t *)(a->out + begin));
-    TRIT_CAT(bitlinear_outputs_in_place_, TRIT_ISA)(a, 0, rows, begin, end);
+    uint8_t storage[trit_t3x5x64_row_tables_bytes(cols) + 64];
+    uint8_t *tables = 0;
+    TRIT_FOR_EACH_CHUNK(chunks, begin, end) {
+      if (!tables) {
+        tables = (uint8_t *)(((uintptr_t)storage + 63) & ~(uintptr_t)63);
+        TRIT_T3X5X64_ROW_TABLES(a->q, cols, tables);
+      }
+      TRIT_T3X5X64_ROWS_LOOKED_UP(a->weights, tables, cols, begin, end,
+                                  (int32_t *)(a->out + begin));
+      TRIT_CAT(bitlinear_outputs_in_place_, TRIT_ISA)(a, 0, rows, begin, end);
+    }
     return;
   }
+  TRIT_FOR_EACH_CHUNK(chunks, begin, end)
   TRIT_CAT(bitlinear_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
                                        TRIT_T3X5X64_TILE, 64);
 }
@@ -441,78 +509,103 @@ TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(const void *closure, int64_t cols,
 /* A T3X5 weight's BitLinear through the tables; fewer tokens (generation)
  * take the exact tiles. */
 void TRIT_OP(bitlinear_t3x5_lut_range)(const void *closure, int64_t cols,
-                                       int64_t rows, int64_t begin,
-                                       int64_t end) {
+                                       int64_t rows, trit_chunks *chunks) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
-  if (a->n < TRIT_LUT_MIN_TOKENS) /* the tables need VBMI anyway */
-    TRIT_OP(bitlinear_t3x5_vbmi_range)(closure, cols, rows, begin, end);
-  else
-    TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
-                                             TRIT_T3X5_LUT_TILE);
+  if (a->n < TRIT_LUT_MIN_TOKENS) { /* the tables need VBMI anyway */
+    TRIT_OP(bitlinear_t3x5_vbmi_range)(closure, cols, rows, chunks);
+    return;
+  }
+  TRIT_FOR_EACH_CHUNK(chunks, begin, end)
+  TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                           TRIT_T3X5_LUT_TILE);
 }
 
 /* The same for T3X5 with rows in lanes. */
 void TRIT_OP(bitlinear_t3x5x64_lut_range)(const void *closure, int64_t cols,
-                                          int64_t rows, int64_t begin,
-                                          int64_t end) {
+                                          int64_t rows, trit_chunks *chunks) {
   const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
-  if (a->n < TRIT_LUT_MIN_TOKENS)
-    TRIT_OP(bitlinear_t3x5x64_range)(closure, cols, rows, begin, end);
-  else
-    TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
-                                             TRIT_T3X5X64_LUT_TILE);
+  if (a->n < TRIT_LUT_MIN_TOKENS) {
+    TRIT_OP(bitlinear_t3x5x64_range)(closure, cols, rows, chunks);
+    return;
+  }
+  TRIT_FOR_EACH_CHUNK(chunks, begin, end)
+  TRIT_CAT(bitlinear_lut_tiles_, TRIT_ISA)(closure, cols, rows, begin, end,
+                                           TRIT_T3X5X64_LUT_TILE);
 }
 #endif
 
-void TRIT_OP(bitlinear)(const trit_exec_context *ctx, trit_range_fn range,
-                        const uint8_t *weights, float w_scale,
-                        const int8_t *q, const float *q_scales,
+/* Rows per chunk of a BitLinear: whole 64-row superblocks of rows in
+ * lanes. A prompt's chunks are coarser: its lookup-table tiles build their
+ * tables per chunk. */
+#define TRIT_BITLINEAR_ROW_ALIGN 64
+static inline int64_t TRIT_CAT(bitlinear_chunks_per_thread_, TRIT_ISA)(
+    int64_t n) {
+  return n >= 8 ? 2 : TRIT_CHUNKS_PER_THREAD;
+}
+
+typedef struct TRIT_CAT(bitlinear_task_, TRIT_ISA) {
+  trit_bitlinear_range_fn range;
+  TRIT_CAT(bitlinear_args_, TRIT_ISA) args;
+  trit_chunks chunks;
+} TRIT_CAT(bitlinear_task_, TRIT_ISA);
+
+static void TRIT_CAT(run_bitlinear_task_, TRIT_ISA)(void *closure) {
+  TRIT_CAT(bitlinear_task_, TRIT_ISA) *t = closure;
+  t->range(&t->args, &t->chunks);
+}
+
+void TRIT_OP(bitlinear)(const trit_exec_context *ctx,
+                        trit_bitlinear_range_fn range, const uint8_t *weights,
+                        float w_scale, const int8_t *q, const float *q_scales,
                         const int32_t *q_sums, int64_t n, int64_t rows,
                         float *out) {
-  TRIT_CAT(bitlinear_args_, TRIT_ISA)
-  args = {weights, q, q_scales, q_sums, out, n, w_scale, 0};
-  trit_parallel_for(ctx, range, &args, 0, rows);
+  TRIT_CAT(bitlinear_task_, TRIT_ISA)
+  task = {range,
+          {weights, q, q_scales, q_sums, out, n, w_scale, 0},
+          trit_chunks_for(
+              ctx, 0, rows, TRIT_BITLINEAR_ROW_ALIGN,
+              TRIT_CAT(bitlinear_chunks_per_thread_, TRIT_ISA)(n))};
+  trit_run_task(ctx, TRIT_CAT(run_bitlinear_task_, TRIT_ISA), &task);
 }
 
 /* The BitLinears of a fused op (two or three weights sharing one quantized
- * input: q/k/v, gate/up) as one parallel range over their rows laid end to
- * end, so the threads wait once per op instead of once per weight. */
-typedef struct TRIT_CAT(fused_bitlinear_args_, TRIT_ISA) {
-  trit_range_fn range[3];
+ * input: q/k/v, gate/up) as one task, so the threads wait once per op
+ * instead of once per weight: each thread takes chunks of the first
+ * weight's rows, then of the next one's, until none is left. */
+typedef struct TRIT_CAT(fused_bitlinear_task_, TRIT_ISA) {
+  trit_bitlinear_range_fn range[3];
   TRIT_CAT(bitlinear_args_, TRIT_ISA) args[3];
-  int64_t rows[3]; /* 0 for an unused slot */
-} TRIT_CAT(fused_bitlinear_args_, TRIT_ISA);
+  trit_chunks chunks[3];
+  int count;
+} TRIT_CAT(fused_bitlinear_task_, TRIT_ISA);
 
-static void TRIT_CAT(fused_bitlinear_rows_, TRIT_ISA)(void *closure,
-                                                      int64_t begin,
-                                                      int64_t end) {
-  TRIT_CAT(fused_bitlinear_args_, TRIT_ISA) *a = closure;
-  int64_t base = 0;
-  for (int k = 0; k < 3; base += a->rows[k], ++k) {
-    int64_t lo = begin > base ? begin : base;
-    int64_t hi = end < base + a->rows[k] ? end : base + a->rows[k];
-    if (lo < hi)
-      a->range[k](&a->args[k], lo - base, hi - base);
-  }
+static void TRIT_CAT(run_fused_bitlinear_task_, TRIT_ISA)(void *closure) {
+  TRIT_CAT(fused_bitlinear_task_, TRIT_ISA) *t = closure;
+  for (int k = 0; k < t->count; ++k)
+    t->range[k](&t->args[k], &t->chunks[k]);
 }
 
-void TRIT_OP(bitlinear_fused)(const trit_exec_context *ctx, const int8_t *q,
-                              const float *q_scales, const int32_t *q_sums,
-                              int64_t n, trit_range_fn range0,
-                              const uint8_t *weights0, float w_scale0,
-                              int64_t rows0, float *out0,
-                              trit_range_fn range1, const uint8_t *weights1,
-                              float w_scale1, int64_t rows1, float *out1,
-                              trit_range_fn range2, const uint8_t *weights2,
-                              float w_scale2, int64_t rows2, float *out2) {
-  TRIT_CAT(fused_bitlinear_args_, TRIT_ISA)
-  args = {{range0, range1, range2},
+void TRIT_OP(bitlinear_fused)(
+    const trit_exec_context *ctx, const int8_t *q, const float *q_scales,
+    const int32_t *q_sums, int64_t n, trit_bitlinear_range_fn range0,
+    const uint8_t *weights0, float w_scale0, int64_t rows0, float *out0,
+    trit_bitlinear_range_fn range1, const uint8_t *weights1, float w_scale1,
+    int64_t rows1, float *out1, trit_bitlinear_range_fn range2,
+    const uint8_t *weights2, float w_scale2, int64_t rows2, float *out2) {
+  /* A weight's chunks: its share of the op's, so every chunk is about the
+   * same size whichever weight it falls in. */
+  int64_t total = rows0 + rows1 + (range2 ? rows2 : 0);
+  int64_t per_thread = TRIT_CAT(bitlinear_chunks_per_thread_, TRIT_ISA)(n);
+  trit_chunks all = trit_chunks_for(ctx, 0, total, TRIT_BITLINEAR_ROW_ALIGN,
+                                    per_thread);
+  TRIT_CAT(fused_bitlinear_task_, TRIT_ISA)
+  task = {{range0, range1, range2},
           {{weights0, q, q_scales, q_sums, out0, n, w_scale0, 0},
            {weights1, q, q_scales, q_sums, out1, n, w_scale1, 0},
            {weights2, q, q_scales, q_sums, out2, n, w_scale2, 0}},
-          {rows0, rows1, range2 ? rows2 : 0}};
-  trit_parallel_for(ctx, TRIT_CAT(fused_bitlinear_rows_, TRIT_ISA), &args, 0,
-                    args.rows[0] + args.rows[1] + args.rows[2]);
+          {{0, rows0, all.grain}, {0, rows1, all.grain}, {0, rows2, all.grain}},
+          range2 ? 3 : 2};
+  trit_run_task(ctx, TRIT_CAT(run_fused_bitlinear_task_, TRIT_ISA), &task);
 }
 
 /*===--- RoPE, KV cache, attention ----------------------------------------===*/
@@ -795,7 +888,7 @@ void TRIT_OP(attention)(const trit_exec_context *ctx, int64_t layer,
           n,     start, heads,    kv_heads, head_dim,
           TRIT_ATTENTION_QUERY_BLOCK * (max_context + head_dim), scale};
   trit_parallel_for(ctx, TRIT_CAT(attention_heads_, TRIT_ISA), &args, 0,
-                    heads);
+                    heads, 1);
 }
 
 /*===--- LM head ----------------------------------------------------------===*/
@@ -862,7 +955,8 @@ void TRIT_OP(lm_head)(const trit_exec_context *ctx, const float *x, int64_t n,
   const float *xin =
       TRIT_CAT(lm_head_input_, TRIT_ISA)(x, n * dim, f16, x_rounded);
   TRIT_CAT(lm_head_args_, TRIT_ISA) args = {table, xin, out, n, dim, vocab, f16};
-  trit_parallel_for(ctx, TRIT_CAT(lm_head_rows_, TRIT_ISA), &args, 0, vocab);
+  trit_parallel_for(ctx, TRIT_CAT(lm_head_rows_, TRIT_ISA), &args, 0, vocab,
+                    16);
 }
 
 /*===--- compact LM head: int8 rows with one f32 scale each ---------------===*
@@ -914,7 +1008,7 @@ void TRIT_OP(lm_head_q8)(const trit_exec_context *ctx, const float *x,
   TRIT_CAT(lm_head_q8_args_, TRIT_ISA)
   args = {row_scales, codes, q, q_scales, out, n, dim, vocab};
   trit_parallel_for(ctx, TRIT_CAT(lm_head_q8_rows_, TRIT_ISA), &args, 0,
-                    vocab);
+                    vocab, 16);
 }
 
 /*===--- 4-bit LM head: 128-element blocks with an f32 scale each ---------===*
@@ -1013,7 +1107,7 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
   TRIT_CAT(lm_head_q4_args_, TRIT_ISA)
   args = {scales, codes, q, q_scales, offsets, out, n, dim, vocab};
   trit_parallel_for(ctx, TRIT_CAT(lm_head_q4_rows_, TRIT_ISA), &args, 0,
-                    vocab);
+                    vocab, 16);
 }
 
 #undef TRIT_Q4_ROW_KERNEL
@@ -1038,29 +1132,29 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 typedef struct TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) {
   TRIT_CAT(bitlinear_args_, TRIT_ISA) rows; /* with row_scales */
   int64_t dim, vocab;
-  int32_t t3x5;
+  int32_t layout; /* lm_head_rerank's t3x5 */
+  trit_chunks chunks;
 } TRIT_CAT(lm_head_ternary_args_, TRIT_ISA);
 
-/* Estimated logits of vocabulary rows [begin, end) for every token: the
- * layout's BitLinear range with a scale per row. */
-static void TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA)(void *closure,
-                                                      int64_t begin,
-                                                      int64_t end) {
-  const TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) *a = closure;
+/* Estimated logits of the vocabulary rows for every token: the layout's
+ * BitLinear range with a scale per row. */
+static void TRIT_CAT(lm_head_ternary_task_, TRIT_ISA)(void *closure) {
+  TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) *a = closure;
+  trit_chunks *chunks = &a->chunks;
 #ifdef TRIT_T3X5_VBMI_TILE
-  if (a->t3x5 == 2) {
-    TRIT_OP(bitlinear_t3x5_vbmi_range)(&a->rows, a->dim, a->vocab, begin, end);
+  if (a->layout == 2) {
+    TRIT_OP(bitlinear_t3x5_vbmi_range)(&a->rows, a->dim, a->vocab, chunks);
     return;
   }
 #endif
 #ifdef TRIT_T3X5X64_ROWS
-  if (a->t3x5 == 3) {
-    TRIT_OP(bitlinear_t3x5x64_range)(&a->rows, a->dim, a->vocab, begin, end);
+  if (a->layout == 3) {
+    TRIT_OP(bitlinear_t3x5x64_range)(&a->rows, a->dim, a->vocab, chunks);
     return;
   }
 #endif
-  (a->t3x5 ? TRIT_OP(bitlinear_t3x5_range) : TRIT_OP(bitlinear_range))(
-      &a->rows, a->dim, a->vocab, begin, end);
+  (a->layout ? TRIT_OP(bitlinear_t3x5_range) : TRIT_OP(bitlinear_range))(
+      &a->rows, a->dim, a->vocab, chunks);
 }
 
 /* The rows of the `count` highest of `values` (at least `count` of them
@@ -1153,9 +1247,11 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
   estimate = {{codes, q, q_scales, q_sums, out, n, 0.0f, row_scales},
               dim,
               vocab,
-              t3x5};
-  trit_parallel_for(ctx, TRIT_CAT(lm_head_ternary_rows_, TRIT_ISA), &estimate,
-                    0, vocab);
+              t3x5,
+              trit_chunks_for(
+                  ctx, 0, vocab, TRIT_BITLINEAR_ROW_ALIGN,
+                  TRIT_CAT(bitlinear_chunks_per_thread_, TRIT_ISA)(n))};
+  trit_run_task(ctx, TRIT_CAT(lm_head_ternary_task_, TRIT_ISA), &estimate);
 
   const float *xin =
       TRIT_CAT(lm_head_input_, TRIT_ISA)(x, n * dim, f16, x_rounded);
@@ -1168,7 +1264,7 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
         rows);
     TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA) exact = {&head, rows, t};
     trit_parallel_for(ctx, TRIT_CAT(lm_head_exact_rows_, TRIT_ISA), &exact, 0,
-                      selected);
+                      selected, 1);
   }
 }
 #undef TRIT_ATTENTION_DOT16
@@ -1178,3 +1274,5 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
 #undef trit_round_f16
 #undef trit_expf
 #undef trit_parallel_for
+#undef trit_chunks_for
+#undef trit_run_task

@@ -95,7 +95,8 @@ Executor::create(const CompiledModelInfo &info,
   ctx.arena = exec->arena.get();
   ctx.rope_cos = exec->ropeCos.data();
   ctx.rope_sin = exec->ropeSin.data();
-  ctx.parallel_for = &ThreadPool::parallelForCallback;
+  ctx.threads = static_cast<uint32_t>(exec->pool.getThreadCount());
+  ctx.parallel = &ThreadPool::runCallback;
   ctx.pool = &exec->pool;
   return exec;
 }

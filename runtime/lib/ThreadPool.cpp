@@ -1,6 +1,8 @@
-//===- ThreadPool.cpp - the runtime's workers for parallel ranges ---------===//
+//===- ThreadPool.cpp - the runtime's workers for parallel ops ------------===//
 
 #include "trit/Runtime/ThreadPool.h"
+
+#include <chrono>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -13,13 +15,36 @@
 
 using namespace trit;
 
-// About 50-100 microseconds of spinning before a worker sleeps: longer than
-// the gap between two ops of a generation step, far shorter than a token.
-static constexpr int kSpinIterations = 1 << 16;
+namespace {
+constexpr uint64_t kClosed = uint64_t(1) << 62;
 
-ThreadPool::ThreadPool(int threads) {
+// A worker spins this long for the next task before it sleeps: longer than
+// the gap between two ops of a generation step, far shorter than a token.
+constexpr std::chrono::microseconds kWorkerSpin{100};
+// The caller spins this long for participants still in their last chunk
+// before it sleeps, which frees its core for a participant the OS has
+// descheduled (on a busy machine it may be waiting for exactly that core).
+constexpr std::chrono::microseconds kCallerSpin{30};
+
+/// Spins until `done()` or `limit` has passed; returns done().
+template <typename Done>
+bool spinUntil(Done done, std::chrono::microseconds limit) {
+  auto start = std::chrono::steady_clock::now();
+  while (true) {
+    for (int i = 0; i < 64; ++i) {
+      if (done())
+        return true;
+      TRIT_CPU_RELAX();
+    }
+    if (std::chrono::steady_clock::now() - start > limit)
+      return done();
+  }
+}
+} // namespace
+
+ThreadPool::ThreadPool(int threads) : participants(kClosed) {
   for (int i = 1; i < threads; ++i)
-    workers.emplace_back([this, i] { workerLoop(i); });
+    workers.emplace_back([this] { workerLoop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -27,65 +52,83 @@ ThreadPool::~ThreadPool() {
     std::lock_guard<std::mutex> lock(mutex);
     stopping = true;
   }
-  wake.notify_all();
+  workAvailable.notify_all();
   for (std::thread &worker : workers)
     worker.join();
 }
 
-void ThreadPool::runChunk(int index) {
-  int64_t n = jobEnd - jobBegin, threads = getThreadCount();
-  int64_t b = jobBegin + n * index / threads;
-  int64_t e = jobBegin + n * (index + 1) / threads;
-  if (b < e)
-    jobFn(jobClosure, b, e);
-}
-
-void ThreadPool::parallelFor(trit_range_fn fn, void *closure, int64_t begin,
-                             int64_t end) {
-  if (workers.empty() || end - begin <= 1) {
-    fn(closure, begin, end);
+void ThreadPool::run(trit_task_fn fn, void *closure) {
+  if (workers.empty()) {
+    fn(closure);
     return;
   }
-  jobFn = fn;
-  jobClosure = closure;
-  jobBegin = begin;
-  jobEnd = end;
-  pending.store(static_cast<int>(workers.size()), std::memory_order_relaxed);
-  {
-    // The lock orders the publication with sleeping workers' wait.
-    std::lock_guard<std::mutex> lock(mutex);
-    generation.fetch_add(1, std::memory_order_release);
+  taskFn.store(fn, std::memory_order_relaxed);
+  taskClosure.store(closure, std::memory_order_relaxed);
+  participants.store(0, std::memory_order_release); // open to joiners
+  generation.fetch_add(1, std::memory_order_seq_cst);
+  if (sleepingWorkers.load(std::memory_order_seq_cst) > 0) {
+    // The lock orders this with a worker between its check and its wait.
+    { std::lock_guard<std::mutex> lock(mutex); }
+    workAvailable.notify_all();
   }
-  wake.notify_all();
-  runChunk(0);
-  while (pending.load(std::memory_order_acquire) != 0)
-    TRIT_CPU_RELAX();
+  fn(closure);
+  // Close: a worker that has not joined by now finds nothing to do anyway,
+  // since the caller's call only returns once every chunk is taken.
+  if (participants.fetch_or(kClosed, std::memory_order_acq_rel) != 0)
+    waitForParticipants();
 }
 
-void ThreadPool::workerLoop(int index) {
+void ThreadPool::waitForParticipants() {
+  auto done = [&] {
+    return participants.load(std::memory_order_seq_cst) == kClosed;
+  };
+  if (spinUntil(done, kCallerSpin))
+    return;
+  callerSleeping.store(true, std::memory_order_seq_cst);
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    participantsDone.wait(lock, done);
+  }
+  callerSleeping.store(false, std::memory_order_relaxed);
+}
+
+void ThreadPool::workerLoop() {
   uint64_t seen = 0;
+  auto hasWork = [&] {
+    return generation.load(std::memory_order_seq_cst) != seen ||
+           stopping.load(std::memory_order_relaxed);
+  };
   while (true) {
-    int spins = 0;
-    while (generation.load(std::memory_order_acquire) == seen &&
-           !stopping.load(std::memory_order_relaxed) &&
-           spins++ < kSpinIterations)
-      TRIT_CPU_RELAX();
-    if (generation.load(std::memory_order_acquire) == seen) {
-      std::unique_lock<std::mutex> lock(mutex);
-      wake.wait(lock, [&] {
-        return stopping.load() || generation.load() != seen;
-      });
+    if (!spinUntil(hasWork, kWorkerSpin)) {
+      sleepingWorkers.fetch_add(1, std::memory_order_seq_cst);
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        workAvailable.wait(lock, hasWork);
+      }
+      sleepingWorkers.fetch_sub(1, std::memory_order_relaxed);
     }
-    if (generation.load(std::memory_order_acquire) == seen && stopping)
+    if (stopping.load())
       return;
     seen = generation.load(std::memory_order_acquire);
-    runChunk(index);
-    pending.fetch_sub(1, std::memory_order_acq_rel);
+    // Join unless the caller has closed the task.
+    uint64_t state = participants.load(std::memory_order_acquire);
+    while (!(state & kClosed) &&
+           !participants.compare_exchange_weak(state, state + 1,
+                                               std::memory_order_acq_rel))
+      ;
+    if (state & kClosed)
+      continue;
+    taskFn.load(std::memory_order_relaxed)(
+        taskClosure.load(std::memory_order_relaxed));
+    uint64_t left =
+        participants.fetch_sub(1, std::memory_order_seq_cst) - 1;
+    if (left == kClosed && callerSleeping.load(std::memory_order_seq_cst)) {
+      { std::lock_guard<std::mutex> lock(mutex); }
+      participantsDone.notify_one();
+    }
   }
 }
 
-void ThreadPool::parallelForCallback(void *pool, trit_range_fn fn,
-                                     void *closure, int64_t begin,
-                                     int64_t end) {
-  static_cast<ThreadPool *>(pool)->parallelFor(fn, closure, begin, end);
+void ThreadPool::runCallback(void *pool, trit_task_fn fn, void *closure) {
+  static_cast<ThreadPool *>(pool)->run(fn, closure);
 }

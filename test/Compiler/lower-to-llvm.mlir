@@ -31,7 +31,7 @@
 // CHECK: llvm.call @trit_op_lm_head_avx512vnni(%{{.*}}, %[[LAST]], %[[ROWS]], {{.*}}, %[[LOGITS]])
 // CHECK: llvm.return
 // CHECK-LABEL: llvm.func internal @trit.bitlinear.avx512vnni.128x256(
-// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
+// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
 // CHECK: %[[COLS:.*]] = llvm.mlir.constant(256 : i64)
 // CHECK: %[[ROWS:.*]] = llvm.mlir.constant(128 : i64)
 // CHECK: llvm.call @trit_op_bitlinear_range_avx512vnni(%{{.*}}, %[[COLS]], %[[ROWS]],

@@ -9,6 +9,7 @@
 #include "TernaryPackers.h"
 #include "trit/kernels.h"
 #include "trit/ops.h"
+#include "trit/Runtime/ThreadPool.h"
 
 #include <gtest/gtest.h>
 
@@ -373,8 +374,8 @@ TEST(Ops, BitLinearRangesMatchTheGemv) {
   static thread_local int64_t rangeCols, rangeRows;
   rangeCols = cols;
   rangeRows = rows;
-  trit_range_fn range = [](void *args, int64_t b, int64_t e) {
-    trit_op_bitlinear_range_generic(args, rangeCols, rangeRows, b, e);
+  trit_bitlinear_range_fn range = [](const void *args, trit_chunks *c) {
+    trit_op_bitlinear_range_generic(args, rangeCols, rangeRows, c);
   };
   trit_op_bitlinear_generic(&ctx, range, packed.data(), 0.75f, codes.data(),
                             scales.data(), sums.data(), n, rows, out.data());
@@ -385,6 +386,74 @@ TEST(Ops, BitLinearRangesMatchTheGemv) {
                                 expected.data());
     for (int64_t r = 0; r < rows; ++r)
       EXPECT_EQ(out[t * rows + r], expected[r]) << "token " << t << " row " << r;
+  }
+}
+
+extern "C" void trit_op_bitlinear_t3x5x64_range_avx512vnni(const void *closure,
+                                                           int64_t cols,
+                                                           int64_t rows,
+                                                           trit_chunks *chunks);
+extern "C" void trit_op_bitlinear_fused_avx512vnni(
+    const trit_exec_context *ctx, const int8_t *q, const float *q_scales,
+    const int32_t *q_sums, int64_t n, trit_bitlinear_range_fn range0,
+    const uint8_t *weights0, float w_scale0, int64_t rows0, float *out0,
+    trit_bitlinear_range_fn range1, const uint8_t *weights1, float w_scale1,
+    int64_t rows1, float *out1, trit_bitlinear_range_fn range2,
+    const uint8_t *weights2, float w_scale2, int64_t rows2, float *out2);
+
+// On a pool, BitLinears are split into chunks that any thread takes, and
+// the rows-in-lanes row dots build their tables once per thread: the same
+// bits as one thread, for one op and for a fused op, whatever the split.
+TEST(Ops, BitLinearsOnAPoolMatchOneThread) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512vnni") ||
+      !__builtin_cpu_supports("avx512vbmi"))
+    GTEST_SKIP() << "CPU lacks avx512vnni or avx512vbmi";
+  const int64_t rows = 640, cols = 2560;
+  std::mt19937 rng(41);
+  std::vector<int8_t> ternary(rows * cols);
+  for (int8_t &t : ternary)
+    t = int8_t(int(rng() % 3) - 1);
+  std::vector<uint8_t> packed = trit::test::packT3X5x64(ternary, rows, cols);
+  // The generated range function has the shape as constants.
+  trit_bitlinear_range_fn lanes = [](const void *a, trit_chunks *c) {
+    trit_op_bitlinear_t3x5x64_range_avx512vnni(a, 2560, 640, c);
+  };
+  for (int64_t n : {1, 3}) {
+    std::vector<float> x = randomFloats(n * cols, 1.0f, 42 + int(n));
+    std::vector<int8_t> q(n * cols);
+    std::vector<float> scales(n);
+    std::vector<int32_t> sums(n);
+    trit_exec_context serial{};
+    trit_op_norm_quantize_generic(&serial, x.data(), nullptr, 0.0f, n, cols,
+                                  nullptr, q.data(), scales.data(),
+                                  sums.data());
+    std::vector<float> alone(n * rows);
+    trit_op_bitlinear_avx512vnni(&serial, lanes, packed.data(), 0.75f,
+                                 q.data(), scales.data(), sums.data(), n, rows,
+                                 alone.data());
+    for (int threads : {2, 3, 5}) {
+      trit::ThreadPool pool(threads);
+      trit_exec_context ctx{};
+      ctx.threads = uint32_t(threads);
+      ctx.parallel = &trit::ThreadPool::runCallback;
+      ctx.pool = &pool;
+      for (int repeat = 0; repeat < 10; ++repeat) {
+        std::vector<float> out(n * rows);
+        trit_op_bitlinear_avx512vnni(&ctx, lanes, packed.data(), 0.75f,
+                                     q.data(), scales.data(), sums.data(), n,
+                                     rows, out.data());
+        ASSERT_EQ(out, alone) << n << " tokens, " << threads << " threads";
+        std::vector<float> a(n * rows), b(n * rows), c(n * rows);
+        trit_op_bitlinear_fused_avx512vnni(
+            &ctx, q.data(), scales.data(), sums.data(), n, lanes,
+            packed.data(), 0.75f, rows, a.data(), lanes, packed.data(), 0.75f,
+            rows, b.data(), lanes, packed.data(), 0.75f, rows, c.data());
+        ASSERT_EQ(a, alone) << n << " tokens, " << threads << " threads";
+        ASSERT_EQ(b, alone) << n << " tokens, " << threads << " threads";
+        ASSERT_EQ(c, alone) << n << " tokens, " << threads << " threads";
+      }
+    }
   }
 }
 
@@ -406,16 +475,14 @@ TEST(Ops, T3X5RangesAgreeOnEveryPath) {
   static thread_local int64_t rangeCols, rangeRows;
   rangeCols = cols;
   rangeRows = rows;
-  trit_range_fn exact = [](void *a, int64_t b, int64_t e) {
-    trit_op_bitlinear_t3x5_range_avx512vnni(a, rangeCols, rangeRows, b, e);
+  trit_bitlinear_range_fn exact = [](const void *a, trit_chunks *c) {
+    trit_op_bitlinear_t3x5_range_avx512vnni(a, rangeCols, rangeRows, c);
   };
-  trit_range_fn vbmi = [](void *a, int64_t b, int64_t e) {
-    trit_op_bitlinear_t3x5_vbmi_range_avx512vnni(a, rangeCols, rangeRows, b,
-                                                 e);
+  trit_bitlinear_range_fn vbmi = [](const void *a, trit_chunks *c) {
+    trit_op_bitlinear_t3x5_vbmi_range_avx512vnni(a, rangeCols, rangeRows, c);
   };
-  trit_range_fn lut = [](void *a, int64_t b, int64_t e) {
-    trit_op_bitlinear_t3x5_lut_range_avx512vnni(a, rangeCols, rangeRows, b,
-                                                e);
+  trit_bitlinear_range_fn lut = [](const void *a, trit_chunks *c) {
+    trit_op_bitlinear_t3x5_lut_range_avx512vnni(a, rangeCols, rangeRows, c);
   };
   for (int64_t n : {1, 3, 7, 8, 20, 130}) {
     std::vector<float> x = randomFloats(n * cols, 1.0f, 22 + int(n));
@@ -426,7 +493,7 @@ TEST(Ops, T3X5RangesAgreeOnEveryPath) {
     trit_op_norm_quantize_generic(&serial, x.data(), nullptr, 0.0f, n, cols,
                                   nullptr, q.data(), scales.data(),
                                   sums.data());
-    auto run = [&](trit_range_fn range) {
+    auto run = [&](trit_bitlinear_range_fn range) {
       std::vector<float> out(n * rows);
       trit_exec_context ctx{};
       trit_op_bitlinear_avx512vnni(&ctx, range, packed.data(), 0.75f,

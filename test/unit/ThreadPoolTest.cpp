@@ -1,4 +1,4 @@
-//===- ThreadPoolTest.cpp - the runtime's parallel ranges -----------------===//
+//===- ThreadPoolTest.cpp - the runtime's parallel tasks ------------------===//
 
 #include "trit/Runtime/Executor.h"
 #include "trit/Runtime/ThreadPool.h"
@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <cmath>
 #include <vector>
 
@@ -14,37 +15,65 @@ namespace {
 struct Coverage {
   std::vector<std::atomic<int>> hits;
   explicit Coverage(size_t n) : hits(n) {}
+  void mark(int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      hits[i].fetch_add(1);
+  }
 };
 
-void mark(void *closure, int64_t begin, int64_t end) {
-  auto *c = static_cast<Coverage *>(closure);
-  for (int64_t i = begin; i < end; ++i)
-    c->hits[i].fetch_add(1);
-}
-
 TEST(ThreadPool, EveryIndexRunsExactlyOnce) {
-  for (int threads : {1, 2, 3}) {
+  for (int threads : {1, 2, 3, 8}) {
     trit::ThreadPool pool(threads);
     EXPECT_EQ(pool.getThreadCount(), threads);
-    // Many small jobs back to back, as a generation step issues them.
-    for (int64_t size : {0, 1, 2, 3, 7, 64, 1000}) {
-      for (int repeat = 0; repeat < 50; ++repeat) {
-        Coverage c(size + 5);
-        pool.parallelFor(mark, &c, 5, 5 + size);
-        for (int64_t i = 0; i < size + 5; ++i)
-          ASSERT_EQ(c.hits[i].load(), i >= 5 ? 1 : 0)
-              << threads << " threads, size " << size << ", index " << i;
-      }
-    }
+    // Many small tasks back to back, as a generation step issues them.
+    for (int64_t size : {0, 1, 2, 3, 7, 64, 1000})
+      for (int64_t grain : {1, 3, 64})
+        for (int repeat = 0; repeat < 20; ++repeat) {
+          Coverage c(size + 5);
+          pool.parallelFor(5, 5 + size, grain,
+                           [&](int64_t b, int64_t e) { c.mark(b, e); });
+          for (int64_t i = 0; i < size + 5; ++i)
+            ASSERT_EQ(c.hits[i].load(), i >= 5 ? 1 : 0)
+                << threads << " threads, size " << size << ", grain " << grain
+                << ", index " << i;
+        }
   }
 }
 
-TEST(ThreadPool, AbiCallbackRunsOnThePool) {
+// Chunks come in multiples of the grain from the start, the last one cut.
+TEST(ThreadPool, ChunksFollowTheGrain) {
+  trit::ThreadPool pool(3);
+  std::atomic<int> bad{0};
+  pool.parallelFor(0, 1000, 64, [&](int64_t b, int64_t e) {
+    if (b % 64 != 0 || (e != b + 64 && e != 1000))
+      bad.fetch_add(1);
+  });
+  EXPECT_EQ(bad.load(), 0);
+}
+
+struct Counting {
+  std::atomic<int> calls{0};
+  trit_chunks chunks{0, 100, 1};
+  Coverage coverage{100};
+};
+
+void countingTask(void *closure) {
+  auto *c = static_cast<Counting *>(closure);
+  c->calls.fetch_add(1);
+  for (int64_t b = 0, e = 0; trit_take_chunk(&c->chunks, &b, &e);)
+    c->coverage.mark(b, e);
+}
+
+TEST(ThreadPool, AbiCallbackRunsEachThreadAtMostOnce) {
   trit::ThreadPool pool(2);
-  Coverage c(100);
-  trit::ThreadPool::parallelForCallback(&pool, mark, &c, 0, 100);
-  for (auto &h : c.hits)
-    EXPECT_EQ(h.load(), 1);
+  for (int repeat = 0; repeat < 100; ++repeat) {
+    Counting c;
+    trit::ThreadPool::runCallback(&pool, countingTask, &c);
+    EXPECT_GE(c.calls.load(), 1);
+    EXPECT_LE(c.calls.load(), 2);
+    for (auto &h : c.coverage.hits)
+      ASSERT_EQ(h.load(), 1);
+  }
 }
 
 TEST(Executor, RopeTablesIterateThetaLikeGgml) {

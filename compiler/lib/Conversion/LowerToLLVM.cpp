@@ -211,7 +211,7 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
   builder.setInsertionPointToEnd(module.getBody());
   auto func = builder.create<LLVM::LLVMFuncOp>(
       loc, name,
-      LLVM::LLVMFunctionType::get(voidType, {ptrType, i64Type, i64Type}),
+      LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType}),
       LLVM::Linkage::Internal);
   Block *body = func.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
@@ -222,7 +222,7 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
              : t3x5      ? "bitlinear_t3x5_range"
                          : "bitlinear_range",
              {body->getArgument(0), constI64(cols), constI64(rows),
-              body->getArgument(1), body->getArgument(2)},
+              body->getArgument(1)},
              {}, kind);
   builder.create<LLVM::ReturnOp>(loc, ValueRange{});
   return func;

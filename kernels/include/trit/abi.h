@@ -19,26 +19,50 @@ extern "C" {
 #endif
 
 /* Bumped whenever this struct or the entry points change (2: logit_rows;
- * 3: logit_rows may be 0). */
-#define TRIT_ABI_VERSION 3
+ * 3: logit_rows may be 0; 4: tasks over chunk queues replace fixed ranges,
+ * and `threads`). */
+#define TRIT_ABI_VERSION 4
 
-/* Runs fn(closure, b, e) over sub-ranges [b, e) that cover [begin, end)
- * exactly once, possibly on several threads, and returns when all are done. */
-typedef void (*trit_range_fn)(void *closure, int64_t begin, int64_t end);
-typedef void (*trit_parallel_for_fn)(void *pool, trit_range_fn fn,
-                                     void *closure, int64_t begin,
-                                     int64_t end);
+/* A parallel op's work: [next, end) taken `grain` at a time by whichever
+ * threads run the op's task, so a thread the OS has descheduled holds up
+ * no one: the others take what it has not started. */
+typedef struct trit_chunks {
+  int64_t next; /* advanced atomically by trit_take_chunk */
+  int64_t end;
+  int64_t grain;
+} trit_chunks;
+
+/* Takes the next chunk: 1 and [*begin, *end), or 0 when none is left. */
+static inline int trit_take_chunk(trit_chunks *chunks, int64_t *begin,
+                                  int64_t *end) {
+  int64_t b = __atomic_fetch_add(&chunks->next, chunks->grain,
+                                 __ATOMIC_RELAXED);
+  if (b >= chunks->end)
+    return 0;
+  *begin = b;
+  *end = b + chunks->grain < chunks->end ? b + chunks->grain : chunks->end;
+  return 1;
+}
+
+/* Runs fn(closure) on the calling thread and on each of the pool's threads
+ * that is free to join in time, and returns once every call has returned.
+ * A task shares its work through chunk queues in its closure, so a call
+ * that starts late finds less to do, or nothing; what a task prepares
+ * before taking chunks (a token's lookup tables) is built once per thread
+ * and op. */
+typedef void (*trit_task_fn)(void *closure);
+typedef void (*trit_parallel_fn)(void *pool, trit_task_fn fn, void *closure);
 
 typedef struct trit_exec_context {
   uint32_t abi_version;            /* TRIT_ABI_VERSION */
-  uint32_t reserved;
+  uint32_t threads;                /* that may run a task: sizes chunks */
   const void *const *weights;      /* per weight-table entry, 64-byte aligned */
   uint16_t *kv_cache;              /* f16 [layers][2][kv_capacity][kv_width] */
   int64_t kv_capacity;             /* positions; <= the model's context */
   uint8_t *arena;                  /* memory-plan bytes, 64-byte aligned */
   const float *rope_cos;           /* [kv_capacity][rope_dim / 2] */
   const float *rope_sin;
-  trit_parallel_for_fn parallel_for; /* NULL: run ranges on the caller */
+  trit_parallel_fn parallel;       /* NULL: run tasks on the caller */
   void *pool;
 } trit_exec_context;
 

@@ -175,6 +175,22 @@ static inline int64_t trit_t3x5x64_superblock_bytes(int64_t cols) {
 TRIT_DECLARE_T3X5X64_KERNELS(generic)
 TRIT_DECLARE_T3X5X64_KERNELS(avx512vbmi)
 
+/* The AVX-512 VBMI row dots in two steps, so that a thread builds a token's
+ * tables once per op and reads them for every chunk of rows it takes: the
+ * tables take trit_t3x5x64_row_tables_bytes(cols) bytes, 64-byte aligned
+ * (the triple sums' bytes, then the token's activation sum). */
+static inline int64_t trit_t3x5x64_row_tables_bytes(int64_t cols) {
+  return (cols + 23) / 24 * 256 + 64;
+}
+void trit_t3x5x64_row_tables_avx512vbmi(const int8_t *q, int64_t cols,
+                                        uint8_t *tables);
+void trit_t3x5x64_dot_rows_looked_up_avx512vbmi(const uint8_t *weights,
+                                                const uint8_t *tables,
+                                                int64_t cols,
+                                                int64_t row_begin,
+                                                int64_t row_end,
+                                                int32_t *dots);
+
 /*===--- T3X5 through int8 lookup tables (tritc --prompt-lut) ------------===*
  *
  * An approximate prompt path: per token, every triple of activations that a

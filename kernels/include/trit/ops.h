@@ -13,6 +13,13 @@
 extern "C" {
 #endif
 
+/* A BitLinear's range function, generated per weight shape and layout: it
+ * calls the layout's trit_op_bitlinear_*_range with the shape as
+ * constants, on a thread of the op's task, and takes row chunks until none
+ * is left. */
+typedef void (*trit_bitlinear_range_fn)(const void *args,
+                                        trit_chunks *chunks);
+
 #define TRIT_DECLARE_OPS(isa)                                                  \
   const void *trit_op_weight_##isa(const trit_exec_context *ctx,              \
                                    int64_t index);                             \
@@ -39,13 +46,11 @@ extern "C" {
       float eps, int64_t n, int64_t cols, float *normed, int8_t *q,            \
       float *q_scales, int32_t *q_sums);                                       \
   void trit_op_bitlinear_range_##isa(const void *closure, int64_t cols,       \
-                                     int64_t rows, int64_t begin,             \
-                                     int64_t end);                            \
+                                     int64_t rows, trit_chunks *chunks);      \
   void trit_op_bitlinear_t3x5_range_##isa(const void *closure, int64_t cols,  \
-                                          int64_t rows, int64_t begin,        \
-                                          int64_t end);                       \
+                                          int64_t rows, trit_chunks *chunks); \
   void trit_op_bitlinear_##isa(                                                \
-      const trit_exec_context *ctx, trit_range_fn range,                      \
+      const trit_exec_context *ctx, trit_bitlinear_range_fn range,             \
       const uint8_t *weights, float w_scale, const int8_t *q,                  \
       const float *q_scales, const int32_t *q_sums, int64_t n, int64_t rows,   \
       float *out);                                                             \
@@ -83,12 +88,12 @@ TRIT_DECLARE_OPS(neon_dotprod)
  * it), AVX-512 VNNI family only. */
 void trit_op_bitlinear_t3x5_vbmi_range_avx512vnni(const void *closure,
                                                   int64_t cols, int64_t rows,
-                                                  int64_t begin, int64_t end);
+                                                  trit_chunks *chunks);
 /* The T3X5 BitLinear range through lookup tables (tritc --prompt-lut),
  * AVX-512 VNNI family only (its kernel needs AVX-512 VBMI too). */
 void trit_op_bitlinear_t3x5_lut_range_avx512vnni(const void *closure,
                                                  int64_t cols, int64_t rows,
-                                                 int64_t begin, int64_t end);
+                                                 trit_chunks *chunks);
 
 #ifdef __cplusplus
 }

@@ -1,9 +1,13 @@
-//===- ThreadPool.h - the runtime's workers for parallel ranges --*- C++ -*-===//
+//===- ThreadPool.h - the runtime's workers for parallel ops -----*- C++ -*-===//
 //
-// Compiled models own no threads: they hand ranges of work to the runtime
-// through the ABI's parallel_for (kernels/include/trit/abi.h). A generation
-// step makes hundreds of such calls, so dispatch and the final barrier spin
-// briefly on atomics before falling back to sleeping.
+// Compiled models own no threads: they hand each parallel op to the runtime
+// as a task (kernels/include/trit/abi.h) that every thread runs and that
+// shares its work through chunk queues. A generation step makes hundreds of
+// such calls, so both sides spin briefly before sleeping; but no thread
+// ever waits on a thread that has not started: the caller closes the task
+// once its own call returns, and a worker that wakes later skips it. A busy
+// machine therefore costs what the descheduled thread had started, not its
+// whole share (the old fixed halves made every op wait a scheduler slice).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,29 +35,49 @@ public:
 
   int getThreadCount() const { return static_cast<int>(workers.size()) + 1; }
 
-  /// Splits [begin, end) into one contiguous chunk per thread and runs
-  /// fn(closure, b, e) on each; returns when all chunks are done.
-  void parallelFor(trit_range_fn fn, void *closure, int64_t begin,
-                   int64_t end);
+  /// Runs fn(closure) on the calling thread and on each worker that joins
+  /// before the caller's own call returns; returns once every call has.
+  void run(trit_task_fn fn, void *closure);
+
+  /// Runs body(b, e) over [begin, end) in chunks of `grain` (at least 1)
+  /// taken by whichever threads are running.
+  template <typename Body>
+  void parallelFor(int64_t begin, int64_t end, int64_t grain, Body &&body) {
+    struct Task {
+      Body &body;
+      trit_chunks chunks;
+    } task{body, {begin, end, grain < 1 ? 1 : grain}};
+    run(
+        [](void *closure) {
+          Task &t = *static_cast<Task *>(closure);
+          for (int64_t b = 0, e = 0; trit_take_chunk(&t.chunks, &b, &e);)
+            t.body(b, e);
+        },
+        &task);
+  }
 
   /// The ABI callback: `pool` is a ThreadPool.
-  static void parallelForCallback(void *pool, trit_range_fn fn, void *closure,
-                                  int64_t begin, int64_t end);
+  static void runCallback(void *pool, trit_task_fn fn, void *closure);
 
 private:
-  void workerLoop(int index);
-  void runChunk(int index);
+  void workerLoop();
+  /// Blocks until the closed task has no participant left.
+  void waitForParticipants();
 
   std::vector<std::thread> workers;
-  // The current job, published by bumping `generation`.
-  trit_range_fn jobFn = nullptr;
-  void *jobClosure = nullptr;
-  int64_t jobBegin = 0, jobEnd = 0;
+  // The current task, published by opening `participants` and bumping
+  // `generation`.
+  std::atomic<trit_task_fn> taskFn{nullptr};
+  std::atomic<void *> taskClosure{nullptr};
   std::atomic<uint64_t> generation{0};
-  std::atomic<int> pending{0};
+  // Threads inside the task's function, plus kClosed once the caller's
+  // call has returned (then nobody may join).
+  std::atomic<uint64_t> participants;
   std::atomic<bool> stopping{false};
+  std::atomic<int> sleepingWorkers{0};
+  std::atomic<bool> callerSleeping{false};
   std::mutex mutex;
-  std::condition_variable wake;
+  std::condition_variable workAvailable, participantsDone;
 };
 
 } // namespace trit
