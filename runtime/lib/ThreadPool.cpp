@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include <sched.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define TRIT_CPU_RELAX() _mm_pause()
@@ -26,7 +28,11 @@ constexpr std::chrono::microseconds kWorkerSpin{100};
 // descheduled (on a busy machine it may be waiting for exactly that core).
 constexpr std::chrono::microseconds kCallerSpin{30};
 
-/// Spins until `done()` or `limit` has passed; returns done().
+/// Spins until `done()` or `limit` has passed; returns done(). Every few
+/// hundred cycles it yields the core, which returns at once on an idle
+/// machine but lets whatever else is runnable on this core go first on a
+/// busy one: there, a spinning pool thread would otherwise sit on the core
+/// that the thread it waits for (or the caller with the next op) needs.
 template <typename Done>
 bool spinUntil(Done done, std::chrono::microseconds limit) {
   auto start = std::chrono::steady_clock::now();
@@ -38,6 +44,7 @@ bool spinUntil(Done done, std::chrono::microseconds limit) {
     }
     if (std::chrono::steady_clock::now() - start > limit)
       return done();
+    sched_yield();
   }
 }
 } // namespace
