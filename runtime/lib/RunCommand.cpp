@@ -13,6 +13,7 @@
 
 #include "trit/Runtime/RunCommand.h"
 #include "trit/Runtime/Artifact.h"
+#include "trit/Runtime/HostThreads.h"
 #include "trit/Runtime/Sampler.h"
 #include "trit/Runtime/Tokenizer.h"
 
@@ -35,15 +36,19 @@ using namespace trit;
 namespace {
 
 constexpr const char *kSpaces = " \t\n\v\f\r";
+/// No prompt is read past this (-f /dev/zero, a chat line without end):
+/// far more than any context holds, and the context check says why.
+constexpr size_t kMaxPromptBytes = size_t(64) << 20;
 
 /// What the command line sets, with trit-run's defaults.
 struct Settings {
   std::string input;
   std::string prompt;
+  std::string promptFile;
   std::string promptTokens;
   bool chat = false;
   int generate = 128;
-  int threads = 1;
+  int threads = 0; // the host's default
   int64_t contextSize = 0;
   float temperature = 0.0f;
   int topK = 40;
@@ -63,7 +68,7 @@ struct Settings {
 struct Option {
   const char *name;
   const char *valueName;
-  const char *help;
+  std::string help;
   std::variant<bool *, std::string *, int *, int64_t *, uint64_t *, float *>
       target;
 
@@ -73,19 +78,31 @@ struct Option {
   }
 };
 
-std::vector<Option> describeOptions(Settings &s, bool builtIn) {
+/// With `forHelp`, the -t line also says what the default is here (which
+/// reads /proc and /sys, so not on every run).
+std::vector<Option> describeOptions(Settings &s, bool builtIn,
+                                    bool forHelp = false) {
+  std::string threadsHelp = "Threads (default 0: the CPUs this process may "
+                            "use, at most one per physical core)";
+  if (forHelp)
+    threadsHelp.insert(threadsHelp.size() - 1,
+                       "; here " + std::to_string(defaultThreadCount()) + ": " +
+                           detectHostThreads().describe());
   std::vector<Option> options = {
       {"p", "TEXT", "Prompt text", &s.prompt},
+      {"f", "FILE",
+       "Prompt text from FILE (-: standard input), without its final newline",
+       &s.promptFile},
       {"prompt-tokens", "IDS", "Prompt as token ids: 1,2,3", &s.promptTokens},
       {"chat", nullptr,
-       "Hold a conversation: one user turn per line of standard input (-p is "
-       "the first)",
+       "Hold a conversation: one user turn per line of standard input (-p "
+       "or -f is the first)",
        &s.chat},
       {"n", "N",
        "Tokens to generate, per turn in a chat (default 128; 0: evaluate the "
        "prompt only)",
        &s.generate},
-      {"t", "N", "Threads (default 1)", &s.threads},
+      {"t", "N", threadsHelp, &s.threads},
       {"ctx-size", "N",
        "Context length (default: what the model was compiled for)",
        &s.contextSize},
@@ -283,14 +300,16 @@ void appendWrapped(std::string &out, const std::string &text, size_t indent) {
 std::string usage(const std::string &program, bool builtIn,
                   const std::vector<Option> &options) {
   std::string model = builtIn ? "" : " model.trit";
-  std::string out =
-      program + (builtIn ? ": run the model built into this program"
-                         : ": run a model compiled by tritc") +
-      "\n\nUsage: " + program + (builtIn ? "" : " MODEL.trit") +
-      " [options]\n\n" + "  " + program + model +
-      " -p \"Once upon a time\" -n 64 -t 2\n" + "  " + program + model +
-      " --chat\n" + "  " + program + model +
-      " --prompt-tokens 1,2,3 -n 32 --print-token-ids\n\nOptions:\n";
+  std::string out = program +
+                    (builtIn ? ": run the model built into this program"
+                             : ": run a model compiled by tritc") +
+                    "\n\nUsage: " + program + (builtIn ? "" : " MODEL.trit") +
+                    " [options]\n\n";
+  for (const char *example :
+       {" -p \"Once upon a time\" -n 64 -t 2", " -f prompt.txt -n 64",
+        " --chat", " --prompt-tokens 1,2,3 -n 32 --print-token-ids"})
+    out += "  " + program + model + example + "\n";
+  out += "\nOptions:\n";
   std::vector<std::pair<std::string, std::string>> rows;
   for (const Option &o : options)
     rows.emplace_back(o.spelling() +
@@ -418,13 +437,70 @@ Expected<std::vector<int32_t>> parseTokenIds(const std::string &text,
   return tokens;
 }
 
-/// A line of standard input without its newline; false at the end.
-bool readLine(std::string &line) {
+/// The prompt of -f: the file's bytes (NULs included; the tokenizer takes
+/// them as any other byte) without one final newline, as llama.cpp's -f.
+Expected<std::string> readPromptFile(const std::string &path) {
+  bool standardInput = path == "-";
+  FILE *file = standardInput ? stdin : std::fopen(path.c_str(), "rb");
+  std::string name = standardInput ? "standard input" : "'" + path + "'";
+  if (!file)
+    return makeError("cannot read the prompt file " + name + ": " +
+                     std::strerror(errno));
+  std::string text;
+  char buffer[65536];
+  size_t n;
+  while (text.size() <= kMaxPromptBytes &&
+         (n = std::fread(buffer, 1, sizeof buffer, file)) > 0)
+    text.append(buffer, n);
+  // A directory opens but does not read (EISDIR).
+  int error = std::ferror(file) ? errno : 0;
+  if (!standardInput)
+    std::fclose(file);
+  if (error)
+    return makeError("cannot read the prompt file " + name + ": " +
+                     std::strerror(error));
+  if (text.size() > kMaxPromptBytes)
+    return makeError("the prompt file " + name + " is larger than " +
+                     std::to_string(kMaxPromptBytes >> 20) +
+                     " MiB, far more than a context holds");
+  if (!text.empty() && text.back() == '\n')
+    text.pop_back();
+  if (text.empty())
+    return makeError("the prompt file " + name + " is empty");
+  return text;
+}
+
+/// Refuses a text that cannot fit in `room` more positions before it is
+/// tokenized: a token stands for at most `longestToken` bytes of text, so
+/// the text has at least bytes / longestToken tokens. Megabytes pasted by
+/// mistake then fail at once, without seconds of tokenizing first.
+/// `longestToken` is at least 1.
+Error checkTextFits(size_t bytes, size_t longestToken, int64_t room,
+                    int64_t capacity) {
+  size_t least = (bytes + longestToken - 1) / longestToken;
+  if (least <= size_t(room))
+    return Error::success();
+  return makeError("the prompt has at least " + std::to_string(least) +
+                   " tokens (" + std::to_string(bytes) + " bytes, at most " +
+                   std::to_string(longestToken) + " per token); " +
+                   (room == capacity
+                        ? "the context holds " + std::to_string(capacity)
+                        : std::to_string(room) + " of the context's " +
+                              std::to_string(capacity) + " are left"));
+}
+
+enum class LineRead { Line, End, TooLong };
+
+/// A line of standard input without its newline.
+LineRead readLine(std::string &line) {
   line.clear();
   int c;
-  while ((c = std::getchar()) != EOF && c != '\n')
+  while ((c = std::getchar()) != EOF && c != '\n') {
+    if (line.size() >= kMaxPromptBytes)
+      return LineRead::TooLong;
     line += char(c);
-  return c != EOF || !line.empty();
+  }
+  return c != EOF || !line.empty() ? LineRead::Line : LineRead::End;
 }
 
 bool isBlank(const std::string &s) {
@@ -451,17 +527,26 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
                                settings, help))
     return fail(toString(std::move(e)));
   if (help) {
-    std::string text = usage(program, builtIn, optionTable);
+    std::string text =
+        usage(program, builtIn, describeOptions(settings, builtIn, true));
     std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
   const Settings &s = settings;
   if (s.generate < 0)
     return fail("-n must be 0 or more");
-  if (s.threads < 1 || s.threads > 1024)
-    return fail("-t must be between 1 and 1024");
+  if (s.threads < 0 || s.threads > 1024)
+    return fail("-t must be between 0 (the default) and 1024");
+  int threads = s.threads ? s.threads : defaultThreadCount();
   if (!s.prompt.empty() && !s.promptTokens.empty())
     return fail("give the prompt as -p text or as --prompt-tokens, not both");
+  if (!s.promptFile.empty() && !s.prompt.empty())
+    return fail("give the prompt as -p text or as -f FILE, not both");
+  if (!s.promptFile.empty() && !s.promptTokens.empty())
+    return fail("give the prompt as -f FILE or as --prompt-tokens, not both");
+  if (s.chat && s.promptFile == "-")
+    return fail("--chat reads its turns from standard input; give the first "
+                "with -p or -f FILE, not -f -");
   if (s.contextSize < 0)
     return fail("--ctx-size must be 0 (the compiled context) or more");
   if (!(s.temperature >= 0))
@@ -474,6 +559,14 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
     return fail("--repeat-penalty must be above 0 (1: off)");
   if (s.chat && !s.dumpLogits.empty())
     return fail("--dump-logits is for a single prompt, not --chat");
+  // Read before the model is opened, so that a wrong name fails fast.
+  std::string prompt = s.prompt;
+  if (!s.promptFile.empty()) {
+    auto text = readPromptFile(s.promptFile);
+    if (!text)
+      return fail(toString(text.takeError()));
+    prompt = std::move(*text);
+  }
 
   auto artifact =
       builtIn ? options.openBuiltInModel(s.weights) : Artifact::open(s.input);
@@ -486,10 +579,27 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
   std::unique_ptr<Tokenizer> tokenizer;
   if (auto t = Tokenizer::create((*artifact)->getTokenizerSpec()))
     tokenizer = std::move(*t);
-  else if (!s.prompt.empty() || s.chat)
+  else if (!prompt.empty() || s.chat)
     return fail(model + toString(t.takeError()));
   else
     consumeError(t.takeError());
+  if (s.chat) {
+    // Found out now, not after the first line a user types.
+    const TokenizerSpec &spec = tokenizer->getSpec();
+    if (spec.chatTemplate.empty())
+      return fail(model + "the model has no chat template, so --chat cannot "
+                          "format its turns; give the prompt with -p or -f");
+    if (auto probe = formatChatTurn(spec, "user", "", true, true); !probe)
+      return fail(model + toString(probe.takeError()));
+  }
+
+  int64_t capacity = s.contextSize ? s.contextSize : info.maxContext;
+  // The longest text one token stands for, for checkTextFits (a token's
+  // stored text is never shorter than the bytes it decodes to).
+  size_t longestToken = 1;
+  if (tokenizer)
+    for (const std::string &token : tokenizer->getSpec().tokens)
+      longestToken = std::max(longestToken, token.size());
 
   // The first prompt.
   std::vector<int32_t> tokens;
@@ -502,17 +612,26 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
       return fail("--prompt-tokens: no token ids in '" + s.promptTokens +
                   "'");
   } else if (s.chat) {
-    if (!s.prompt.empty()) {
-      auto turn = formatChatTurn(tokenizer->getSpec(), "user", s.prompt,
+    if (!prompt.empty()) {
+      if (!s.tokenizeOnly)
+        if (Error e =
+                checkTextFits(prompt.size(), longestToken, capacity, capacity))
+          return fail(toString(std::move(e)));
+      auto turn = formatChatTurn(tokenizer->getSpec(), "user", prompt,
                                  /*first=*/true, /*addAssistant=*/true);
       if (!turn)
         return fail(model + toString(turn.takeError()));
       tokens = tokenizer->encode(*turn, false, true);
     }
-  } else if (!s.prompt.empty()) {
-    tokens = tokenizer->encode(s.prompt, tokenizer->getSpec().addBos, true);
+  } else if (!prompt.empty()) {
+    if (!s.tokenizeOnly)
+      if (Error e =
+              checkTextFits(prompt.size(), longestToken, capacity, capacity))
+        return fail(toString(std::move(e)));
+    tokens = tokenizer->encode(prompt, tokenizer->getSpec().addBos, true);
   } else {
-    return fail("no prompt: give -p text, --prompt-tokens 1,2,3 or --chat");
+    return fail(
+        "no prompt: give -p text, -f FILE, --prompt-tokens 1,2,3 or --chat");
   }
   if (s.tokenizeOnly) {
     for (size_t i = 0; i < tokens.size(); ++i)
@@ -521,12 +640,11 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
     return 0;
   }
 
-  int64_t capacity = s.contextSize ? s.contextSize : info.maxContext;
   if (int64_t(tokens.size()) > capacity)
     return fail("the prompt has " + std::to_string(tokens.size()) +
                 " tokens; the context holds " + std::to_string(capacity));
   auto exec =
-      Executor::create(info, (*artifact)->getWeights(), capacity, s.threads);
+      Executor::create(info, (*artifact)->getWeights(), capacity, threads);
   if (!exec)
     return fail(toString(exec.takeError()));
 
@@ -557,7 +675,7 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
                  session.generatedTokens
                      ? session.generatedTokens / session.generationSeconds
                      : 0.0,
-                 s.threads, s.threads == 1 ? "" : "s");
+                 threads, threads == 1 ? "" : "s");
   };
 
   if (s.chat) {
@@ -570,9 +688,21 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
       std::printf("\n");
     }
     std::string line;
-    while (std::fflush(stdout), std::fputs("> ", stderr), readLine(line)) {
+    for (;;) {
+      std::fflush(stdout);
+      std::fputs("> ", stderr);
+      LineRead read = readLine(line);
+      if (read == LineRead::End)
+        break;
+      if (read == LineRead::TooLong)
+        return fail("a line of standard input is longer than " +
+                    std::to_string(kMaxPromptBytes >> 20) +
+                    " MiB, far more than a context holds");
       if (isBlank(line))
         continue;
+      int64_t room = capacity - int64_t(session.history.size());
+      if (Error e = checkTextFits(line.size(), longestToken, room, capacity))
+        return fail(toString(std::move(e)));
       auto turn = formatChatTurn(tokenizer->getSpec(), "user", line, first,
                                  /*addAssistant=*/true);
       if (!turn)

@@ -8,6 +8,7 @@
 
 #include "trit/Runtime/RunCommand.h"
 #include "trit/Runtime/Artifact.h"
+#include "trit/Runtime/HostThreads.h"
 
 #include <gtest/gtest.h>
 
@@ -73,6 +74,32 @@ TEST(RunCommand, BuiltInModelIsOpenedAfterTheOptionsParse) {
   EXPECT_EQ(run.status, 1);
   EXPECT_EQ(run.opened, 1);
   EXPECT_EQ(run.err, "fortunes: error: the built-in model is missing\n");
+}
+
+TEST(RunCommand, PromptFileIsReadBeforeTheModelOpens) {
+  Outcome run = runBuiltIn({"-f", "/nonexistent/prompt.txt"});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_EQ(run.opened, 0);
+  EXPECT_EQ(run.err, "fortunes: error: cannot read the prompt file "
+                     "'/nonexistent/prompt.txt': No such file or directory\n");
+}
+
+TEST(RunCommand, HelpGivesTheDefaultThreads) {
+  Outcome run = runBuiltIn({"--help"});
+  EXPECT_EQ(run.status, 0);
+  EXPECT_NE(run.out.find("-f FILE"), std::string::npos);
+  // The help is wrapped; the count follows "here".
+  std::string text = run.out;
+  for (char &c : text)
+    if (c == '\n')
+      c = ' ';
+  std::string expected = "here " + std::to_string(trit::defaultThreadCount()) +
+                         ": " + trit::detectHostThreads().describe();
+  std::string squeezed;
+  for (char c : text)
+    if (!(c == ' ' && !squeezed.empty() && squeezed.back() == ' '))
+      squeezed += c;
+  EXPECT_NE(squeezed.find(expected), std::string::npos) << run.out;
 }
 
 } // namespace

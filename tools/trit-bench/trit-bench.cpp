@@ -10,9 +10,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BusyLoad.h"
 #include "Roofline.h"
 
 #include "trit/Runtime/Artifact.h"
+#include "trit/Runtime/HostThreads.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -36,12 +38,16 @@ cl::opt<int> promptTokens("p", cl::desc("Prompt tokens (0: skip; default 128)"),
                           cl::init(128), cl::cat(category));
 cl::opt<int> genTokens("n", cl::desc("Generated tokens (0: skip; default 64)"),
                        cl::init(64), cl::cat(category));
-cl::list<int> threadCounts("t", cl::desc("Thread counts (default 1,2)"),
-                           cl::CommaSeparated, cl::cat(category));
+cl::list<int> threadCounts("t", cl::desc("Thread counts"), cl::CommaSeparated,
+                           cl::cat(category));
 cl::opt<int> repeats("r", cl::desc("Repetitions (default 5)"), cl::init(5),
                      cl::cat(category));
 cl::opt<bool> json("json", cl::desc("Print JSON instead of a table"),
                    cl::cat(category));
+cl::opt<int> busy("busy",
+                  cl::desc("Run next to N threads spinning on arithmetic in "
+                           "another process (default 0: none)"),
+                  cl::value_desc("N"), cl::init(0), cl::cat(category));
 cl::opt<bool> roofline("roofline",
                        cl::desc("Measure read bandwidth and int8 peak too "
                                 "(for a tritc --prompt-lut model also the "
@@ -78,18 +84,43 @@ Stat stats(const std::vector<double> &v) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  // --help says what the default is on this machine.
+  int defaultThreads = trit::defaultThreadCount();
+  std::string threadsHelp =
+      "Thread counts; 0 is the default count (the CPUs this process may use, "
+      "at most one per physical core; here " +
+      std::to_string(defaultThreads) + ": " +
+      trit::detectHostThreads().describe() +
+      "). Default: 1 and the default count, to show the scaling";
+  threadCounts.setDescription(threadsHelp);
   cl::ParseCommandLineOptions(
       argc, argv,
       "trit-bench: prompt and generation speed of a compiled model\n\n"
       "  trit-bench model.trit -p 128 -n 64 -t 1,2 -r 5 --roofline\n");
   if (promptTokens < 0 || genTokens < 0 || repeats < 1)
     return fail("-p and -n must be 0 or more, -r at least 1");
+  if (busy < 0 || busy > 1024)
+    return fail("--busy must be between 0 and 1024");
   std::vector<int> threads(threadCounts.begin(), threadCounts.end());
   if (threads.empty())
-    threads = {1, 2};
-  for (int t : threads)
-    if (t < 1 || t > 1024)
-      return fail("thread count " + Twine(t) + " is not between 1 and 1024");
+    threads = defaultThreads > 1 ? std::vector<int>{1, 0} : std::vector<int>{1};
+  for (int &t : threads) {
+    if (t < 0 || t > 1024)
+      return fail("thread count " + Twine(t) +
+                  " is not between 0 (the "
+                  "default) and 1024");
+    if (t == 0)
+      t = defaultThreads;
+  }
+
+  // Forked now, while this process has no other thread. Every way out of
+  // main ends it (the destructor; the child also dies with this process).
+  trit::bench::BusyLoad busyLoad;
+  if (busy > 0) {
+    outs().flush();
+    if (std::string error = busyLoad.start(busy); !error.empty())
+      return fail(error);
+  }
 
   double t0 = now();
   auto artifact = trit::Artifact::open(input);
@@ -230,7 +261,8 @@ int main(int argc, char **argv) {
            << "\",\n  \"weight_bytes\": " << format("%.0f", weightBytes)
            << ", \"macs_per_token\": " << format("%.0f", macsPerToken)
            << ",\n  \"load_seconds\": " << format("%.4f", loadSeconds)
-           << ", \"peak_rss_mb\": " << format("%.1f", peakRssMb);
+           << ", \"peak_rss_mb\": " << format("%.1f", peakRssMb)
+           << ",\n  \"busy_threads\": " << busy.getValue();
     if (roofline) {
       outs() << ",\n  \"read_gbps\": {\"1\": " << format("%.2f", bandwidth1)
              << ", \"" << maxThreads << "\": " << format("%.2f", bandwidthN)
@@ -256,6 +288,10 @@ int main(int argc, char **argv) {
                    macsPerToken / 1e9);
   outs() << format("load: %.1f ms; peak RSS %.1f MB\n", loadSeconds * 1e3,
                    peakRssMb);
+  if (busy > 0)
+    outs() << format("busy: --busy %d, %d thread%s spinning in another "
+                     "process\n",
+                     busy.getValue(), busy.getValue(), busy == 1 ? "" : "s");
   if (roofline) {
     outs() << format("machine: read %.1f GB/s (1 thread)", bandwidth1);
     if (maxThreads > 1)

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "trit/Runtime/Artifact.h"
+#include "trit/Runtime/HostThreads.h"
 #include "trit/Runtime/Tokenizer.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -37,8 +38,10 @@ cl::opt<int64_t> contextSize(
 cl::opt<int64_t> maxChunks("chunks",
                            cl::desc("Score at most this many chunks (0: all)"),
                            cl::init(0), cl::cat(category));
-cl::opt<int> threads("t", cl::desc("Threads (default 1)"), cl::init(1),
-                     cl::cat(category));
+cl::opt<int> threads("t",
+                     cl::desc("Threads (default 0: the CPUs this process may "
+                              "use, at most one per physical core)"),
+                     cl::init(0), cl::cat(category));
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "trit-perplexity") << message << "\n";
@@ -49,12 +52,20 @@ int fail(const Twine &message) {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  // --help says what the default is on this machine.
+  std::string threadsHelp =
+      "Threads (default 0: the CPUs this process may use, at most one per "
+      "physical core; here " +
+      std::to_string(trit::defaultThreadCount()) + ": " +
+      trit::detectHostThreads().describe() + ")";
+  threads.setDescription(threadsHelp);
   cl::ParseCommandLineOptions(
       argc, argv,
       "trit-perplexity: perplexity of a compiled model over a text\n\n"
       "  trit-perplexity model.trit -f text.txt --ctx 256 -t 2\n");
-  if (threads < 1 || threads > 1024)
-    return fail("-t must be between 1 and 1024");
+  if (threads < 0 || threads > 1024)
+    return fail("-t must be between 0 (the default) and 1024");
+  int threadCount = threads ? int(threads) : trit::defaultThreadCount();
   auto artifact = trit::Artifact::open(input);
   if (!artifact)
     return fail(toString(artifact.takeError()));
@@ -83,12 +94,13 @@ int main(int argc, char **argv) {
   if (maxChunks > 0)
     chunks = std::min<int64_t>(chunks, maxChunks);
 
-  auto exec = trit::Executor::create(info, (*artifact)->getWeights(), ctx,
-                                     threads);
+  auto exec =
+      trit::Executor::create(info, (*artifact)->getWeights(), ctx, threadCount);
   if (!exec)
     return fail(toString(exec.takeError()));
   errs() << "trit-perplexity: " << tokens.size() << " tokens, " << chunks
-         << " chunks of " << ctx << ", scoring the second half of each\n";
+         << " chunks of " << ctx << ", scoring the second half of each, "
+         << threadCount << (threadCount == 1 ? " thread\n" : " threads\n");
 
   std::vector<float> logits(ctx * info.vocab);
   double nll = 0, nll2 = 0;
