@@ -22,7 +22,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   trit_context *context;
-  if (trit_context_create(model, 0, 1, &context) != TRIT_OK) {
+  /* 0 threads: the CPUs this process may use, one per physical core. */
+  if (trit_context_create(model, 0, 0, &context) != TRIT_OK) {
     fprintf(stderr, "error: %s\n", trit_last_error());
     trit_model_close(model);
     return 1;

@@ -3,6 +3,7 @@
 #include "trit/trit.h"
 
 #include "trit/Runtime/Artifact.h"
+#include "trit/Runtime/HostThreads.h"
 #include "trit/Runtime/Sampler.h"
 #include "trit/Runtime/Tokenizer.h"
 
@@ -167,7 +168,8 @@ trit_status trit_context_create(trit_model *model, int64_t context_size,
   const trit::CompiledModelInfo &info = model->artifact->getInfo();
   auto exec = trit::Executor::create(
       info, model->artifact->getWeights(),
-      context_size ? context_size : info.maxContext, threads);
+      context_size ? context_size : info.maxContext,
+      threads ? threads : trit::defaultThreadCount());
   if (!exec)
     return fromError(exec.takeError());
   *context = new trit_context{model, std::move(*exec), 0, {}};

@@ -65,7 +65,8 @@ trit_status trit_token_to_piece(const trit_model *model, int32_t token,
                                 char *piece, size_t capacity, size_t *length);
 
 /* A context of `context_size` positions (0: the model's maximum) evaluated
- * with `threads` threads. */
+ * with `threads` threads (0: the CPUs this process may use, at most one per
+ * physical core, as trit-run's default). */
 trit_status trit_context_create(trit_model *model, int64_t context_size,
                                 int threads, trit_context **context);
 void trit_context_free(trit_context *context);
