@@ -20,19 +20,22 @@ using namespace trit;
 namespace {
 constexpr uint64_t kClosed = uint64_t(1) << 62;
 
-// A worker spins this long for the next task before it sleeps: longer than
+// A worker waits this long for the next task before it sleeps: longer than
 // the gap between two ops of a generation step, far shorter than a token.
 constexpr std::chrono::microseconds kWorkerSpin{100};
-// The caller spins this long for participants still in their last chunk
+// The caller waits this long for participants still in their last chunk
 // before it sleeps, which frees its core for a participant the OS has
 // descheduled (on a busy machine it may be waiting for exactly that core).
 constexpr std::chrono::microseconds kCallerSpin{30};
+// Within a wait, the first microseconds only spin; after them the spinning
+// thread yields its core every microsecond or so. A gap that long means the
+// thread it waits for is probably not running, and on a busy machine a
+// spinning pool thread would sit on the core that thread needs. Yielding
+// at once would hand cores to low-priority background work (a nice 19
+// process gets the core for a scheduler slice) between every two ops.
+constexpr std::chrono::microseconds kSpinBeforeYield{20};
 
-/// Spins until `done()` or `limit` has passed; returns done(). Every few
-/// hundred cycles it yields the core, which returns at once on an idle
-/// machine but lets whatever else is runnable on this core go first on a
-/// busy one: there, a spinning pool thread would otherwise sit on the core
-/// that the thread it waits for (or the caller with the next op) needs.
+/// Waits until `done()` or `limit` has passed; returns done().
 template <typename Done>
 bool spinUntil(Done done, std::chrono::microseconds limit) {
   auto start = std::chrono::steady_clock::now();
@@ -42,9 +45,11 @@ bool spinUntil(Done done, std::chrono::microseconds limit) {
         return true;
       TRIT_CPU_RELAX();
     }
-    if (std::chrono::steady_clock::now() - start > limit)
+    auto waited = std::chrono::steady_clock::now() - start;
+    if (waited > limit)
       return done();
-    sched_yield();
+    if (waited > kSpinBeforeYield)
+      sched_yield();
   }
 }
 } // namespace
