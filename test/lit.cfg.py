@@ -1,5 +1,6 @@
 # lit configuration for Trit's FileCheck tests.
 import os
+import re
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -29,16 +30,67 @@ if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
     tools += fuzzers
 if os.path.exists(os.path.join(config.trit_obj_root, "kernels", "neon-kernels-test")):
     config.available_features.add("aarch64-qemu")
-# Host CPU features that tests running compiled code may need.
+# Host CPU features, for tests that run compiled code: host-FEATURE for
+# each feature the runtime checks (LLVM's names, from /proc/cpuinfo's), and
+# host-runs-CPU when code for CPU runs here. TRIT_HOST_CPU=CPU (or
+# --param host_cpu=CPU) makes the host look like CPU: lit, tritc's host
+# target and the runtime's check then see only its features.
+cpuinfo_names = {
+    "sse4_1": "sse4.1", "sse4_2": "sse4.2", "avx": "avx", "avx2": "avx2",
+    "fma": "fma", "f16c": "f16c", "bmi1": "bmi", "bmi2": "bmi2",
+    "avx512f": "avx512f", "avx512bw": "avx512bw", "avx512vl": "avx512vl",
+    "avx512dq": "avx512dq", "avx512cd": "avx512cd",
+    "avx512_vnni": "avx512vnni", "avx512_bf16": "avx512bf16",
+    "avx512vbmi": "avx512vbmi", "avx512_vbmi2": "avx512vbmi2",
+    "avx512_bitalg": "avx512bitalg", "avx512_vpopcntdq": "avx512vpopcntdq",
+    "avx512ifma": "avx512ifma", "avx_vnni": "avxvnni", "gfni": "gfni",
+    "vaes": "vaes", "vpclmulqdq": "vpclmulqdq", "amx_tile": "amx-tile",
+    "amx_int8": "amx-int8", "amx_bf16": "amx-bf16",
+}
 try:
     with open("/proc/cpuinfo") as cpuinfo:
         flags = next((line.split(":", 1)[1].split() for line in cpuinfo
                       if line.startswith("flags")), [])
 except OSError:
     flags = []
-for flag in ["avx512vbmi"]:
-    if flag in flags:
-        config.available_features.add("host-" + flag)
+host_features = {cpuinfo_names[f] for f in flags if f in cpuinfo_names}
+
+
+def read_mask_cpus():
+    """The CPUs TRIT_HOST_CPU can name and their features: the runtime's
+    table (kMaskCpus), so that lit and the runtime agree."""
+    path = os.path.join(config.trit_src_root, "runtime", "lib",
+                        "CpuFeatures.cpp")
+    with open(path) as source:
+        text = source.read()
+    table = re.search(r"kMaskCpus\[\] = \{(.*?)\n\};", text, re.S).group(1)
+    cpus = {}
+    for entry in re.findall(r"\{(.*?)\}", table, re.S):
+        strings = re.findall(r'"([^"]*)"', entry)
+        cpus[strings[0]] = set("".join(strings[1:]).split())
+    return cpus
+
+
+mask_cpus = read_mask_cpus()
+host_cpu = lit_config.params.get("host_cpu",
+                                 os.environ.get("TRIT_HOST_CPU", ""))
+if host_cpu:
+    if host_cpu not in mask_cpus:
+        lit_config.fatal("TRIT_HOST_CPU=%s: not a CPU the host can pose as "
+                         "(%s)" % (host_cpu, ", ".join(mask_cpus)))
+    lacking = sorted(mask_cpus[host_cpu] - host_features)
+    if lacking:
+        lit_config.fatal("TRIT_HOST_CPU=%s: this host lacks %s (a mask only "
+                         "takes features away)" % (host_cpu, ", ".join(lacking)))
+    host_features &= mask_cpus[host_cpu]
+    config.environment["TRIT_HOST_CPU"] = host_cpu
+    lit_config.note("the host runs as %s: %s" %
+                    (host_cpu, " ".join(sorted(host_features))))
+for feature in host_features:
+    config.available_features.add("host-" + feature)
+for cpu, features in mask_cpus.items():
+    if features <= host_features:
+        config.available_features.add("host-runs-" + cpu)
 # Runtimes tritc --emit=exe|static-lib can link (runtime/standalone).
 for arch in ["x86_64", "aarch64"]:
     if os.path.exists(os.path.join(config.trit_obj_root, "lib", "trit", arch,

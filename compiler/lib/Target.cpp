@@ -2,6 +2,7 @@
 
 #include "trit/Compiler/Target.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -9,6 +10,7 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
+#include <cstdlib>
 #include <memory>
 
 using namespace llvm;
@@ -17,6 +19,45 @@ namespace trit {
 
 static Error targetError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
+}
+
+/// Instruction-set extensions that decide whether code runs: the ones a
+/// host mask may not add. Others the host reports missing (system
+/// instructions a hypervisor hides, such as rdpid or pku) are dropped
+/// instead, as for the host itself.
+static bool isVectorExtension(StringRef feature) {
+  static const char *const others[] = {"fma",  "fma4",       "f16c",
+                                       "bmi",  "bmi2",       "gfni",
+                                       "vaes", "vpclmulqdq", "xop"};
+  return feature.starts_with("sse") || feature.starts_with("avx") ||
+         feature.starts_with("amx") || is_contained(others, feature);
+}
+
+/// The host as TRIT_HOST_CPU=`mask` makes it look, so that tests run as on
+/// that CPU: its name, and its features without those the host lacks.
+static Error maskHost(const Target &target, StringRef triple, StringRef mask,
+                      const StringMap<bool> &hostFeatures, std::string &cpu,
+                      std::vector<std::string> &requested) {
+  std::unique_ptr<MCSubtargetInfo> info(
+      target.createMCSubtargetInfo(triple, mask, ""));
+  if (!info || !info->isCPUStringValid(mask))
+    return targetError("TRIT_HOST_CPU: unknown CPU '" + mask + "' for " +
+                       triple);
+  std::string lacking;
+  for (const SubtargetFeatureKV &kv : info->getAllProcessorFeatures()) {
+    auto host = hostFeatures.find(kv.Key);
+    if (info->getFeatureBits().test(kv.Value) && isVectorExtension(kv.Key) &&
+        host != hostFeatures.end() && !host->second)
+      lacking += (lacking.empty() ? "" : ", ") + std::string(kv.Key);
+  }
+  if (!lacking.empty())
+    return targetError("TRIT_HOST_CPU=" + mask + ": this host lacks " +
+                       lacking + " (a mask only takes features away)");
+  cpu = mask.str();
+  for (const auto &feature : hostFeatures)
+    if (!feature.second)
+      requested.push_back("-" + feature.first().str());
+  return Error::success();
 }
 
 Expected<mlir::trit::TargetAttr> resolveTarget(mlir::MLIRContext &context,
@@ -45,11 +86,17 @@ Expected<mlir::trit::TargetAttr> resolveTarget(mlir::MLIRContext &context,
       return targetError("--target-cpu=host needs the host's architecture; "
                          "name a CPU for " +
                          triple);
-    cpu = sys::getHostCPUName().str();
     StringMap<bool> hostFeatures = sys::getHostCPUFeatures();
-    for (const auto &feature : hostFeatures)
-      requested.push_back((feature.second ? "+" : "-") +
-                          feature.first().str());
+    if (const char *mask = std::getenv("TRIT_HOST_CPU"); mask && *mask) {
+      if (Error error =
+              maskHost(*target, triple, mask, hostFeatures, cpu, requested))
+        return std::move(error);
+    } else {
+      cpu = sys::getHostCPUName().str();
+      for (const auto &feature : hostFeatures)
+        requested.push_back((feature.second ? "+" : "-") +
+                            feature.first().str());
+    }
   }
 
   // The feature names this target knows, to reject misspellings.

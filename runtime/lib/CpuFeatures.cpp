@@ -2,12 +2,15 @@
 //
 // Read from CPUID (and XGETBV for the OS-enabled register state) on x86, and
 // from the auxiliary vector on AArch64 Linux, so that the runtime needs no
-// LLVM to check an artifact's required features.
+// LLVM to check an artifact's required features. TRIT_HOST_CPU=CPU makes an
+// x86-64 host look like that CPU (its features that the host also has), so
+// that the tests run as they do on a Zen3 or a Haswell.
 //
 //===----------------------------------------------------------------------===//
 
 #include "trit/Runtime/CpuFeatures.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__x86_64__)
@@ -55,7 +58,7 @@ struct X86Features {
 };
 } // namespace
 
-bool trit::hostHasFeature(const std::string &f) {
+static bool hasRealFeature(const std::string &f) {
   static const X86Features x;
   auto bit = [](unsigned reg, int n) { return (reg >> n) & 1; };
   bool avx = x.avxState, avx512 = x.avx512State;
@@ -89,7 +92,7 @@ bool trit::hostHasFeature(const std::string &f) {
   return false;
 }
 #elif defined(__aarch64__)
-bool trit::hostHasFeature(const std::string &f) {
+static bool hasRealFeature(const std::string &f) {
   unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
   if (f == "neon") return hw & (1ul << 1);
   if (f == "fullfp16") return hw & (1ul << 10);
@@ -99,8 +102,77 @@ bool trit::hostHasFeature(const std::string &f) {
   return false;
 }
 #else
-bool trit::hostHasFeature(const std::string &) { return false; }
+static bool hasRealFeature(const std::string &) { return false; }
 #endif
+
+namespace {
+/// A CPU TRIT_HOST_CPU can name, with its features among
+/// kCheckableFeatures as LLVM defines the CPU (clang -march=CPU). lit
+/// (test/lit.cfg.py) reads this table for its host-* features, and
+/// test/tools/host-cpu-mask.test checks it against tritc's targets.
+struct MaskCpu {
+  const char *name;
+  const char *features; // separated by spaces
+};
+
+const MaskCpu kMaskCpus[] = {
+    {"haswell", "sse4.1 sse4.2 avx avx2 fma f16c bmi bmi2"},
+    {"znver3", "sse4.1 sse4.2 avx avx2 fma f16c bmi bmi2 vaes vpclmulqdq"},
+    {"skylake-avx512", "sse4.1 sse4.2 avx avx2 fma f16c bmi bmi2 avx512f "
+                       "avx512cd avx512bw avx512dq avx512vl"},
+    {"cascadelake", "sse4.1 sse4.2 avx avx2 fma f16c bmi bmi2 avx512f "
+                    "avx512cd avx512bw avx512dq avx512vl avx512vnni"},
+    {"icelake-server", "sse4.1 sse4.2 avx avx2 fma f16c bmi bmi2 avx512f "
+                       "avx512cd avx512bw avx512dq avx512vl avx512vnni "
+                       "avx512vbmi avx512vbmi2 avx512ifma avx512bitalg "
+                       "avx512vpopcntdq gfni vaes vpclmulqdq"},
+    {"znver4", "sse4.1 sse4.2 avx avx2 fma f16c bmi bmi2 avx512f avx512cd "
+               "avx512bw avx512dq avx512vl avx512vnni avx512vbmi "
+               "avx512vbmi2 avx512ifma avx512bitalg avx512vpopcntdq gfni "
+               "vaes vpclmulqdq avx512bf16"},
+};
+
+/// What TRIT_HOST_CPU asks for, read once.
+struct HostMask {
+  const char *name = nullptr;   // null: the real CPU
+  const MaskCpu *cpu = nullptr; // null with a name: a CPU this table lacks
+  HostMask() {
+    const char *value = std::getenv("TRIT_HOST_CPU");
+    if (!value || !*value)
+      return;
+    for (const MaskCpu &c : kMaskCpus)
+      if (std::strcmp(c.name, value) == 0)
+        cpu = &c;
+#if !defined(__x86_64__)
+    // It describes an x86-64 host: programs for another architecture,
+    // run under emulation there, see their own CPU.
+    if (cpu)
+      return;
+#endif
+    name = value;
+  }
+  bool allows(const std::string &f) const {
+    if (!name)
+      return true;
+    // An unknown CPU has no features: fail closed rather than run code
+    // the tester meant to refuse.
+    if (!cpu)
+      return false;
+    std::string list = std::string(" ") + cpu->features + " ";
+    return list.find(" " + f + " ") != std::string::npos;
+  }
+};
+} // namespace
+
+static const HostMask &getHostMask() {
+  static const HostMask mask;
+  return mask;
+}
+
+bool trit::hostHasFeature(const std::string &f) {
+  // The mask only takes features away: it never claims one the CPU lacks.
+  return getHostMask().allows(f) && hasRealFeature(f);
+}
 
 std::vector<std::string>
 trit::getMissingFeatures(const std::vector<std::string> &required) {
@@ -108,5 +180,13 @@ trit::getMissingFeatures(const std::vector<std::string> &required) {
   for (const std::string &f : required)
     if (!hostHasFeature(f))
       missing.push_back(f);
+  const HostMask &mask = getHostMask();
+  if (mask.name && !mask.cpu && !missing.empty()) {
+    std::string known;
+    for (const MaskCpu &c : kMaskCpus)
+      known += std::string(known.empty() ? "" : ", ") + c.name;
+    missing.back() += std::string(" (TRIT_HOST_CPU=") + mask.name +
+                      " is no CPU the runtime knows: " + known + ")";
+  }
   return missing;
 }
