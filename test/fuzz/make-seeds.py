@@ -43,6 +43,7 @@ def gguf_seed(tensors, alignment=32, extra_kv=b"", extra_count=0):
 
 def write(folder, name, data):
     path = os.path.join(HERE, "corpus", folder, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(data)
 
@@ -93,6 +94,18 @@ def main():
                  "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)"}}}
     write("hf-config", "bitnet.json", json.dumps(config).encode() + b"\0" +
           json.dumps(tokenizer).encode())
+
+    # Tokenizer inputs: a mode byte, then text (TokenizerFuzzer.cpp).
+    write("tokenizer", "words.txt",
+          b"\x00Hello world, it's DON'T 1234567 \xe6\x97\xa5 \xf0\x9f\x99\x82\n\n  x\t\r\n")
+    write("tokenizer", "specials.txt",
+          b"\x01<|begin_of_text|>User: hi<|eot_id|>Assistant: <tool><|x<|")
+    write("tokenizer", "invalid.txt",
+          b"\x00hel\xfflo \xe6\x97 \xe6\x97x \xc0\xaf \xed\xa0\x80 \x80\x80 a\x00b \xff\xff")
+    write("tokenizer", "sentencepiece.txt", b"\x02hello world aaaa \xe6\x97\xa5 \xff<s>")
+    # Runs: (count, byte) pairs, each byte (count + 1)^2 times (4 KiB in all).
+    write("tokenizer", "runs.txt", b"\xfc\x3fa\x1f \x1f1\x0f\n\x0f\xff\x10\xe6\x1fb")
+    write("tokenizer", "merges.txt", b"\x04a b\nab c\n!x y\nnospace\na  b\nab ab\x01abcabab xy")
 
 
 if __name__ == "__main__":

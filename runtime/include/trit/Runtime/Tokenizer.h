@@ -19,7 +19,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace trit {
@@ -44,7 +43,8 @@ public:
 
   /// Token ids of `text`, with BOS first when `addBos`. With
   /// `parseSpecial`, the text of control and user-defined tokens
-  /// (`<|eot_id|>`) becomes those tokens.
+  /// (`<|eot_id|>`) becomes those tokens. Each byte that is not valid UTF-8
+  /// becomes a byte token of its own; the text around it encodes as usual.
   std::vector<int32_t> encode(std::string_view text, bool addBos,
                               bool parseSpecial) const;
   /// The bytes token `id` stands for; control tokens give "" unless
@@ -60,21 +60,57 @@ public:
   }
 
 private:
+  struct Scratch;
+
   explicit Tokenizer(TokenizerSpec spec) : spec(std::move(spec)) {}
-  void encodeBytePairWord(std::string_view word,
-                          std::vector<int32_t> &out) const;
-  void encodeSentencePiece(std::string_view text,
+  /// The id of the token spelled `text` (the first of equal spellings), or
+  /// -1.
+  int32_t findId(std::string_view text) const;
+  int32_t findId(std::string_view text, uint64_t hash) const;
+  /// findId of `count` (at most kLookupBatch) texts at once.
+  static constexpr size_t kLookupBatch = 32;
+  void findIds(const std::string_view *texts, size_t count, int32_t *ids) const;
+  /// The rank of the merge that makes token `made` from a left side of
+  /// `leftSize` bytes, or -1.
+  int32_t findMerge(int32_t made, size_t leftSize) const;
+  /// The rank of a merge kept by spelling (oddMerges), or -1.
+  int32_t findOddMerge(std::string_view left, std::string_view right) const;
+  void encodeBytePairWord(std::string_view word, const uint8_t *invalid,
+                          Scratch &scratch, std::vector<int32_t> &out) const;
+  void encodeSentencePiece(std::string_view text, Scratch &scratch,
                            std::vector<int32_t> &out) const;
 
   TokenizerSpec spec;
-  std::unordered_map<std::string, int32_t> ids;
-  std::unordered_map<std::string, int32_t> mergeRanks; // "left right"
+  // Open addressing (a power of two of slots, at most two thirds full):
+  // token ids by spelling, with hash bits so that most probes compare no
+  // text.
+  struct IdSlot {
+    uint32_t hash;
+    int32_t id; // -1: empty
+  };
+  std::vector<IdSlot> idSlots;
+  // Merges by the token they make: a merge "left right" is that token and
+  // where it splits, so the merges of token t are
+  // mergeEntries[mergeStarts[t], mergeStarts[t + 1]), in rank order, each
+  // the length of its left side << kRankBits | its rank.
+  static constexpr unsigned kRankBits = 22;
+  std::vector<uint32_t> mergeStarts;
+  std::vector<uint32_t> mergeEntries;
+  // The merges that do not fit there (the joined text is no token, the
+  // left side is 1024 bytes or more, or the rank 2^22 or more), sorted by
+  // their sides' spellings, then rank. A sound vocabulary has none.
+  struct OddMerge {
+    std::string_view left, right;
+    int32_t rank;
+  };
+  std::vector<OddMerge> oddMerges;
   std::vector<int32_t> specialIds; // longest text first
   bool specialFirstBytes[256] = {};
   std::string byteToChar[256];
-  std::unordered_map<uint32_t, uint8_t> charToByte; // code point -> byte
-  int32_t byteTokens[256];                          // SentencePiece <0xXX>
-  void *regex = nullptr;                            // pcre2_code_8
+  int32_t byteCharIds[256];  // ids of byteToChar's tokens
+  int16_t charToByte[0x144]; // code point -> byte, or -1
+  int32_t byteTokens[256];   // SentencePiece <0xXX>
+  void *regex = nullptr;     // pcre2_code_8
 };
 
 /// The chat formats trit-run knows: BitNet b1.58 2B4T's
