@@ -2,6 +2,7 @@
 
 #include "trit/Runtime/ThreadPool.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <sched.h>
@@ -34,6 +35,9 @@ constexpr std::chrono::microseconds kCallerSpin{30};
 // at once would hand cores to low-priority background work (a nice 19
 // process gets the core for a scheduler slice) between every two ops.
 constexpr std::chrono::microseconds kSpinBeforeYield{20};
+// The most tasks run on the caller alone after waits for preempted
+// participants (a few tokens' worth of a small model's ops).
+constexpr int kMaxSoloTasks = 255;
 
 /// Waits until `done()` or `limit` has passed; returns done().
 template <typename Done>
@@ -70,10 +74,12 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::run(trit_task_fn fn, void *closure) {
-  if (workers.empty()) {
+  if (workers.empty() || soloTasksLeft > 0) {
+    soloTasksLeft -= soloTasksLeft > 0;
     fn(closure);
     return;
   }
+  auto start = std::chrono::steady_clock::now();
   taskFn.store(fn, std::memory_order_relaxed);
   taskClosure.store(closure, std::memory_order_relaxed);
   participants.store(0, std::memory_order_release); // open to joiners
@@ -86,8 +92,25 @@ void ThreadPool::run(trit_task_fn fn, void *closure) {
   fn(closure);
   // Close: a worker that has not joined by now finds nothing to do anyway,
   // since the caller's call only returns once every chunk is taken.
-  if (participants.fetch_or(kClosed, std::memory_order_acq_rel) != 0)
-    waitForParticipants();
+  if (participants.fetch_or(kClosed, std::memory_order_acq_rel) == 0) {
+    soloStreak = 0;
+    return;
+  }
+  auto own = std::chrono::steady_clock::now();
+  waitForParticipants();
+  // A wait longer than the caller's own share (and than a spin) means a
+  // participant was preempted inside a chunk: on a machine that busy the
+  // workers cost more than they bring, so the next tasks run on the caller
+  // alone, twice as many after each such wait in a row, then the workers
+  // are tried again. An idle machine never waits that long.
+  auto waited = std::chrono::steady_clock::now() - own;
+  if (waited > std::max<std::chrono::steady_clock::duration>(
+                   own - start, kSpinBeforeYield)) {
+    soloStreak = std::min(soloStreak * 2 + 1, kMaxSoloTasks);
+    soloTasksLeft = soloStreak;
+  } else {
+    soloStreak = 0;
+  }
 }
 
 void ThreadPool::waitForParticipants() {

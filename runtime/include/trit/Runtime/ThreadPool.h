@@ -37,6 +37,8 @@ public:
 
   /// Runs fn(closure) on the calling thread and on each worker that joins
   /// before the caller's own call returns; returns once every call has.
+  /// After waits for preempted workers (a busy machine), the next tasks run
+  /// on the caller alone for a while.
   void run(trit_task_fn fn, void *closure);
 
   /// Runs body(b, e) over [begin, end) in chunks of `grain` (at least 1)
@@ -78,6 +80,9 @@ private:
   std::atomic<bool> callerSleeping{false};
   std::mutex mutex;
   std::condition_variable workAvailable, participantsDone;
+  // The caller's own: tasks still to run without the workers, and the
+  // length of the last such run (ThreadPool.cpp says when).
+  int soloTasksLeft = 0, soloStreak = 0;
 };
 
 } // namespace trit
