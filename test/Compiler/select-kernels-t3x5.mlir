@@ -11,7 +11,7 @@
 // CHECK: trit.global @wk : tensor<128x64x!trit.ternary, #t3x5_>
 // CHECK: trit.weight @wq : tensor<256x320x!trit.ternary, #t3x5_>
 // CHECK: trit.fused_bitlinear {{.*}} kernel avx512vnni :
-// UNKNOWN: error: unknown weight packing 'i3_s'; expected auto, i2_s, t3x5 or t3x5x64
+// UNKNOWN: for the --packing option: unknown value 'i3_s'; expected auto, i2_s, t3x5 or t3x5x64
 module @znver4 attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2,+avx512bw,+avx512f,+avx512vl,+avx512vnni,+f16c,+fma">} {
   trit.global @wq : tensor<256x320x!trit.ternary, #trit.packing<i2_s, block = 64>> = #trit.external<"m.gguf", "q">
   trit.global @wk : tensor<128x64x!trit.ternary> = #trit.external<"m", "k">

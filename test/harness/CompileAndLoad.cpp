@@ -23,17 +23,12 @@ static int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
 }
 
 llvm::Error trit::harness::compileAndLoad(
-    mlir::ModuleOp module, const LoweringOptions &options,
+    mlir::ModuleOp module, const mlir::trit::PipelineOptions &options,
     CompiledModelInfo &info,
     std::vector<std::pair<std::string, std::string>> &weightTable) {
   mlir::PassManager pm(module.getContext());
-  mlir::trit::OptimizePipelineOptions optimize;
-  optimize.kernel = options.kernel;
-  mlir::trit::buildOptimizePipeline(pm, optimize);
-  mlir::trit::LowerToLLVMPipelineOptions lower;
-  lower.maxTokens = options.maxTokens;
-  lower.normCodegen = options.normCodegen;
-  mlir::trit::buildLowerToLLVMPipeline(pm, lower);
+  mlir::trit::buildOptimizePipeline(pm, options);
+  mlir::trit::buildLowerToLLVMPipeline(pm, options);
   if (mlir::failed(pm.run(module)))
     return makeHarnessError("compiling the module failed");
 

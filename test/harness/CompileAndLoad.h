@@ -9,6 +9,7 @@
 #ifndef TRIT_TEST_HARNESS_COMPILEANDLOAD_H
 #define TRIT_TEST_HARNESS_COMPILEANDLOAD_H
 
+#include "trit/Compiler/Options.h"
 #include "trit/Runtime/Executor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -17,16 +18,11 @@
 
 namespace trit::harness {
 
-struct LoweringOptions {
-  std::string kernel = "auto";
-  std::string normCodegen = "kernel";
-  int64_t maxTokens = 64;
-};
-
 /// Runs trit-optimize and trit-lower on `module` (which has its target),
-/// then code generation; loads the result. Fills the code and memory-plan
-/// fields of `info`, and the weight table's names and layouts.
-llvm::Error compileAndLoad(mlir::ModuleOp module, const LoweringOptions &options,
+/// then code generation; loads the result. Fills the code and memory-plan fields of `info`, and the weight
+/// table's names and layouts.
+llvm::Error compileAndLoad(mlir::ModuleOp module,
+                           const mlir::trit::PipelineOptions &options,
                            CompiledModelInfo &info,
                            std::vector<std::pair<std::string, std::string>>
                                &weightTable);

@@ -78,7 +78,8 @@ int main(int argc, char **argv) {
 
   outs() << "codegen    rows      ns/norm       GB/s\n";
   std::vector<float> reference;
-  for (const char *codegen : {"kernel", "vector"}) {
+  for (mlir::trit::NormCodegen codegen :
+       {mlir::trit::NormCodegen::Kernel, mlir::trit::NormCodegen::Vector}) {
     mlir::DialectRegistry registry;
     mlir::trit::registerTritDialects(registry);
     trit::registerCodeGenTranslations(registry);
@@ -93,7 +94,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     (*module)->setAttr(mlir::trit::TargetAttr::getAttrName(), *target);
-    trit::harness::LoweringOptions options;
+    mlir::trit::PipelineOptions options;
     options.normCodegen = codegen;
     trit::CompiledModelInfo info;
     std::vector<std::pair<std::string, std::string>> weightTable;
@@ -130,7 +131,8 @@ int main(int argc, char **argv) {
       // Each norm reads its input twice (sum, scale), the weight, and
       // writes its output.
       double bytes = double(rows) * cols * 4 * 3 + cols * 4;
-      outs() << format("%-8s %6lld %12.1f %10.1f\n", codegen,
+      outs() << format("%-8s %6lld %12.1f %10.1f\n",
+                       mlir::trit::stringifyEnumOption(codegen).data(),
                        (long long)rows, best * 1e9, bytes / best / 1e9);
       if (rows == 64) {
         if (reference.empty())

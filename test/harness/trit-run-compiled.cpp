@@ -34,9 +34,9 @@ using namespace llvm;
 namespace {
 cl::opt<std::string> input(cl::Positional, cl::Required, cl::desc("<model>"));
 cl::opt<std::string> targetCPU("target-cpu", cl::init("host"));
-cl::opt<std::string> kernel("kernel", cl::init("auto"));
-cl::opt<std::string> normCodegen("norm-codegen", cl::init("kernel"));
-cl::opt<int64_t> maxTokens("max-tokens", cl::init(64));
+cl::opt<mlir::trit::KernelChoice> kernel("kernel");
+cl::opt<mlir::trit::NormCodegen> normCodegen("norm-codegen");
+cl::opt<int64_t> maxTokens("max-tokens");
 cl::list<int32_t> promptTokens("prompt-tokens", cl::CommaSeparated,
                                cl::desc("prompt token ids"));
 cl::opt<int> generate("n", cl::init(0), cl::desc("greedy steps"));
@@ -73,10 +73,11 @@ int main(int argc, char **argv) {
     return fail(toString(target.takeError()));
   auto module = trit::buildModule(context, **model);
   (*module)->setAttr(mlir::trit::TargetAttr::getAttrName(), *target);
-  trit::harness::LoweringOptions options;
-  options.kernel = std::string(kernel);
-  options.normCodegen = std::string(normCodegen);
-  options.maxTokens = int64_t(maxTokens);
+  mlir::trit::PipelineOptions options;
+  options.kernel = kernel;
+  options.normCodegen = normCodegen;
+  if (maxTokens.getNumOccurrences())
+    options.maxTokens = maxTokens;
   trit::CompiledModelInfo info;
   std::vector<std::pair<std::string, std::string>> weightTable;
   if (Error e = trit::harness::compileAndLoad(*module, options, info,

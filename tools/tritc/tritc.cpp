@@ -97,45 +97,25 @@ cl::opt<bool> fuseGating("fuse-gating",
                                   "BitLinear (default: on)"),
                          cl::init(true), cl::cat(category));
 
-cl::opt<std::string> kernel(
-    "kernel",
-    cl::desc("Microkernel family: auto (the best the target runs), generic, "
-             "avx2, avx512vnni or neon_dotprod"),
-    cl::init("auto"), cl::cat(category));
-
-cl::opt<std::string> weightPacking(
-    "weight-packing",
-    cl::desc("Ternary weight layout: auto (default: t3x5x64 where it can, "
-             "else t3x5 for the avx512vnni kernels, i2_s for the others), "
-             "i2_s (2 bits per weight), t3x5 (1.67 "
-             "bits per weight: three weights in a 5-bit code; fewer bytes "
-             "per generated token, the same results) or t3x5x64 (the same "
-             "codes with 64 rows in lanes, for the avx512vnni kernels with "
-             "AVX-512 VBMI: faster generation; weights of a multiple of 64 "
-             "rows)"),
-    cl::init("auto"), cl::cat(category));
+cl::opt<mlir::trit::KernelChoice>
+    kernel("kernel", cl::desc("Microkernel family of the BitLinears"),
+           cl::cat(category));
+cl::opt<mlir::trit::WeightPacking>
+    weightPacking("weight-packing", cl::desc("Ternary weight layout"),
+                  cl::cat(category));
 
 cl::opt<int64_t> maxTokens(
     "max-tokens",
     cl::desc("Prompt tokens one prefill call evaluates; sizes the scratch "
              "arena (default: 64, or 128 with --prompt-lut, whose tables "
              "and weight decoding then serve twice the tokens)"),
-    cl::init(64), cl::cat(category));
-cl::opt<std::string> normCodegen(
-    "norm-codegen",
-    cl::desc("RMSNorm through the C kernel (kernel, default) or generated "
-             "vector-dialect code (vector)"),
-    cl::init("kernel"), cl::cat(category));
-cl::opt<std::string> lmHead(
-    "lm-head",
-    cl::desc("LM head: exact (the table as stored, the reference numerics), "
-             "q8 (an int8 copy with a scale per row: half the bytes of f16 "
-             "per generated token, inexact) or q4 (a 4-bit copy with a scale "
-             "per 128 elements: a quarter of the bytes, inexact) or rerank "
-             "(a ternary copy estimates every logit, the best "
-             "--rerank-candidates are recomputed from the exact table: the "
-             "exact greedy token while it is among them)"),
-    cl::init("exact"), cl::cat(category));
+    cl::cat(category));
+cl::opt<mlir::trit::NormCodegen>
+    normCodegen("norm-codegen", cl::desc("How a standalone RMSNorm is lowered"),
+                cl::cat(category));
+cl::opt<mlir::trit::LMHead> lmHead("lm-head",
+                                   cl::desc("What the LM head reads"),
+                                   cl::cat(category));
 cl::opt<int64_t> rerankCandidates(
     "rerank-candidates",
     cl::desc("Rows per token that --lm-head=rerank recomputes exactly "
@@ -427,23 +407,20 @@ int main(int argc, char **argv) {
         return fail("invalid pass manager options");
       mlir::TimingScope passTiming = rootTiming.nest("passes");
       pm.enableTiming(passTiming);
-      mlir::trit::OptimizePipelineOptions options;
-      options.fuseGating = bool(fuseGating);
-      options.kernel = std::string(kernel);
-      options.packing = std::string(weightPacking);
+      mlir::trit::PipelineOptions options;
+      options.fuseGating = fuseGating;
+      options.kernel = kernel;
+      options.packing = weightPacking;
+      if (maxTokens.getNumOccurrences())
+        options.maxTokens = maxTokens;
+      options.normCodegen = normCodegen;
+      options.lmHead = lmHead;
+      options.rerankCandidates = rerankCandidates;
+      options.promptLut = promptLut;
+      options.maxContext = maxContext;
       mlir::trit::buildOptimizePipeline(pm, options);
-      if (emit != Emit::OptMLIR) {
-        mlir::trit::LowerToLLVMPipelineOptions lowerOptions;
-        lowerOptions.maxTokens =
-            maxTokens.getNumOccurrences() || !promptLut ? int64_t(maxTokens)
-                                                        : int64_t(128);
-        lowerOptions.normCodegen = std::string(normCodegen);
-        lowerOptions.lmHead = std::string(lmHead);
-        lowerOptions.rerankCandidates = int64_t(rerankCandidates);
-        lowerOptions.promptLut = bool(promptLut);
-        lowerOptions.maxContext = int64_t(maxContext);
-        mlir::trit::buildLowerToLLVMPipeline(pm, lowerOptions);
-      }
+      if (emit != Emit::OptMLIR)
+        mlir::trit::buildLowerToLLVMPipeline(pm, options);
       if (mlir::failed(pm.run(*module)))
         return fail("compiling " + input + " failed");
     }

@@ -35,15 +35,14 @@ namespace {
 /// Lowers one module: the planned model function and its entry points.
 class ModuleLowering {
 public:
-  /// `compactHead` is "" (the table as stored), "q8", "q4" or "rerank"
-  /// (with `rerankCandidates` exact rows); `promptLut` takes the T3X5
-  /// BitLinears of prompts through lookup tables.
+  /// `lmHead` is what the LM head reads (with `rerankCandidates` exact
+  /// rows for a reranking head); `promptLut` takes the T3X5 BitLinears of
+  /// prompts through lookup tables.
   ModuleLowering(ModuleOp module, TargetAttr target, bool vectorNorms,
-                 StringRef compactHead, int64_t rerankCandidates,
-                 bool promptLut)
+                 LMHead lmHead, int64_t rerankCandidates, bool promptLut)
       : module(module), builder(module.getContext()),
         opsKernel(getBestKernel(target)), vectorNorms(vectorNorms),
-        compactHead(compactHead), rerankCandidates(rerankCandidates),
+        lmHead(lmHead), rerankCandidates(rerankCandidates),
         promptLut(promptLut), vbmi(target.hasFeature("avx512vbmi")) {
     MLIRContext *ctx = module.getContext();
     ptrType = LLVM::LLVMPointerType::get(ctx);
@@ -120,7 +119,7 @@ private:
   Location loc = UnknownLoc::get(module.getContext());
   KernelKind opsKernel;
   bool vectorNorms;
-  std::string compactHead;
+  LMHead lmHead;
   int64_t rerankCandidates;
   bool promptLut;
   /// The target has AVX-512 VBMI: the AVX-512 VNNI family's T3X5 row dots
@@ -681,11 +680,11 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
                                            *x, ArrayRef<LLVM::GEPArg>{bytes});
           rows = logitRowsArg;
         }
-        if (!compactHead.empty()) {
+        if (lmHead != LMHead::Exact) {
           // An int8 (q8_rows), 4-bit (q4_blocks) or ternary
           // (ternary_rows_<packing>) copy of the table, as an extra
           // weight-table entry.
-          bool q4 = compactHead == "q4", rerank = compactHead == "rerank";
+          bool q4 = lmHead == LMHead::Q4, rerank = lmHead == LMHead::Rerank;
           bool t3x5 = ternaryPacking == PackingKind::T3X5;
           // Rows in lanes too when the BitLinears have them (the copy's
           // rows are padded to superblocks of 64).
@@ -698,13 +697,14 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           auto weight = h.getTable().getDefiningOp<WeightOp>();
           if (!weight || !weightIndex.count(weight.getName()))
             return h.emitOpError() << "has a table that is not an external "
-                                      "weight; lm-head=" << compactHead
+                                      "weight; lm-head="
+                                   << stringifyEnumOption(lmHead)
                                    << " needs one";
           int64_t multiple = q4 || (rerank && !t3x5) ? 128 : rerank ? 64 : 1;
           if (colsOf(h.getInput()) % multiple != 0)
             return h.emitOpError()
                    << "has rows of " << colsOf(h.getInput())
-                   << " elements; lm-head=" << compactHead
+                   << " elements; lm-head=" << stringifyEnumOption(lmHead)
                    << " needs a multiple of " << multiple;
           std::string key = (weight.getName() + "@" + layout).str();
           auto [it, added] = weightIndex.try_emplace(key, weightNames.size());
@@ -967,29 +967,17 @@ struct LowerToLLVMPass
     TargetAttr target = lookupTargetOrEmitError(module);
     if (!target)
       return signalPassFailure();
-    if (lmHead != "exact" && lmHead != "q8" && lmHead != "q4" &&
-        lmHead != "rerank") {
-      module.emitError() << "unknown lm-head '" << lmHead
-                         << "'; expected exact, q8, q4 or rerank";
-      return signalPassFailure();
-    }
     if (rerankCandidates < 1 || rerankCandidates > kMaxRerankCandidates) {
       module.emitError() << "rerank-candidates is "
                          << static_cast<int64_t>(rerankCandidates)
                          << "; expected 1 to " << kMaxRerankCandidates;
       return signalPassFailure();
     }
-    if (normCodegen != "kernel" && normCodegen != "vector") {
-      module.emitError() << "unknown norm-codegen '" << normCodegen
-                         << "'; expected kernel or vector";
-      return signalPassFailure();
-    }
     if (promptLut && failed(checkPromptLut(module, target)))
       return signalPassFailure();
-    ModuleLowering lowering(
-        module, target, normCodegen == "vector",
-        lmHead == "exact" ? std::string() : std::string(lmHead),
-        rerankCandidates, promptLut);
+    ModuleLowering lowering(module, target,
+                            normCodegen == NormCodegen::Vector, lmHead,
+                            rerankCandidates, promptLut);
     if (failed(lowering.run()))
       signalPassFailure();
   }

@@ -35,26 +35,20 @@ struct SelectKernelsPass
   }
 
   std::optional<KernelKind> chooseKernel(ModuleOp module, TargetAttr target) {
-    if (kernel != "auto") {
-      std::optional<KernelKind> forced = symbolizeKernelKind(kernel);
-      if (!forced) {
-        module.emitError() << "unknown kernel '" << kernel
-                           << "'; expected auto, generic, avx2, avx512vnni or "
-                              "neon_dotprod";
-        return std::nullopt;
-      }
-      if (!canRun(target, *forced)) {
-        module.emitError() << "kernel " << kernel << " needs "
-                           << llvm::join(getRequiredFeatures(*forced), ", ")
-                           << (isAArch64Kernel(*forced) ? " on aarch64"
-                                                        : " on x86")
-                           << ", which the target " << target.getCpu()
-                           << " (" << target.getTriple() << ") lacks";
-        return std::nullopt;
-      }
-      return forced;
+    std::optional<KernelKind> forced = getForcedKernel(kernel);
+    if (!forced)
+      return getBestKernel(target);
+    if (!canRun(target, *forced)) {
+      module.emitError() << "kernel " << stringifyKernelKind(*forced)
+                         << " needs "
+                         << llvm::join(getRequiredFeatures(*forced), ", ")
+                         << (isAArch64Kernel(*forced) ? " on aarch64"
+                                                      : " on x86")
+                         << ", which the target " << target.getCpu() << " ("
+                         << target.getTriple() << ") lacks";
+      return std::nullopt;
     }
-    return getBestKernel(target);
+    return forced;
   }
 
   /// Every ternary weight takes the layout the kernels read: I2_S, T3X5,
@@ -70,29 +64,27 @@ struct SelectKernelsPass
     MLIRContext *ctx = module.getContext();
     bool lanesKernel = kernelKind == KernelKind::AVX512VNNI &&
                        target.hasFeature("avx512vbmi");
+    bool forcedLanes = packing == WeightPacking::T3X5X64;
     bool rowsInLanes =
-        packing == "t3x5x64" || (packing == "auto" && lanesKernel);
-    std::optional<PackingKind> kind =
-        packing == "auto"
-            ? (kernelKind == KernelKind::AVX512VNNI ? PackingKind::T3X5
-                                                    : PackingKind::I2_S)
-        : packing == "t3x5x64" ? PackingKind::T3X5
-                               : symbolizePackingKind(packing);
-    if (!kind || (*kind != PackingKind::I2_S && *kind != PackingKind::T3X5))
-      return module.emitError() << "unknown weight packing '" << packing
-                                << "'; expected auto, i2_s, t3x5 or t3x5x64";
-    if (packing == "t3x5x64" && kernelKind != KernelKind::AVX512VNNI)
+        forcedLanes || (packing == WeightPacking::Auto && lanesKernel);
+    PackingKind kind =
+        packing == WeightPacking::I2_S ||
+                (packing == WeightPacking::Auto &&
+                 kernelKind != KernelKind::AVX512VNNI)
+            ? PackingKind::I2_S
+            : PackingKind::T3X5;
+    if (forcedLanes && kernelKind != KernelKind::AVX512VNNI)
       return module.emitError()
              << "weight packing t3x5x64 needs the avx512vnni kernels; the "
                 "target "
              << target.getCpu() << " runs the "
              << stringifyKernelKind(kernelKind) << " kernels";
-    if (packing == "t3x5x64" && !lanesKernel)
+    if (forcedLanes && !lanesKernel)
       return module.emitError()
              << "weight packing t3x5x64 needs AVX-512 VBMI, which the target "
              << target.getCpu() << " lacks";
-    auto layout = PackingAttr::get(ctx, *kind);
-    auto lanes = PackingAttr::get(ctx, *kind, layout.getBlock(), 64);
+    auto layout = PackingAttr::get(ctx, kind);
+    auto lanes = PackingAttr::get(ctx, kind, layout.getBlock(), 64);
     llvm::StringMap<RankedTensorType> newTypes;
     for (GlobalOp global : module.getOps<GlobalOp>()) {
       RankedTensorType type = global.getTensorType();
@@ -101,14 +93,14 @@ struct SelectKernelsPass
       if (type.getRank() != 2 || type.getDimSize(1) % layout.getBlock() != 0)
         return global.emitOpError()
                << "has rows of " << type.getDimSize(type.getRank() - 1)
-               << " weights; the " << stringifyPackingKind(*kind)
+               << " weights; the " << stringifyPackingKind(kind)
                << " kernels need a multiple of " << layout.getBlock();
       // The row dots keep a token's tables on the stack, 11 bytes per
       // column (kernels.h): past 65536 columns (704 KB) rows stay in rows.
       constexpr int64_t kMaxLanesColumns = 65536;
       bool inLanes = rowsInLanes && type.getDimSize(0) % 64 == 0 &&
                      type.getDimSize(1) <= kMaxLanesColumns;
-      if (packing == "t3x5x64" && !inLanes)
+      if (forcedLanes && !inLanes)
         return global.emitOpError()
                << "has " << type.getDimSize(0) << " rows of "
                << type.getDimSize(1)

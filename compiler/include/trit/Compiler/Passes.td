@@ -95,8 +95,10 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
     whose rows are not a multiple of 128 weights (64 for t3x5); with
     `packing=t3x5x64`, a weight whose row count is not a multiple of 64 or
     whose rows are over 65536 weights, or a target or kernel family without
-    AVX-512 VBMI; an unknown packing; per-block weight scales or per-block activations, which the kernels do not apply; a forced kernel
-    (`kernel=...`) that the target cannot run.
+    AVX-512 VBMI; per-block weight scales or per-block activations, which
+    the kernels do not apply; a forced kernel (`kernel=...`) that the
+    target cannot run. Unknown option values are refused when the options
+    are parsed (the enums of trit/Compiler/Options.h).
 
     Before (with `trit.target` = znver4):
 
@@ -114,15 +116,12 @@ def TritSelectKernels : Pass<"trit-select-kernels", "mlir::ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"kernel", "kernel", "std::string", /*default=*/"\"auto\"",
-           "auto (the best the target runs), or force generic, avx2, "
-           "avx512vnni or neon_dotprod">,
-    Option<"packing", "packing", "std::string", /*default=*/"\"auto\"",
-           "Ternary weight layout: i2_s (2 bits per weight), t3x5 (1.67 "
-           "bits per weight), t3x5x64 (t3x5 with 64 rows in lanes, for the "
-           "avx512vnni kernels with AVX-512 VBMI), or auto (t3x5x64 where "
-           "it can, else t3x5 for the avx512vnni kernels, i2_s for the "
-           "others)">
+    Option<"kernel", "kernel", "::mlir::trit::KernelChoice",
+           /*default=*/"::mlir::trit::KernelChoice::Auto",
+           "Microkernel family">,
+    Option<"packing", "packing", "::mlir::trit::WeightPacking",
+           /*default=*/"::mlir::trit::WeightPacking::Auto",
+           "Ternary weight layout">
   ];
 }
 
@@ -171,7 +170,8 @@ def TritPlanMemory : Pass<"trit-plan-memory", "mlir::ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"maxTokens", "max-tokens", "int64_t", /*default=*/"64",
+    Option<"maxTokens", "max-tokens", "int64_t",
+           /*default=*/"::mlir::trit::kDefaultMaxTokens",
            "rows of a dynamic token dimension the arena holds">,
     Option<"maxContext", "max-context", "int64_t", /*default=*/"0",
            "context length for attention scratch (0: the model's)">
@@ -245,17 +245,14 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"normCodegen", "norm-codegen", "std::string",
-           /*default=*/"\"kernel\"",
-           "RMSNorm through the C kernel (kernel) or generated vector-dialect "
-           "code (vector)">,
-    Option<"lmHead", "lm-head", "std::string", /*default=*/"\"exact\"",
-           "LM head from the table as stored (exact), from an int8 copy "
-           "with a scale per row (q8: half the bytes of f16, inexact), a "
-           "4-bit copy with a scale per 128 elements (q4: a quarter) or a "
-           "ternary copy whose best rows are recomputed exactly (rerank)">,
+    Option<"normCodegen", "norm-codegen", "::mlir::trit::NormCodegen",
+           /*default=*/"::mlir::trit::NormCodegen::Kernel",
+           "How a standalone RMSNorm is lowered">,
+    Option<"lmHead", "lm-head", "::mlir::trit::LMHead",
+           /*default=*/"::mlir::trit::LMHead::Exact",
+           "What the LM head reads">,
     Option<"rerankCandidates", "rerank-candidates", "int64_t",
-           /*default=*/"1024",
+           /*default=*/"::mlir::trit::kDefaultRerankCandidates",
            "Rows per token that lm-head=rerank recomputes from the exact "
            "table (1 to 8192)">,
     Option<"promptLut", "prompt-lut", "bool", /*default=*/"false",
