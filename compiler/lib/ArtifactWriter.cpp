@@ -1,7 +1,6 @@
 //===- ArtifactWriter.cpp - write a compiled model as a .trit file --------===//
 
 #include "trit/Compiler/ArtifactWriter.h"
-#include "trit/Compiler/CodeGen.h"
 #include "trit/Dialect/TritAttrs.h"
 #include "trit/Runtime/ArtifactFormat.h"
 #include "trit/Runtime/artifact_generated.h"
@@ -47,7 +46,8 @@ ContainerWriter::~ContainerWriter() = default;
 
 llvm::Expected<std::unique_ptr<ContainerWriter>>
 ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
-                        std::unique_ptr<llvm::MemoryBuffer> library) {
+                        std::unique_ptr<llvm::MemoryBuffer> library,
+                        PackingProgress progress) {
   namespace fa = trit::artifact;
   auto target = mlir::trit::TargetAttr::lookup(lowered);
   auto plan = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
@@ -62,6 +62,17 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
 
   // The weights in the layouts the code reads (views of the mapped model
   // where the source already has that layout).
+  auto getElements = [](const Weight &weight) {
+    uint64_t elements = 1;
+    for (int64_t dim : weight.shape)
+      elements *= uint64_t(dim);
+    return elements;
+  };
+  uint64_t totalElements = 0, packedElements = 0;
+  for (auto entry : table.getAsRange<mlir::DictionaryAttr>())
+    if (const Weight *weight =
+            model.lookup(entry.getAs<mlir::StringAttr>("name").getValue()))
+      totalElements += getElements(*weight);
   std::vector<Blob> &blobs = writer->blobs;
   blobs.reserve(table.size());
   for (auto entry : table.getAsRange<mlir::DictionaryAttr>()) {
@@ -72,13 +83,14 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     const Weight *weight = model.lookup(blob.name);
     if (!weight)
       return makeError("the model has no weight '" + blob.name + "'");
-    blob.elements = 1;
-    for (int64_t dim : weight->shape)
-      blob.elements *= uint64_t(dim);
+    blob.elements = getElements(*weight);
     auto bytes = getWeightBytes(*weight, blob.layout, blob.storage);
     if (!bytes)
       return bytes.takeError();
     blob.bytes = *bytes;
+    packedElements += blob.elements;
+    if (progress)
+      progress(packedElements, totalElements);
   }
 
   // The header, built twice: once to learn its size, once with the final
@@ -212,14 +224,3 @@ Error writeContainerFile(StringRef path, const ContainerWriter &writer) {
 }
 
 } // namespace trit
-
-Error trit::writeArtifact(StringRef path, mlir::ModuleOp lowered,
-                          llvm::Module &code, const Model &model) {
-  auto library = linkSharedObject(code);
-  if (!library)
-    return library.takeError();
-  auto writer = ContainerWriter::create(lowered, model, std::move(*library));
-  if (!writer)
-    return writer.takeError();
-  return writeContainerFile(path, **writer);
-}

@@ -3,11 +3,9 @@
 #include "CompileAndLoad.h"
 
 #include "trit/Compiler/CodeGen.h"
-#include "trit/Compiler/Passes.h"
+#include "trit/Compiler/Driver.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/Pass/PassManager.h"
-
 
 using namespace llvm;
 
@@ -26,11 +24,8 @@ llvm::Error trit::harness::compileAndLoad(
     mlir::ModuleOp module, const mlir::trit::PipelineOptions &options,
     CompiledModelInfo &info,
     std::vector<std::pair<std::string, std::string>> &weightTable) {
-  mlir::PassManager pm(module.getContext());
-  mlir::trit::buildOptimizePipeline(pm, options);
-  mlir::trit::buildLowerToLLVMPipeline(pm, options);
-  if (mlir::failed(pm.run(module)))
-    return makeHarnessError("compiling the module failed");
+  if (llvm::Error e = trit::driver::runPipelines(module, options))
+    return e;
 
   // What the runtime needs, from the lowered module's attributes.
   auto plan = module->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");

@@ -18,8 +18,9 @@
 
 namespace trit::harness {
 
-/// Runs trit-optimize and trit-lower on `module` (which has its target),
-/// then code generation; loads the result. Fills the code and memory-plan fields of `info`, and the weight
+/// Runs trit-optimize and trit-lower on `module` (which has its target) as
+/// tritc does (the driver's runPipelines), then code generation; loads the
+/// result. Fills the code and memory-plan fields of `info`, and the weight
 /// table's names and layouts.
 llvm::Error compileAndLoad(mlir::ModuleOp module,
                            const mlir::trit::PipelineOptions &options,

@@ -12,8 +12,8 @@
 #include "CompileAndLoad.h"
 
 #include "trit/Compiler/CodeGen.h"
-#include "trit/Compiler/Target.h"
-#include "trit/Frontends/ModelBuilder.h"
+#include "trit/Compiler/Driver.h"
+#include "trit/Frontends/Model.h"
 #include "trit/Runtime/Executor.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -71,8 +71,9 @@ int main(int argc, char **argv) {
   auto target = trit::resolveTarget(context, targetOptions);
   if (!target)
     return fail(toString(target.takeError()));
-  auto module = trit::buildModule(context, **model);
-  (*module)->setAttr(mlir::trit::TargetAttr::getAttrName(), *target);
+  auto module = trit::driver::buildTargetModule(context, **model, *target);
+  if (!module)
+    return fail(toString(module.takeError()));
   mlir::trit::PipelineOptions options;
   options.kernel = kernel;
   options.normCodegen = normCodegen;
@@ -80,7 +81,7 @@ int main(int argc, char **argv) {
     options.maxTokens = maxTokens;
   trit::CompiledModelInfo info;
   std::vector<std::pair<std::string, std::string>> weightTable;
-  if (Error e = trit::harness::compileAndLoad(*module, options, info,
+  if (Error e = trit::harness::compileAndLoad(**module, options, info,
                                               weightTable))
     return fail(toString(std::move(e)));
 

@@ -18,7 +18,6 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
-#include "llvm/IR/Module.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Error.h"
 
@@ -33,12 +32,22 @@ namespace trit {
 /// Views into `model`'s weights: the model must outlive the writer.
 class ContainerWriter {
 public:
-  /// `library` is the model's code as a shared object, or null for a
-  /// container whose code is linked into a program (tritc --emit=exe and
-  /// --emit=static-lib): its header then records code offset and size 0.
+  /// Told how many of the weights' elements are packed, of how many, after
+  /// each weight: packing a large model takes seconds, and tools show it.
+  using PackingProgress =
+      llvm::function_ref<void(uint64_t packed, uint64_t total)>;
+
+  /// Lays out a container from a module lowered by trit-lower (its
+  /// trit.weights, trit.memory_plan, trit.rope, trit.model and trit.target
+  /// attributes) and the model its weights come from, packing the weights
+  /// into the layouts the code reads. `library` is the model's code as a
+  /// shared object, or null for a container whose code is linked into a
+  /// program (tritc --emit=exe and --emit=static-lib): its header then
+  /// records code offset and size 0.
   static llvm::Expected<std::unique_ptr<ContainerWriter>>
   create(mlir::ModuleOp lowered, const Model &model,
-         std::unique_ptr<llvm::MemoryBuffer> library);
+         std::unique_ptr<llvm::MemoryBuffer> library,
+         PackingProgress progress = {});
   ~ContainerWriter();
 
   uint64_t getSize() const { return prefix.fileSize; }
@@ -63,12 +72,6 @@ private:
 /// Writes a container to `path`.
 llvm::Error writeContainerFile(llvm::StringRef path,
                                const ContainerWriter &writer);
-
-/// Writes `path` from a module lowered by trit-lower (its trit.weights,
-/// trit.memory_plan, trit.rope, trit.model and trit.target attributes), the
-/// LLVM module built from it, and the model its weights come from.
-llvm::Error writeArtifact(llvm::StringRef path, mlir::ModuleOp lowered,
-                          llvm::Module &code, const Model &model);
 
 } // namespace trit
 
