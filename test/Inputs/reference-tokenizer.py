@@ -112,8 +112,9 @@ REPLACEMENT = {0xDC80 + b: 0xFFFD for b in range(128)}
 
 
 def split_bytes(data):
-    """`data` as text (each invalid UTF-8 byte one surrogate, as Python's
-    surrogateescape decodes it: the same bytes llama.cpp finds invalid)."""
+    """`data` as text, each byte that is not valid UTF-8 one surrogate (Python's
+    strict decoder follows Unicode's definition, as trit-run does; llama.cpp
+    also takes overlong forms and surrogates as code points)."""
     return data.decode("utf-8", "surrogateescape")
 
 
