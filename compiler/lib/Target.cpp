@@ -80,9 +80,12 @@ Expected<mlir::trit::TargetAttr> resolveTarget(mlir::MLIRContext &context,
                        "': " + error);
 
   std::string cpu = options.cpu;
+  bool hostArch = Triple(triple).getArch() == Triple(hostTriple).getArch();
+  if (cpu.empty())
+    cpu = hostArch ? "host" : "generic";
   std::vector<std::string> requested;
   if (cpu == "host") {
-    if (Triple(triple).getArch() != Triple(hostTriple).getArch())
+    if (!hostArch)
       return targetError("--target-cpu=host needs the host's architecture; "
                          "name a CPU for " +
                          triple);

@@ -83,8 +83,9 @@ struct CompileCLOptions {
       cl::value_desc("triple"), cl::cat(category)};
   cl::opt<std::string> targetCPU{
       "target-cpu",
-      cl::desc("Target CPU, e.g. znver4, haswell, neoverse-n1 (default: "
-               "host, resolved to this machine's CPU and features)"),
+      cl::desc("Target CPU, e.g. znver4, haswell, neoverse-n1, or host "
+               "(default: host, resolved to this machine's CPU and features; "
+               "for another architecture's triple, its generic CPU)"),
       cl::value_desc("cpu"), cl::cat(category)};
   cl::opt<std::string> targetFeatures{
       "target-features",

@@ -17,7 +17,9 @@ struct TargetOptions {
   /// Empty: the host's triple.
   std::string triple;
   /// "host": the CPU this compiler runs on, with the features it detects.
-  std::string cpu = "host";
+  /// Empty: "host" for the host's architecture, else the triple's generic
+  /// CPU (as clang does without -mcpu).
+  std::string cpu;
   /// "+feature,-feature" applied after the CPU's own features.
   std::string features;
 };
