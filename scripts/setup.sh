@@ -12,6 +12,8 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libfmt-dev libgtest-dev libgmock-dev libpcre2-dev libbenchmark-dev
   python3-numpy python3-regex pkg-config
+  # The server (trit-server, ./model --serve): HTTP and JSON.
+  libcpp-httplib-dev nlohmann-json3-dev
   # aarch64: the cross toolchain and qemu, to test the NEON kernels and
   # cross-compiled executables on x86 hosts. Executables link Debian's cross
   # libstdc++ and arm64 PCRE2 and run under qemu with the arm64 C and C++
@@ -28,6 +30,32 @@ if [ "${1:-}" = "--training" ]; then
   packages+=(python3-torch fortunes libopenblas0-pthread)
 fi
 
+# Debian's libcpp-httplib-dev ships httplib.h split into declarations and a
+# shared library that needs OpenSSL, zlib and brotli. The server is also
+# linked into the programs tritc --emit=exe writes, which must need only the
+# C and C++ libraries (and build for aarch64), so it uses the same version as
+# one header: the Debian source package's httplib.h with Debian's patches,
+# kept in $httplib_dir (runtime/CMakeLists.txt looks there).
+httplib_dir=/usr/local/share/trit/cpp-httplib-0.11.4
+fetch_httplib() {
+  [ -f "$httplib_dir/httplib.h" ] && return 0
+  local work
+  work=$(mktemp -d)
+  chmod 755 "$work" # apt downloads as _apt
+  mkdir -p "$work/lists/partial"
+  printf 'deb-src http://deb.debian.org/debian bookworm main\ndeb-src http://deb.debian.org/debian-security bookworm-security main\n' > "$work/sources.list"
+  # A private source list and index: the system's apt setup is left alone.
+  local apt=(apt-get -qq -o Dir::Etc::SourceList="$work/sources.list"
+             -o Dir::Etc::SourceParts=/nonexistent
+             -o Dir::State::Lists="$work/lists")
+  echo "setup: fetching the cpp-httplib 0.11.4 Debian source for its single header"
+  (cd "$work" && $sudo "${apt[@]}" update && $sudo "${apt[@]}" source --download-only cpp-httplib=0.11.4+ds-1+deb12u1 \
+     && dpkg-source --no-check -x cpp-httplib_0.11.4+ds-1+deb12u1.dsc src >/dev/null)
+  $sudo mkdir -p "$httplib_dir"
+  $sudo cp "$work/src/httplib.h" "$work/src/LICENSE" "$httplib_dir/"
+  rm -rf "$work"
+}
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -35,12 +63,14 @@ for p in "${packages[@]}"; do
   fi
 done
 
+sudo=""
 if [ ${#missing[@]} -eq 0 ]; then
+  if [ "$(id -u)" -ne 0 ] && [ ! -f "$httplib_dir/httplib.h" ]; then sudo="sudo"; fi
+  fetch_httplib
   echo "setup: all ${#packages[@]} packages already installed"
   exit 0
 fi
 
-sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
   sudo="sudo"
@@ -54,4 +84,5 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fetch_httplib
 echo "setup: done"

@@ -13,9 +13,11 @@
 
 #include "trit/Runtime/RunCommand.h"
 #include "trit/Runtime/Artifact.h"
+#include "trit/Runtime/CommandLine.h"
 #include "trit/Runtime/HostThreads.h"
 #include "trit/Runtime/Sampler.h"
 #include "trit/Runtime/Tokenizer.h"
+#include "trit/Server/Server.h"
 
 #include <algorithm>
 #include <cctype>
@@ -60,22 +62,7 @@ struct Settings {
   bool tokenizeOnly = false;
   std::string dumpLogits;
   std::string weights;
-};
-
-/// One option: its name without dashes, the value's name in --help (null
-/// for a flag), its description, and the setting it writes (whose type says
-/// how the value is parsed).
-struct Option {
-  const char *name;
-  const char *valueName;
-  std::string help;
-  std::variant<bool *, std::string *, int *, int64_t *, uint64_t *, float *>
-      target;
-
-  /// As messages and --help spell it: -n, --ctx-size.
-  std::string spelling() const {
-    return (std::strlen(name) == 1 ? "-" : "--") + std::string(name);
-  }
+  bool serve = false; // taken before parsing; here for --help
 };
 
 /// With `forHelp`, the -t line also says what the default is here (which
@@ -120,6 +107,10 @@ std::vector<Option> describeOptions(Settings &s, bool builtIn,
        &s.printTokenIds},
       {"tokenize", nullptr, "Print the prompt's token ids and exit",
        &s.tokenizeOnly},
+      {"serve", nullptr,
+       "Serve the model over the OpenAI API instead (options: --serve "
+       "--help; docs/trit-server.md)",
+       &s.serve},
       {"dump-logits", "FILE",
        "Write float32 logits of every evaluated position, [positions x "
        "vocab], to FILE",
@@ -134,167 +125,30 @@ std::vector<Option> describeOptions(Settings &s, bool builtIn,
   return options;
 }
 
-enum class Parsed { Ok, Invalid, OutOfRange };
-
-/// `text` as a whole decimal integer (strtoll alone would skip leading
-/// spaces and stop at the first character that is not a digit).
-Parsed parseInteger(const std::string &text, long long &out) {
-  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) ||
-                        text[0] == '-' || text[0] == '+'))
-    return Parsed::Invalid;
-  char *end;
-  errno = 0;
-  out = std::strtoll(text.c_str(), &end, 10);
-  if (*end != '\0')
-    return Parsed::Invalid;
-  return errno == ERANGE ? Parsed::OutOfRange : Parsed::Ok;
-}
-
-/// Parses `value` for `option` into its setting.
-Error setValue(const Option &option, const std::string &value) {
-  std::string name = option.spelling();
-  auto invalid = [&](const char *what) {
-    return makeError(name + ": '" + value + "' is not " + what);
-  };
-  auto outOfRange = [&](const std::string &range) {
-    return makeError(name + ": '" + value + "' is out of range" + range);
-  };
-  if (auto *text = std::get_if<std::string *>(&option.target)) {
-    **text = value;
-    return Error::success();
-  }
-  if (auto *number = std::get_if<float *>(&option.target)) {
-    if (value.empty() || std::isspace(static_cast<unsigned char>(value[0])))
-      return invalid("a number");
-    char *end;
-    errno = 0;
-    float f = std::strtof(value.c_str(), &end);
-    if (*end != '\0' || std::isnan(f))
-      return invalid("a number");
-    if (errno == ERANGE || !std::isfinite(f))
-      return outOfRange("");
-    **number = f;
-    return Error::success();
-  }
-  if (auto *number = std::get_if<uint64_t *>(&option.target)) {
-    // strtoull would take "-1" as the largest value.
-    if (value.empty() || !std::isdigit(static_cast<unsigned char>(value[0])))
-      return invalid("a non-negative integer");
-    char *end;
-    errno = 0;
-    unsigned long long u = std::strtoull(value.c_str(), &end, 10);
-    if (*end != '\0')
-      return invalid("a non-negative integer");
-    if (errno == ERANGE)
-      return outOfRange("");
-    **number = u;
-    return Error::success();
-  }
-  long long n;
-  Parsed parsed = parseInteger(value, n);
-  if (parsed == Parsed::Invalid)
-    return invalid("an integer");
-  if (auto *number = std::get_if<int *>(&option.target)) {
-    if (parsed == Parsed::OutOfRange || n < INT_MIN || n > INT_MAX)
-      return outOfRange(" (" + std::to_string(INT_MIN) + " to " +
-                        std::to_string(INT_MAX) + ")");
-    **number = int(n);
-    return Error::success();
-  }
-  if (auto *number = std::get_if<int64_t *>(&option.target)) {
-    if (parsed == Parsed::OutOfRange)
-      return outOfRange("");
-    **number = n;
-    return Error::success();
-  }
-  return makeError("internal error: " + name + " has no parser");
-}
-
 /// Parses the arguments into `settings`; sets `help` (and stops) at -h or
 /// --help.
 Error parseArguments(int argc, char **argv, bool builtIn,
                      const std::string &program,
                      const std::vector<Option> &options, Settings &settings,
                      bool &help) {
-  bool optionsEnded = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (!optionsEnded && arg == "--") {
-      optionsEnded = true;
-      continue;
-    }
-    if (optionsEnded || arg.size() < 2 || arg[0] != '-') {
-      if (builtIn)
-        return makeError("unexpected argument '" + arg + "': " + program +
-                         " has its model built in");
-      if (!settings.input.empty())
-        return makeError("unexpected argument '" + arg +
-                         "': the model was already given as '" +
-                         settings.input + "'");
-      settings.input = arg;
-      continue;
-    }
-    size_t dashes = arg[1] == '-' ? 2 : 1;
-    size_t equals = arg.find('=');
-    std::string name =
-        arg.substr(dashes, equals == std::string::npos ? std::string::npos
-                                                       : equals - dashes);
-    if (name == "h" || name == "help") {
-      help = true;
-      return Error::success();
-    }
-    const Option *option = nullptr;
-    for (const Option &o : options)
-      if (name == o.name)
-        option = &o;
-    if (!option)
-      return makeError("unknown option '" + arg.substr(0, equals) +
-                       "'; see " + program + " --help");
-    if (std::holds_alternative<bool *>(option->target)) {
-      if (equals != std::string::npos)
-        return makeError(option->spelling() + " takes no value");
-      *std::get<bool *>(option->target) = true;
-      continue;
-    }
-    std::string value;
-    if (equals != std::string::npos)
-      value = arg.substr(equals + 1);
-    else if (i + 1 < argc)
-      value = argv[++i];
-    else
-      return makeError(option->spelling() + " needs a value: " +
-                       option->spelling() + " " + option->valueName);
-    if (Error e = setValue(*option, value))
-      return e;
-  }
+  std::vector<std::string> positional;
+  if (Error e = parseOptions(argc, argv, program, options,
+                             builtIn ? nullptr : &positional,
+                             ": " + program + " has its model built in", help))
+    return e;
+  if (help)
+    return Error::success();
+  if (positional.size() > 1)
+    return makeError("unexpected argument '" + positional[1] +
+                     "': the model was already given as '" + positional[0] +
+                     "'");
+  if (!positional.empty())
+    settings.input = positional[0];
   if (!builtIn && settings.input.empty())
     return makeError(
         "no model: give the path of a compiled model (.trit); see " +
         program + " --help");
   return Error::success();
-}
-
-/// Appends `text` to `out`, wrapped at 80 columns with lines after the first
-/// indented by `indent`.
-void appendWrapped(std::string &out, const std::string &text, size_t indent) {
-  size_t column = indent;
-  for (size_t at = 0; at < text.size();) {
-    size_t end = text.find(' ', at);
-    if (end == std::string::npos)
-      end = text.size();
-    size_t length = end - at;
-    if (column > indent && column + 1 + length > 80) {
-      out += "\n" + std::string(indent, ' ');
-      column = indent;
-    } else if (column > indent) {
-      out += ' ';
-      ++column;
-    }
-    out.append(text, at, length);
-    column += length;
-    at = end + 1;
-  }
-  out += '\n';
 }
 
 std::string usage(const std::string &program, bool builtIn,
@@ -309,20 +163,7 @@ std::string usage(const std::string &program, bool builtIn,
        {" -p \"Once upon a time\" -n 64 -t 2", " -f prompt.txt -n 64",
         " --chat", " --prompt-tokens 1,2,3 -n 32 --print-token-ids"})
     out += "  " + program + model + example + "\n";
-  out += "\nOptions:\n";
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const Option &o : options)
-    rows.emplace_back(o.spelling() +
-                          (o.valueName ? " " + std::string(o.valueName) : ""),
-                      o.help);
-  rows.emplace_back("-h, --help", "Print this help and exit");
-  size_t width = 0;
-  for (const auto &row : rows)
-    width = std::max(width, row.first.size());
-  for (const auto &[spelled, help] : rows) {
-    out += "  " + spelled + std::string(width + 2 - spelled.size(), ' ');
-    appendWrapped(out, help, width + 4);
-  }
+  out += "\nOptions:\n" + describeOptionTable(options);
   return out;
 }
 
@@ -511,6 +352,14 @@ bool isBlank(const std::string &s) {
 
 int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
   const std::string &program = options.programName;
+  // --serve: the OpenAI-compatible server instead (its own options).
+  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
+    if (std::strcmp(argv[i], "--serve") == 0 ||
+        std::strcmp(argv[i], "-serve") == 0) {
+      std::vector<char *> rest(argv, argv + argc);
+      rest.erase(rest.begin() + i);
+      return serveCommand(int(rest.size()), rest.data(), options);
+    }
   // Standard output is flushed before anything goes to standard error, so
   // that the two stay in order when they share a pipe (as llvm::errs() is
   // tied to llvm::outs()).

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
+#include <unordered_map>
 
 using namespace trit;
 
@@ -13,17 +13,19 @@ int32_t Sampler::sample(const float *logits, int64_t vocab,
   candidates.resize(vocab);
   for (int64_t i = 0; i < vocab; ++i)
     candidates[i] = {logits[i], int32_t(i)};
-  if (options.repeatPenalty != 1.0f) {
-    std::unordered_set<int32_t> recent;
+  if (options.repeatPenalty != 1.0f || options.presencePenalty != 0.0f ||
+      options.frequencyPenalty != 0.0f) {
+    std::unordered_map<int32_t, int> recent;
     size_t from = history.size() > size_t(options.repeatWindow)
                       ? history.size() - options.repeatWindow
                       : 0;
     for (size_t i = from; i < history.size(); ++i)
-      recent.insert(history[i]);
-    for (int32_t t : recent)
+      ++recent[history[i]];
+    for (auto [t, count] : recent)
       if (t >= 0 && t < vocab) {
         float &l = candidates[t].first;
         l = l > 0 ? l / options.repeatPenalty : l * options.repeatPenalty;
+        l -= options.presencePenalty + options.frequencyPenalty * count;
       }
   }
   auto byLogit = [](const auto &a, const auto &b) {

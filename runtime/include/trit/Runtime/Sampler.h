@@ -1,6 +1,7 @@
 //===- Sampler.h - choose the next token from logits ------------*- C++ -*-===//
 //
-// llama.cpp's order: repetition penalty over the recent tokens, then
+// llama.cpp's order: repetition, presence and frequency penalties over the
+// recent tokens, then
 // temperature <= 0 means greedy (argmax); otherwise top-k, softmax with the
 // temperature, top-p, and a draw from a seeded generator, so a seed
 // reproduces a run.
@@ -21,6 +22,10 @@ struct SamplerOptions {
   int topK = 40;            // <= 0: all
   float topP = 0.95f;       // >= 1: all
   float repeatPenalty = 1.0f;
+  /// OpenAI's penalties over the same window: a token's logit less
+  /// presencePenalty if it occurs there and frequencyPenalty per occurrence.
+  float presencePenalty = 0.0f;
+  float frequencyPenalty = 0.0f;
   int repeatWindow = 64;
   uint64_t seed = 0;
 };
