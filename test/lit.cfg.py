@@ -1,6 +1,7 @@
 # lit configuration for Trit's FileCheck tests.
 import os
 import re
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -22,12 +23,18 @@ config.substitutions.append(
     ("%gen-model", config.python_executable + " " +
      os.path.join(config.trit_src_root, "tools", "trit-gen-model.py")))
 
-tools = ["trit-opt", "tritc", "trit-run", "trit-perplexity", "trit-bench", "trit-run-compiled", "trit-c-api-example"]
+tools = ["trit-opt", "tritc", "trit-run", "trit-server", "trit-perplexity", "trit-bench", "trit-run-compiled", "trit-c-api-example"]
 fuzzers = ["trit-fuzz-gguf", "trit-fuzz-safetensors", "trit-fuzz-hf-config",
            "trit-fuzz-artifact"]
 if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
     config.available_features.add("fuzzers")
     tools += fuzzers
+# The official OpenAI Node SDK, which scripts/setup.sh installs from npm when
+# it can: tests that need it are UNSUPPORTED without it (no network needed).
+openai_node = "/usr/local/share/trit/npm/node_modules"
+if shutil.which("node") and os.path.isdir(os.path.join(openai_node, "openai")):
+    config.available_features.add("openai-node")
+    config.environment["NODE_PATH"] = openai_node
 if os.path.exists(os.path.join(config.trit_obj_root, "kernels", "neon-kernels-test")):
     config.available_features.add("aarch64-qemu")
 # Host CPU features, for tests that run compiled code: host-FEATURE for

@@ -542,6 +542,9 @@ int trit::serveCommand(int argc, char **argv,
                 " (in use, or not an address of this machine)");
   }
   std::thread listener([&] { http.listen_after_bind(); });
+  // stop() only stops a server that is running.
+  while (!http.is_running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   std::fprintf(stderr, "%s: listening on http://%s:%d\n", program.c_str(),
                o.host.c_str(), port);
 

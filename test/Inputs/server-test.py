@@ -1,0 +1,552 @@
+#!/usr/bin/env python3
+"""Starts trit-server (or a model program with --serve) on a free loopback
+port and checks it with Python's http.client against trit-run.
+
+  server-test.py SCENARIO --server 'CMD ARGS' [--trit-run 'CMD ARGS']
+
+The server command gets --port 0 and more options appended; the port is
+read from its "listening on http://127.0.0.1:PORT" line. Scenarios: basic
+(answers, streaming, stop strings, logprobs, errors, tokenize), batch (a
+request's greedy text alone and beside others), disconnect, soak, auth,
+shutdown. Exits non-zero with a message on the first failure.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+
+def fail(message):
+    sys.exit("FAIL: " + message)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+class Server:
+    def __init__(self, command, extra):
+        self.proc = subprocess.Popen(shlex.split(command) + ["--port", "0"] + extra,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines = []
+        self.port = None
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                fail("the server ended before listening: " + "".join(self.lines))
+            self.lines.append(line)
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        check(self.port, "no 'listening on' line")
+        threading.Thread(target=self._drain, daemon=True).start()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            status, _ = self.get("/health")
+            if status == 200:
+                return
+            check(status == 503, "/health while loading gave %d" % status)
+            time.sleep(0.02)
+        fail("the server never became ready")
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def connection(self, timeout=60):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, raw=False):
+        c = self.connection()
+        data = body if raw or body is None else json.dumps(body)
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        c.request(method, path, body=data, headers=h)
+        r = c.getresponse()
+        text = r.read()
+        c.close()
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = text.decode("utf-8", "replace")
+        return r.status, parsed
+
+    def get(self, path, headers=None):
+        try:
+            return self.request("GET", path, headers=headers)
+        except OSError:
+            return 0, None
+
+    def post(self, path, body, headers=None, raw=False):
+        return self.request("POST", path, body, headers, raw)
+
+    def stream(self, path, body, headers=None):
+        """The chunks of a streamed answer, and whether [DONE] ended it."""
+        c = self.connection()
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        c.request("POST", path, body=json.dumps(body), headers=h)
+        r = c.getresponse()
+        check(r.status == 200, "stream: status %d" % r.status)
+        check(r.getheader("Content-Type", "").startswith("text/event-stream"),
+              "stream: content type " + str(r.getheader("Content-Type")))
+        chunks, done = [], False
+        for event in r.read().decode("utf-8").split("\n\n"):
+            if not event:
+                continue
+            check(event.startswith("data: "), "stream: not an SSE event: %r" % event)
+            data = event[len("data: "):]
+            if data == "[DONE]":
+                done = True
+                continue
+            check(not done, "stream: an event after [DONE]")
+            chunks.append(json.loads(data))
+        c.close()
+        check(done, "stream: no [DONE]")
+        return chunks
+
+    def metrics(self):
+        status, text = self.get("/metrics")
+        check(status == 200, "/metrics: %d" % status)
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                values[name] = float(value)
+        return values
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def terminate(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("the server did not stop within 30 s of SIGTERM")
+        check(code == 0, "exit code %d after SIGTERM:\n%s" % (code, "".join(self.lines)))
+
+
+def trit_run(command, *args):
+    out = subprocess.run(shlex.split(command) + list(args), stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, check=True).stdout
+    # Invalid UTF-8 (a random model's text) stays as surrogate escapes.
+    return out.decode("utf-8", "surrogateescape")
+
+
+def completion_text(server, prompt, **options):
+    body = {"prompt": prompt, "temperature": 0}
+    body.update(options)
+    status, answer = server.post("/v1/completions", body)
+    check(status == 200, "completion: %d %s" % (status, answer))
+    return answer
+
+
+def streamed_text(chunks, chat):
+    text = ""
+    for c in chunks:
+        for choice in c["choices"]:
+            text += (choice["delta"].get("content") or "") if chat else choice["text"]
+    return text
+
+
+def expect_error(server, body, status, param=None, path="/v1/completions", code=None):
+    got, answer = server.post(path, body)
+    check(got == status, "%s: expected %d, got %d %s" % (json.dumps(body)[:80], status, got, answer))
+    check(isinstance(answer, dict) and "error" in answer, "no error object: %s" % answer)
+    e = answer["error"]
+    check(set(e) >= {"message", "type", "param", "code"}, "error fields: %s" % e)
+    if param:
+        check(e["param"] == param, "param %s, expected %s" % (e["param"], param))
+    if code:
+        check(e["code"] == code, "code %s, expected %s" % (e["code"], code))
+
+
+def scenario_basic(server, args):
+    prompt = "The cat"
+    n = 24
+    expected = trit_run(args.trit_run, "-p", prompt, "-n", str(n))[:-1]
+    ids = trit_run(args.trit_run, "-p", prompt, "-n", str(n), "--print-token-ids").strip()
+    generated = len(ids.split(",")) if ids else 0
+    prompt_tokens = len(trit_run(args.trit_run, "-p", prompt, "--tokenize").strip().split(","))
+
+    # /health and /v1/models.
+    status, health = server.get("/health")
+    check(status == 200 and health == {"status": "ok"}, "/health: %d %s" % (status, health))
+    status, models = server.get("/v1/models")
+    check(status == 200 and models["object"] == "list" and len(models["data"]) == 1,
+          "/v1/models: %s" % models)
+    check(models["data"][0]["id"] == args.model_name, "model id %s" % models["data"][0]["id"])
+
+    # Non-streaming = trit-run's greedy text; usage.
+    answer = completion_text(server, prompt, max_tokens=n)
+    check(answer["object"] == "text_completion", "object %s" % answer["object"])
+    text = answer["choices"][0]["text"]
+    check(text == expected, "completion %r != trit-run's %r" % (text, expected))
+    usage = answer["usage"]
+    check(usage == {"prompt_tokens": prompt_tokens, "completion_tokens": generated,
+                    "total_tokens": prompt_tokens + generated}, "usage %s" % usage)
+    check(answer["choices"][0]["finish_reason"] == ("length" if generated == n else "stop"),
+          "finish_reason %s" % answer["choices"][0]["finish_reason"])
+
+    # Streaming, with the usage chunk.
+    chunks = server.stream("/v1/completions", {"prompt": prompt, "max_tokens": n,
+                                                "temperature": 0, "stream": True,
+                                                "stream_options": {"include_usage": True}})
+    check(streamed_text(chunks, False) == expected, "streamed %r" % streamed_text(chunks, False))
+    check(chunks[-1]["choices"] == [] and chunks[-1]["usage"] == usage,
+          "usage chunk %s" % chunks[-1])
+    check(chunks[-2]["choices"][0]["finish_reason"] == answer["choices"][0]["finish_reason"],
+          "finish chunk %s" % chunks[-2])
+    chunks = server.stream("/v1/completions", {"prompt": prompt, "max_tokens": n,
+                                                "temperature": 0, "stream": True})
+    check(all("usage" not in c for c in chunks), "usage without include_usage")
+
+    # Chat: the model's template, as trit-run --chat formats the first turn.
+    question = "Tell me a joke"
+    expected_chat = subprocess.run(shlex.split(args.trit_run) + ["--chat", "-p", question, "-n", str(n)],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, check=True).stdout.decode()[:-1]
+    body = {"messages": [{"role": "user", "content": question}], "max_tokens": n,
+            "temperature": 0}
+    status, chat = server.post("/v1/chat/completions", body)
+    check(status == 200, "chat: %d %s" % (status, chat))
+    check(chat["object"] == "chat.completion", "chat object")
+    message = chat["choices"][0]["message"]
+    check(message["role"] == "assistant" and message["content"] == expected_chat,
+          "chat %r != trit-run --chat's %r" % (message["content"], expected_chat))
+    # max_completion_tokens is max_tokens' newer name; parts are text.
+    body2 = dict(body, messages=[{"role": "user", "content": [{"type": "text", "text": question}]}])
+    del body2["max_tokens"]
+    body2["max_completion_tokens"] = n
+    status, chat2 = server.post("/v1/chat/completions", body2)
+    check(status == 200 and chat2["choices"][0]["message"]["content"] == expected_chat,
+          "chat with parts and max_completion_tokens: %s" % chat2)
+    chunks = server.stream("/v1/chat/completions", dict(body, stream=True,
+                                                        stream_options={"include_usage": True}))
+    check(chunks[0]["object"] == "chat.completion.chunk", "chunk object")
+    check(chunks[0]["choices"][0]["delta"].get("role") == "assistant", "first delta has the role")
+    check(streamed_text(chunks, True) == expected_chat, "streamed chat %r" % streamed_text(chunks, True))
+    check(chunks[-1]["usage"] == chat["usage"], "chat usage chunk %s" % chunks[-1])
+
+    # Logprobs: chat's content list and the legacy completion object.
+    status, lp = server.post("/v1/chat/completions", dict(body, logprobs=True, top_logprobs=3))
+    check(status == 200, "logprobs: %d %s" % (status, lp))
+    content = lp["choices"][0]["logprobs"]["content"]
+    check(len(content) == lp["usage"]["completion_tokens"], "one logprob per token")
+    for entry in content:
+        check(entry["logprob"] <= 0 and len(entry["top_logprobs"]) == 3, "entry %s" % entry)
+        check(entry["top_logprobs"][0]["token"] == entry["token"], "greedy = the most likely")
+        check(bytes(entry["bytes"]) == entry["token"].encode(), "bytes of %r" % entry["token"])
+    answer = completion_text(server, prompt, max_tokens=n, logprobs=2)
+    legacy = answer["choices"][0]["logprobs"]
+    check(len(legacy["tokens"]) == len(legacy["token_logprobs"]) == len(legacy["top_logprobs"])
+          == len(legacy["text_offset"]) == generated, "legacy logprobs %s" % legacy)
+
+    # Stop strings, across token boundaries: a stop that starts inside one
+    # token and ends in a later one.
+    tokens = legacy["tokens"]
+    starts = [sum(len(t) for t in tokens[:i]) for i in range(len(tokens))]
+    cut = None
+    for i in range(2, len(tokens) - 1):
+        if len(tokens[i]) >= 2 and expected.find(expected[starts[i] + 1:starts[i + 1] + 1]) == starts[i] + 1:
+            cut = (starts[i] + 1, starts[i + 1] + 1)
+            break
+    check(cut, "no token boundary to stop across in %r" % tokens)
+    stop = expected[cut[0]:cut[1]]
+    answer = completion_text(server, prompt, max_tokens=n, stop=["zzzz-never", stop])
+    check(answer["choices"][0]["text"] == expected[:cut[0]],
+          "stop %r: %r, expected %r" % (stop, answer["choices"][0]["text"], expected[:cut[0]]))
+    check(answer["choices"][0]["finish_reason"] == "stop", "stop's finish_reason")
+    chunks = server.stream("/v1/completions", {"prompt": prompt, "max_tokens": n,
+                                                "temperature": 0, "stream": True, "stop": stop})
+    check(streamed_text(chunks, False) == expected[:cut[0]], "streamed stop %r" % streamed_text(chunks, False))
+
+    # Sampling: a seed repeats itself.
+    sampled = [completion_text(server, prompt, max_tokens=16, temperature=0.9, top_p=0.9,
+                               top_k=20, seed=7, presence_penalty=0.5,
+                               frequency_penalty=0.5)["choices"][0]["text"] for _ in range(2)]
+    check(sampled[0] == sampled[1], "the same seed gave %r" % sampled)
+
+    # /tokenize and /detokenize.
+    text = "Hello, world! \u00fcn\u00efc\u00f6d\u00e9 \U0001F600 <|eot_id|>"
+    status, tok = server.post("/tokenize", {"content": text})
+    check(status == 200 and all(isinstance(t, int) for t in tok["tokens"]), "tokenize %s" % tok)
+    status, detok = server.post("/detokenize", {"tokens": tok["tokens"]})
+    check(status == 200, "detokenize %s" % detok)
+    check(detok["content"] == text.replace("<|eot_id|>", ""), "round trip %r" % detok["content"])
+    status, tok2 = server.post("/tokenize", {"content": "The cat", "add_special": True})
+    check(len(tok2["tokens"]) == prompt_tokens, "tokenize with BOS %s" % tok2)
+
+    # Errors: OpenAI's objects, and the server keeps serving.
+    status, answer = server.post("/v1/completions", b"{not json", raw=True)
+    check(status == 400 and answer["error"]["type"] == "invalid_request_error", "bad JSON: %s" % answer)
+    status, answer = server.post("/v1/completions", b'{"prompt": "a\xff\xfe"}', raw=True)
+    check(status == 400, "invalid UTF-8: %d %s" % (status, answer))
+    expect_error(server, [1, 2], 400)
+    expect_error(server, {"prompt": prompt, "max_tokens": "many"}, 400, "max_tokens")
+    expect_error(server, {"prompt": prompt, "max_tokens": 0}, 400, "max_tokens")
+    expect_error(server, {"prompt": prompt, "temperature": "hot"}, 400, "temperature")
+    expect_error(server, {"prompt": prompt, "top_p": 1.5}, 400, "top_p")
+    expect_error(server, {"prompt": prompt, "stop": 5}, 400, "stop")
+    expect_error(server, {"prompt": prompt, "stream": "yes"}, 400, "stream")
+    expect_error(server, {"prompt": prompt, "n": 2}, 400, "n")
+    expect_error(server, {"prompt": 42}, 400, "prompt")
+    expect_error(server, {"prompt": [1, 2, 99999999]}, 400, "prompt")
+    expect_error(server, {}, 400, "prompt")
+    expect_error(server, {"prompt": prompt, "stream_options": {"include_usage": True}}, 400,
+                 "stream_options")
+    expect_error(server, {"messages": []}, 400, "messages", path="/v1/chat/completions")
+    expect_error(server, {"messages": [{"role": "wizard", "content": "hi"}]}, 400,
+                 "messages[0].role", path="/v1/chat/completions")
+    expect_error(server, {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
+                 400, "messages[0].content", path="/v1/chat/completions")
+    expect_error(server, {"messages": [{"role": "user", "content": "hi"}], "top_logprobs": 2},
+                 400, "top_logprobs", path="/v1/chat/completions")
+    expect_error(server, {"prompt": "word " * 2000}, 400, "prompt", code="context_length_exceeded")
+    status, answer = server.get("/v1/nothing-here")
+    check(status == 404 and answer["error"]["type"] == "not_found_error", "404: %s" % answer)
+    # max_tokens beyond the context: generation stops when it is full.
+    answer = completion_text(server, prompt, max_tokens=10 ** 9, ignore_eos=True)
+    usage = answer["usage"]
+    check(usage["total_tokens"] == args.context and answer["choices"][0]["finish_reason"] == "length",
+          "max_tokens beyond the context: %s" % usage)
+    # A body over the limit (10 MB): 413 (httplib reads and drops it).
+    status, answer = server.post("/v1/completions", b'{"prompt": "' + b"a" * (10 << 20) + b'"}',
+                                 raw=True)
+    check(status == 413 and "error" in answer, "10 MB body: %d %s" % (status, str(answer)[:200]))
+    # Still serving.
+    check(completion_text(server, prompt, max_tokens=n)["choices"][0]["text"] == expected,
+          "after the errors")
+
+    m = server.metrics()
+    for name in ["trit_requests_finished_total", "trit_prompt_tokens_total",
+                 "trit_generated_tokens_total", "trit_requests_queued", "trit_slots_active",
+                 "trit_generation_tokens_per_second", "trit_http_requests_total"]:
+        check(name in m, "metric %s missing" % name)
+    check(m["trit_slots_active"] == 0 and m["trit_requests_queued"] == 0, "idle metrics %s" % m)
+    check(m["trit_generated_tokens_total"] > 0 and m["trit_generation_tokens_per_second"] > 0,
+          "token metrics")
+
+
+def scenario_batch(server, args):
+    """A request's greedy tokens alone and beside three others."""
+    prompts = ["The cat", "A wise man once", "Never trust", "In the beginning"]
+    n = 40
+    alone = [completion_text(server, p, max_tokens=n, ignore_eos=True)["choices"][0]["text"]
+             for p in prompts]
+    for p, text in zip(prompts, alone):
+        expected = trit_run(args.trit_run, "-p", p, "-n", str(n), "--ignore-eos")[:-1]
+        # (Text that is not UTF-8 reaches JSON with U+FFFD for its bytes.)
+        if expected.encode("utf-8", "surrogateescape").decode("utf-8", "replace") == expected:
+            check(text == expected, "alone %r differs from trit-run" % p)
+    for round in range(3):
+        results = [None] * len(prompts)
+
+        def run(i):
+            body = {"prompt": prompts[i], "max_tokens": n, "temperature": 0, "ignore_eos": True}
+            if i % 2:  # half of them streamed
+                results[i] = streamed_text(server.stream("/v1/completions", dict(body, stream=True)),
+                                           False)
+            else:
+                results[i] = completion_text(server, prompts[i], max_tokens=n,
+                                             ignore_eos=True)["choices"][0]["text"]
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(prompts))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for p, a, b in zip(prompts, alone, results):
+            check(a == b, "round %d: %r alone %r, beside others %r" % (round, p, a, b))
+    m = server.metrics()
+    check(m["trit_decode_rows_total"] > m["trit_decode_steps_total"],
+          "no step decoded more than one sequence: %s" % m)
+
+
+def open_stream(server, body):
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    data = json.dumps(body).encode()
+    s.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(data) + data)
+    got = b""
+    while b"data: " not in got:
+        part = s.recv(4096)
+        if got.startswith(b"HTTP/1.1 503"):
+            return s, 503  # refused: the queue is full
+        check(part, "the stream ended before its first chunk: %r" % got)
+        got += part
+    return s, 200
+
+
+def scenario_disconnect(server, args):
+    before = server.metrics()
+    s, _ = open_stream(server, {"prompt": "The cat", "max_tokens": 100000, "ignore_eos": True,
+                                "temperature": 0, "stream": True})
+    s.close()
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        m = server.metrics()
+        if m["trit_slots_active"] == 0:
+            break
+        time.sleep(0.005)
+    check(m["trit_slots_active"] == 0, "the slot is still busy 5 s after the client left")
+    check(m["trit_requests_cancelled_total"] == before["trit_requests_cancelled_total"] + 1,
+          "not cancelled: %s" % m)
+    generated = m["trit_generated_tokens_total"] - before["trit_generated_tokens_total"]
+    check(generated < args.context - 8, "it generated %d tokens after the client left" % generated)
+    # The slot serves again.
+    completion_text(server, "The cat", max_tokens=4)
+
+
+def scenario_soak(server, args):
+    """32 clients, a few hundred short requests, some cut mid-stream."""
+    warm = [completion_text(server, "The cat", max_tokens=4) for _ in range(8)]
+    del warm
+    rss_start = server.rss_kb()
+    outcomes = {}
+    lock = threading.Lock()
+    errors = []
+
+    def client(index):
+        rng = random.Random(index)
+        for i in range(args.requests // 32):
+            kind = rng.random()
+            body = {"prompt": rng.choice(["The cat", "A wise man", "Never"]),
+                    "max_tokens": rng.randint(1, 12), "temperature": 0.7, "seed": i}
+            try:
+                if kind < 0.15:
+                    s, status = open_stream(server, dict(body, stream=True, max_tokens=200))
+                    s.close()
+                    result = "cut" if status == 200 else status
+                elif kind < 0.5:
+                    c = server.connection()
+                    c.request("POST", "/v1/chat/completions",
+                              body=json.dumps({"messages": [{"role": "user", "content": body["prompt"]}],
+                                               "max_tokens": body["max_tokens"], "stream": True}))
+                    r = c.getresponse()
+                    data = r.read()
+                    c.close()
+                    if r.status == 200:
+                        check(data.endswith(b"data: [DONE]\n\n"), "stream without [DONE]")
+                    result = r.status
+                else:
+                    status, answer = server.post("/v1/completions", body)
+                    if status == 200:
+                        check(answer["usage"]["completion_tokens"] <= body["max_tokens"], "usage")
+                    result = status
+                if result not in ("cut", 200, 503):
+                    errors.append("status %s" % result)
+            except SystemExit as e:
+                errors.append(str(e))
+                result = "failed"
+            except OSError as e:
+                errors.append("client %d: %r" % (index, e))
+                result = "failed"
+            with lock:
+                outcomes[result] = outcomes.get(result, 0) + 1
+
+    start = time.time()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(not errors, "%d failures, the first: %s" % (len(errors), errors[:3]))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        m = server.metrics()
+        if m["trit_slots_active"] == 0 and m["trit_requests_queued"] == 0:
+            break
+        time.sleep(0.05)
+    check(m["trit_slots_active"] == 0 and m["trit_requests_queued"] == 0, "not idle after the soak")
+    check(completion_text(server, "The cat", max_tokens=4)["usage"]["completion_tokens"] == 4,
+          "after the soak")
+    rss_end = server.rss_kb()
+    print("soak: %s in %.1f s; RSS %d -> %d KiB" % (outcomes, time.time() - start, rss_start, rss_end))
+    check(outcomes.get(200, 0) > args.requests // 4, "too few answered: %s" % outcomes)
+    check(rss_end < rss_start + 32 * 1024, "RSS grew from %d to %d KiB" % (rss_start, rss_end))
+
+
+def scenario_auth(server, args):
+    status, _ = server.get("/health")
+    check(status == 200, "/health needs no key")
+    body = {"prompt": "The cat", "max_tokens": 2}
+    for headers in [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "secret"}]:
+        status, answer = server.post("/v1/completions", body, headers)
+        check(status == 401 and answer["error"]["type"] == "authentication_error",
+              "%s: %d %s" % (headers, status, answer))
+    status, _ = server.get("/v1/models")
+    check(status == 401, "/v1/models without the key: %d" % status)
+    status, answer = server.post("/v1/completions", body, {"Authorization": "Bearer secret"})
+    check(status == 200, "with the key: %d %s" % (status, answer))
+
+
+def scenario_shutdown(server, args):
+    """SIGTERM while a request streams: it is finished, then exit 0."""
+    result = {}
+
+    def run():
+        result["chunks"] = server.stream("/v1/completions", {
+            "prompt": "The cat", "max_tokens": 200, "ignore_eos": True, "stream": True,
+            "temperature": 0})
+    t = threading.Thread(target=run)
+    t.start()
+    time.sleep(0.05)
+    server.terminate()
+    t.join()
+    check(result["chunks"][-1]["choices"][0]["finish_reason"] == "length",
+          "the request in flight was not finished: %s" % result["chunks"][-1])
+
+
+def scenario_node(server, args):
+    """The official OpenAI Node SDK (NODE_PATH has it)."""
+    expected = subprocess.run(shlex.split(args.trit_run) + ["--chat", "-p", "Tell me a joke", "-n", "24"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, check=True).stdout.decode()[:-1]
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server-openai.cjs")
+    result = subprocess.run(["node", script, str(server.port), args.model_name, expected])
+    check(result.returncode == 0, "the Node client failed")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario")
+    ap.add_argument("--server", required=True)
+    ap.add_argument("--server-args", default="")
+    ap.add_argument("--trit-run")
+    ap.add_argument("--model-name", default="")
+    ap.add_argument("--context", type=int, default=0)
+    ap.add_argument("--requests", type=int, default=320)
+    args = ap.parse_args()
+    server = Server(args.server, shlex.split(args.server_args))
+    try:
+        globals()["scenario_" + args.scenario](server, args)
+    except BaseException:
+        if server.proc.poll() is None:
+            server.proc.kill()
+        sys.stderr.write("".join(server.lines))
+        raise
+    if server.proc.poll() is None:
+        server.terminate()
+    print("%s: ok" % args.scenario)
+
+
+if __name__ == "__main__":
+    main()
