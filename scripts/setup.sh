@@ -56,6 +56,17 @@ fetch_httplib() {
   rm -rf "$work"
 }
 
+# The official OpenAI Node SDK, for the server's tests (test/server), when npm
+# is there and the registry answers; without it those tests are UNSUPPORTED.
+npm_dir=/usr/local/share/trit/npm
+install_openai_node() {
+  [ -d "$npm_dir/node_modules/openai" ] && return 0
+  command -v npm >/dev/null || return 0
+  $sudo mkdir -p "$npm_dir"
+  (cd "$npm_dir" && $sudo npm install --no-audit --no-fund --silent openai@4 >/dev/null 2>&1) ||
+    echo "setup: could not install npm's openai; the tests that use it are skipped"
+}
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -65,8 +76,9 @@ done
 
 sudo=""
 if [ ${#missing[@]} -eq 0 ]; then
-  if [ "$(id -u)" -ne 0 ] && [ ! -f "$httplib_dir/httplib.h" ]; then sudo="sudo"; fi
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   fetch_httplib
+  install_openai_node
   echo "setup: all ${#packages[@]} packages already installed"
   exit 0
 fi
@@ -85,4 +97,5 @@ fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fetch_httplib
+install_openai_node
 echo "setup: done"
