@@ -135,6 +135,26 @@ void Frontend::install() {
       sendError(res, unavailable("Loading model"));
       return httplib::Server::HandlerResponse::Handled;
     }
+    // Bodies are refused from their headers, before they are read: one
+    // over the limit (httplib would read and drop it all), or one without a
+    // length (httplib would keep a chunked body whole, however large).
+    bool hasBody = req.method == "POST" || req.method == "PUT" ||
+                   req.method == "PATCH";
+    if (hasBody && req.has_header("Transfer-Encoding")) {
+      res.set_header("Connection", "close");
+      sendError(res, {411, "send the body with a Content-Length",
+                      "invalid_request_error", "", ""});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (hasBody && req.get_header_value<uint64_t>("Content-Length") >
+                       uint64_t(options.payloadLimit)) {
+      res.set_header("Connection", "close");
+      sendError(res, {413,
+                      "the request body is larger than " +
+                          std::to_string(options.payloadLimit) + " bytes",
+                      "invalid_request_error", "", ""});
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Errors that httplib answers itself (no route, a body over the limit)
