@@ -64,7 +64,7 @@ void trit::computeRopeTables(double base, int64_t dim, int64_t positions,
 Expected<std::unique_ptr<Executor>>
 Executor::create(const CompiledModelInfo &info,
                  std::vector<const void *> weights, int64_t capacity,
-                 int threads) {
+                 int threads, int sequences) {
   if (capacity < 1 || capacity > info.maxContext)
     return makeError("a context of " + std::to_string(capacity) +
                      " positions; the model was compiled for 1 to " +
@@ -72,12 +72,16 @@ Executor::create(const CompiledModelInfo &info,
   if (threads < 1 || threads > 1024)
     return makeError("thread count " + std::to_string(threads) +
                      " is not between 1 and 1024");
+  if (sequences < 1 || sequences > 4096)
+    return makeError("sequence count " + std::to_string(sequences) +
+                     " is not between 1 and 4096");
   std::unique_ptr<Executor> exec(new Executor(info, threads));
   exec->weights = std::move(weights);
-  exec->kvCache.assign(
-      static_cast<size_t>(info.layers) * 2 * capacity * info.kvHeads *
-          info.headDim,
-      0);
+  exec->kvCaches.resize(sequences);
+  for (std::vector<uint16_t> &cache : exec->kvCaches)
+    cache.assign(static_cast<size_t>(info.layers) * 2 * capacity *
+                     info.kvHeads * info.headDim,
+                 0);
   size_t arenaBytes = std::max<int64_t>(64, (info.arenaSize + 63) / 64 * 64);
   exec->arena = {static_cast<uint8_t *>(std::aligned_alloc(64, arenaBytes)),
                  std::free};
@@ -90,7 +94,7 @@ Executor::create(const CompiledModelInfo &info,
   trit_exec_context &ctx = exec->context;
   ctx.abi_version = TRIT_ABI_VERSION;
   ctx.weights = exec->weights.data();
-  ctx.kv_cache = exec->kvCache.data();
+  ctx.kv_cache = exec->kvCaches[0].data();
   ctx.kv_capacity = capacity;
   ctx.arena = exec->arena.get();
   ctx.rope_cos = exec->ropeCos.data();
@@ -120,6 +124,9 @@ Error Executor::check(int32_t status, int64_t start, int64_t n) {
                      std::to_string(info.vocab) + " tokens");
   case TRIT_EXEC_BAD_LOGIT_ROWS:
     return makeError("internal error: a bad count of logit rows");
+  case TRIT_EXEC_BAD_BATCH:
+    return makeError("a batched step's position is outside a context of " +
+                     std::to_string(context.kv_capacity) + " tokens");
   case TRIT_EXEC_BAD_CAPACITY:
     return makeError("the context is larger than the compiled maximum");
   default:
@@ -128,8 +135,26 @@ Error Executor::check(int32_t status, int64_t start, int64_t n) {
   }
 }
 
+Error Executor::checkSequence(int sequence) const {
+  if (sequence < 0 || sequence >= getSequences())
+    return makeError("sequence " + std::to_string(sequence) +
+                     " does not exist; this executor has " +
+                     std::to_string(getSequences()));
+  return Error::success();
+}
+
 Error Executor::prefill(const int32_t *tokens, size_t count, int64_t start,
                         float *logits, bool lastOnly) {
+  return prefillSequence(0, tokens, count, start, logits, lastOnly);
+}
+
+Error Executor::prefillSequence(int sequence, const int32_t *tokens,
+                                size_t count, int64_t start, float *logits,
+                                bool lastOnly) {
+  if (Error e = checkSequence(sequence))
+    return e;
+  context.kv_cache = kvCaches[sequence].data();
+  context.batch = nullptr;
   for (size_t done = 0; done < count;) {
     int64_t n = std::min<int64_t>(info.maxTokens, count - done);
     // With lastOnly, only the final chunk runs the LM head, for its last
@@ -146,7 +171,47 @@ Error Executor::prefill(const int32_t *tokens, size_t count, int64_t start,
   return Error::success();
 }
 
-Error Executor::decode(int32_t token, int64_t position, float *logits) {
+Error Executor::decodeSequence(int sequence, int32_t token, int64_t position,
+                               float *logits) {
+  if (Error e = checkSequence(sequence))
+    return e;
+  context.kv_cache = kvCaches[sequence].data();
+  context.batch = nullptr;
   return check(info.decode(&context, &token, 1, position, logits, 1),
                position, 1);
+}
+
+Error Executor::decodeBatch(const DecodeRow *rows, size_t n, float *logits) {
+  std::vector<bool> seen(kvCaches.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (Error e = checkSequence(rows[i].sequence))
+      return e;
+    if (seen[rows[i].sequence])
+      return makeError("sequence " + std::to_string(rows[i].sequence) +
+                       " appears twice in one batched step");
+    seen[rows[i].sequence] = true;
+  }
+  // One row alone takes the decode path (its own fast kernels; the same
+  // bits as a batch row for every exact layout).
+  if (n == 1)
+    return decodeSequence(rows[0].sequence, rows[0].token, rows[0].position,
+                          logits);
+  std::vector<int32_t> tokens(n);
+  for (size_t done = 0; done < n;) {
+    int64_t m = std::min<int64_t>(info.maxTokens, n - done);
+    batchRows.resize(m);
+    for (int64_t i = 0; i < m; ++i) {
+      const DecodeRow &row = rows[done + i];
+      tokens[i] = row.token;
+      batchRows[i] = {kvCaches[row.sequence].data(), row.position};
+    }
+    context.batch = batchRows.data();
+    int32_t status = info.prefill(&context, tokens.data(), m, 0,
+                                  logits + done * info.vocab, m);
+    context.batch = nullptr;
+    if (Error e = check(status, rows[done].position, 1))
+      return e;
+    done += m;
+  }
+  return Error::success();
 }

@@ -49,6 +49,14 @@ cl::opt<bool> promptByDecode("prompt-by-decode",
                              cl::desc("evaluate the prompt one decode step "
                                       "per token"));
 
+cl::opt<bool> promptLut("prompt-lut",
+                        cl::desc("compile as tritc --prompt-lut does"));
+cl::opt<int> batchWith(
+    "batch-with", cl::init(0),
+    cl::desc("generate beside N other sequences (their own prompts, "
+             "positions and KV caches), one Executor::decodeBatch per step; "
+             "the others skip some steps so the batch changes size"));
+
 int fail(const Twine &message) {
   WithColor::error(errs(), "trit-run-compiled") << message << "\n";
   return 1;
@@ -79,6 +87,7 @@ int main(int argc, char **argv) {
   options.normCodegen = normCodegen;
   if (maxTokens.getNumOccurrences())
     options.maxTokens = maxTokens;
+  options.promptLut = promptLut;
   trit::CompiledModelInfo info;
   std::vector<std::pair<std::string, std::string>> weightTable;
   if (Error e = trit::harness::compileAndLoad(**module, options, info,
@@ -104,7 +113,8 @@ int main(int argc, char **argv) {
   }
 
   int64_t capacity = contextSize ? int64_t(contextSize) : info.maxContext;
-  auto exec = trit::Executor::create(info, weights, capacity, threads);
+  auto exec =
+      trit::Executor::create(info, weights, capacity, threads, 1 + batchWith);
   if (!exec)
     return fail(toString(exec.takeError()));
 
@@ -126,7 +136,64 @@ int main(int argc, char **argv) {
   auto generationStart = now();
   std::vector<int32_t> generated;
   int64_t position = prompt.size();
-  for (int step = 0; step < generate; ++step) {
+  if (batchWith > 0) {
+    // The others: prompts of other tokens and lengths, then greedy steps
+    // in which sequence k takes part unless step % (k + 1) == k.
+    struct Other {
+      std::vector<float> logits;
+      int64_t position;
+    };
+    std::vector<Other> others(batchWith);
+    for (int k = 1; k <= batchWith; ++k) {
+      std::vector<int32_t> tokens;
+      for (size_t i = 0; i < prompt.size() + k % 3; ++i)
+        tokens.push_back((prompt[i % prompt.size()] + 7 * k + i) % info.vocab);
+      std::vector<float> all(tokens.size() * info.vocab);
+      if (trit::Error e = (*exec)->prefillSequence(k, tokens.data(),
+                                                   tokens.size(), 0, all.data()))
+        return fail(toString(std::move(e)));
+      others[k - 1].logits.assign(all.end() - info.vocab, all.end());
+      others[k - 1].position = tokens.size();
+    }
+    auto greedy = [&](const float *row) {
+      return int32_t(std::max_element(row, row + info.vocab) - row);
+    };
+    std::vector<float> out;
+    for (int step = 0; step < generate; ++step) {
+      const float *last = &logits[(position - 1) * info.vocab];
+      std::vector<trit::DecodeRow> rows;
+      std::vector<int> who;
+      for (int k = 1; k <= batchWith; ++k) {
+        if (step % (k + 1) == k ||
+            others[k - 1].position >= capacity)
+          continue;
+        rows.push_back({k, greedy(others[k - 1].logits.data()),
+                        others[k - 1].position});
+        who.push_back(k);
+      }
+      // Sequence 0 in the middle of the batch.
+      int32_t next = greedy(last);
+      generated.push_back(next);
+      size_t mine = rows.size() / 2;
+      rows.insert(rows.begin() + mine, {0, next, position});
+      who.insert(who.begin() + mine, 0);
+      out.resize(rows.size() * info.vocab);
+      if (trit::Error e =
+              (*exec)->decodeBatch(rows.data(), rows.size(), out.data()))
+        return fail(toString(std::move(e)));
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const float *row = &out[i * info.vocab];
+        if (who[i] == 0) {
+          logits.insert(logits.end(), row, row + info.vocab);
+          ++position;
+        } else {
+          others[who[i] - 1].logits.assign(row, row + info.vocab);
+          ++others[who[i] - 1].position;
+        }
+      }
+    }
+  }
+  for (int step = 0; batchWith == 0 && step < generate; ++step) {
     const float *last = &logits[(position - 1) * info.vocab];
     int32_t next = std::max_element(last, last + info.vocab) - last;
     generated.push_back(next);

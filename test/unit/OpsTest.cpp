@@ -351,6 +351,85 @@ TEST(Ops, PromptAttentionInBlocksIsTokenByTokenAttention) {
   }
 }
 
+TEST(Ops, BatchRowsUseTheirOwnCachesAndPositions) {
+  // A batched step: three sequences at positions 5, 0 and 9, each with its
+  // own KV cache. RoPE, the KV store and attention must give each row what
+  // the one-token call on its own cache gives (head size 64 would take a
+  // query block in a prompt; rows of a batch never do).
+  const int64_t hd = 64, heads = 4, kvHeads = 2, capacity = 16, n = 3;
+  const int64_t width = heads * hd, kvWidth = kvHeads * hd;
+  const int64_t positions[n] = {5, 0, 9};
+  std::vector<float> q = randomFloats(n * width, 1.0f, 61),
+                     k = randomFloats(n * kvWidth, 1.0f, 62),
+                     v = randomFloats(n * kvWidth, 1.0f, 63);
+  for (const OpsVariant &variant : variants()) {
+    if (!variant.supported)
+      continue;
+    // Each sequence's history, the same in both runs.
+    std::vector<TestContext> alone, batched;
+    alone.reserve(n);
+    for (int64_t s = 0; s < n; ++s) {
+      alone.emplace_back(1, capacity, kvWidth, hd);
+      std::vector<float> hk = randomFloats(capacity * kvWidth, 1.0f, 70 + s),
+                         hv = randomFloats(capacity * kvWidth, 1.0f, 80 + s);
+      variant.kvStore(&alone.back().ctx, 0, hk.data(), hv.data(),
+                      positions[s], 0, kvWidth);
+    }
+    batched = alone;
+    for (TestContext &t : batched)
+      t.ctx.kv_cache = t.cache.data();
+    std::vector<float> scratch(heads * 16 * (capacity + hd));
+    std::vector<float> expectedQ(n * width), expected(n * width);
+    for (int64_t s = 0; s < n; ++s) {
+      TestContext &t = alone[s];
+      t.ctx.kv_cache = t.cache.data();
+      variant.rope(&t.ctx, q.data() + s * width, 1, width, hd, positions[s],
+                   0, expectedQ.data() + s * width);
+      variant.kvStore(&t.ctx, 0, k.data() + s * kvWidth,
+                      v.data() + s * kvWidth, 1, positions[s], kvWidth);
+      variant.attention(&t.ctx, 0, expectedQ.data() + s * width, 1,
+                        positions[s], heads, kvHeads, hd, 0.125f, capacity,
+                        scratch.data(), expected.data() + s * width);
+    }
+    trit_batch_row rows[n];
+    for (int64_t s = 0; s < n; ++s)
+      rows[s] = {batched[s].cache.data(), positions[s]};
+    trit_exec_context ctx = batched[0].ctx;
+    ctx.kv_cache = nullptr; // every access goes through the rows
+    ctx.batch = rows;
+    std::vector<float> gotQ(n * width), got(n * width);
+    variant.rope(&ctx, q.data(), n, width, hd, 0, 0, gotQ.data());
+    variant.kvStore(&ctx, 0, k.data(), v.data(), n, 0, kvWidth);
+    variant.attention(&ctx, 0, gotQ.data(), n, 0, heads, kvHeads, hd, 0.125f,
+                      capacity, scratch.data(), got.data());
+    EXPECT_EQ(0, std::memcmp(gotQ.data(), expectedQ.data(), gotQ.size() * 4))
+        << variant.name;
+    EXPECT_EQ(0, std::memcmp(got.data(), expected.data(), got.size() * 4))
+        << variant.name;
+    for (int64_t s = 0; s < n; ++s)
+      EXPECT_EQ(batched[s].cache, alone[s].cache) << variant.name << " " << s;
+  }
+}
+
+TEST(Ops, BatchRowsAreCheckedBeforeAnyWork) {
+  TestContext a(1, 8, 64, 64), b(1, 8, 64, 64);
+  trit_batch_row rows[2] = {{a.cache.data(), 7}, {b.cache.data(), 0}};
+  a.ctx.batch = rows;
+  int32_t tokens[2] = {1, 2};
+  auto check = [&](int64_t start) {
+    return trit_op_check_inputs_generic(&a.ctx, tokens, 2, start, 2, 16, 8,
+                                        10);
+  };
+  EXPECT_EQ(TRIT_EXEC_OK, check(0));
+  EXPECT_EQ(TRIT_EXEC_BAD_BATCH, check(1)); // start must be 0
+  rows[0].position = 8;                     // past the capacity
+  EXPECT_EQ(TRIT_EXEC_BAD_BATCH, check(0));
+  rows[0].position = -1;
+  EXPECT_EQ(TRIT_EXEC_BAD_BATCH, check(0));
+  rows[0] = {nullptr, 1};
+  EXPECT_EQ(TRIT_EXEC_BAD_BATCH, check(0));
+}
+
 TEST(Ops, BitLinearRangesMatchTheGemv) {
   const int64_t n = 3, rows = 37, cols = 384;
   std::mt19937 rng(12);
@@ -525,6 +604,55 @@ TEST(Ops, T3X5RangesAgreeOnEveryPath) {
 } // namespace
 
 namespace {
+
+TEST(Ops, ExactHeadFollowsItsDefinitionForAnyTokenCount) {
+  // The f16 and f32 heads against their definition: the input rounded to
+  // f16 (for an f16 table), sixteen partial sums per row and token (lane l
+  // takes elements l, l + 16, ...; a tail goes to lane 0), added in lane
+  // order from 0.0f. 1 to 9 tokens (the kernels block 4 rows x 4 tokens),
+  // 37 rows (a ragged row block), row sizes with and without a tail.
+  for (int64_t dim : {16, 100, 2560 + 7}) {
+    const int64_t vocab = 37;
+    std::vector<float> table = randomFloats(vocab * dim, 0.5f, 91);
+    std::vector<uint16_t> table16(table.size());
+    for (size_t i = 0; i < table.size(); ++i)
+      table16[i] = halfBits(table[i]);
+    for (int64_t n = 1; n <= 9; ++n) {
+      std::vector<float> x = randomFloats(n * dim, 1.0f, 92 + n);
+      for (int f16 : {0, 1}) {
+        std::vector<float> expected(n * vocab);
+        for (int64_t t = 0; t < n; ++t)
+          for (int64_t r = 0; r < vocab; ++r) {
+            float acc[16] = {0};
+            for (int64_t k = 0; k < dim; ++k) {
+              float w = f16 ? float(reinterpret_cast<const _Float16 &>(
+                                  table16[r * dim + k]))
+                            : table[r * dim + k];
+              float xi = f16 ? float(_Float16(x[t * dim + k])) : x[t * dim + k];
+              acc[k < dim / 16 * 16 ? k % 16 : 0] += w * xi;
+            }
+            float sum = 0.0f;
+            for (float a : acc)
+              sum += a;
+            expected[t * vocab + r] = sum;
+          }
+        for (const OpsVariant &v : variants()) {
+          if (!v.supported)
+            continue;
+          trit_exec_context ctx{};
+          ctx.abi_version = TRIT_ABI_VERSION;
+          std::vector<float> rounded(n * dim), out(n * vocab);
+          v.lmHead(&ctx, x.data(), n, dim,
+                   f16 ? static_cast<const void *>(table16.data())
+                       : static_cast<const void *>(table.data()),
+                   f16, vocab, rounded.data(), out.data());
+          EXPECT_EQ(0, std::memcmp(out.data(), expected.data(), out.size() * 4))
+              << v.name << " dim " << dim << " tokens " << n << " f16 " << f16;
+        }
+      }
+    }
+  }
+}
 
 TEST(Ops, FourBitHeadFollowsItsDefinitionOnEveryInstructionSet) {
   const int64_t vocab = 37, dim = 384, n = 3, blocks = dim / 128;

@@ -42,6 +42,12 @@ cl::list<int> threadCounts("t", cl::desc("Thread counts"), cl::CommaSeparated,
                            cl::cat(category));
 cl::opt<int> repeats("r", cl::desc("Repetitions (default 5)"), cl::init(5),
                      cl::cat(category));
+cl::list<int> batchSizes(
+    "b",
+    cl::desc("Also generate for B sequences at once, one batched step per "
+             "token of each (continuous batching, as trit-server does): rows "
+             "tg<n>xB give the aggregate t/s"),
+    cl::CommaSeparated, cl::value_desc("B,..."), cl::cat(category));
 cl::opt<bool> json("json", cl::desc("Print JSON instead of a table"),
                    cl::cat(category));
 cl::opt<int> busy("busy",
@@ -178,13 +184,20 @@ int main(int argc, char **argv) {
     std::string test;
     Stat tps;
     double fraction;
+    int batch = 1; // sequences per step: the weights are read once for all
   };
+  int maxBatch = 1;
+  for (int b : batchSizes) {
+    if (b < 1 || b > 256)
+      return fail("-b " + std::to_string(b) + ": batch sizes are 1 to 256");
+    maxBatch = std::max(maxBatch, b);
+  }
   std::vector<Row> rows;
   std::mt19937 rng(1);
   for (int t : threads) {
     auto exec = trit::Executor::create(info, (*artifact)->getWeights(),
                                        std::max(promptTokens + genTokens, 2),
-                                       t);
+                                       t, maxBatch);
     if (!exec)
       return fail(toString(exec.takeError()));
     std::vector<int32_t> prompt(std::max(promptTokens.getValue(), 1));
@@ -219,6 +232,27 @@ int main(int argc, char **argv) {
       }
       rows.push_back({t, "tg" + std::to_string(genTokens), stats(speeds), 0});
     }
+    for (int b : batchSizes) {
+      if (genTokens <= 0 || b == 1)
+        continue;
+      std::vector<double> speeds;
+      std::vector<trit::DecodeRow> step(b);
+      std::vector<float> out(size_t(b) * info.vocab);
+      for (int r = 0; r < repeats; ++r) {
+        double s = now();
+        for (int i = 0; i < genTokens; ++i) {
+          for (int k = 0; k < b; ++k)
+            step[k] = {k, prompt[(i + 7 * k) % prompt.size()], i};
+          if (trit::Error e = (*exec)->decodeBatch(step.data(), b, out.data()))
+            return fail(toString(std::move(e)));
+        }
+        speeds.push_back(double(b) * genTokens / (now() - s));
+      }
+      rows.push_back({t,
+                      "tg" + std::to_string(genTokens) + "x" +
+                          std::to_string(b),
+                      stats(speeds), 0, b});
+    }
   }
   // Peak RSS before the roofline's 1 GB buffer.
   struct rusage usage;
@@ -247,7 +281,8 @@ int main(int argc, char **argv) {
                   : r.threads == maxThreads ? bandwidthN
                                             : 0.0;
       if (r.test.rfind("tg", 0) == 0)
-        r.fraction = bw > 0 ? r.tps.mean * weightBytes / (bw * 1e9) : 0;
+        r.fraction =
+            bw > 0 ? r.tps.mean / r.batch * weightBytes / (bw * 1e9) : 0;
       else
         r.fraction = peakPerCore > 0 ? r.tps.mean * macsPerPromptToken /
                                            (peakPerCore * 1e9 * r.threads)
@@ -303,12 +338,17 @@ int main(int argc, char **argv) {
                        lut);
     outs() << "\n";
   }
-  outs() << "\n| threads | test  |             t/s |"
-         << (roofline ? " of limit |" : "") << "\n|--------:|:------|----------------:|"
+  int testWidth = 5;
+  for (const Row &r : rows)
+    testWidth = std::max<int>(testWidth, r.test.size());
+  outs() << "\n| threads | " << left_justify("test", testWidth)
+         << " |             t/s |" << (roofline ? " of limit |" : "")
+         << "\n|--------:|:" << std::string(testWidth, '-')
+         << "-|----------------:|"
          << (roofline ? "---------:|" : "") << "\n";
   for (const Row &r : rows) {
-    outs() << format("| %7d | %-5s | %7.2f +- %5.2f |", r.threads,
-                     r.test.c_str(), r.tps.mean, r.tps.stddev);
+    outs() << format("| %7d | ", r.threads) << left_justify(r.test, testWidth)
+           << format(" | %7.2f +- %5.2f |", r.tps.mean, r.tps.stddev);
     if (roofline)
     {
       if (r.fraction > 0)

@@ -20,8 +20,8 @@ extern "C" {
 
 /* Bumped whenever this struct or the entry points change (2: logit_rows;
  * 3: logit_rows may be 0; 4: tasks over chunk queues replace fixed ranges,
- * and `threads`). */
-#define TRIT_ABI_VERSION 4
+ * and `threads`; 5: `batch`, one token from each of several sequences). */
+#define TRIT_ABI_VERSION 5
 
 /* A parallel op's work: [next, end) taken `grain` at a time by whichever
  * threads run the op's task, so a thread the OS has descheduled holds up
@@ -53,6 +53,16 @@ static inline int trit_take_chunk(trit_chunks *chunks, int64_t *begin,
 typedef void (*trit_task_fn)(void *closure);
 typedef void (*trit_parallel_fn)(void *pool, trit_task_fn fn, void *closure);
 
+/* One row of a batched step: the token of row t belongs to a sequence of its
+ * own, with its own KV cache (same layout and capacity as kv_cache) and
+ * position. Only RoPE, the KV store and attention read it; every other op
+ * treats the rows as a prompt's tokens, so the weights are read once for
+ * all of them. */
+typedef struct trit_batch_row {
+  uint16_t *kv_cache;
+  int64_t position;
+} trit_batch_row;
+
 typedef struct trit_exec_context {
   uint32_t abi_version;            /* TRIT_ABI_VERSION */
   uint32_t threads;                /* that may run a task: sizes chunks */
@@ -64,6 +74,10 @@ typedef struct trit_exec_context {
   const float *rope_sin;
   trit_parallel_fn parallel;       /* NULL: run tasks on the caller */
   void *pool;
+  /* NULL: the n tokens of a call are one sequence at positions start..;
+   * else [n] rows, one per token, and `start` must be 0 (trit_prefill
+   * only: a step of n sequences, continuous batching). */
+  const trit_batch_row *batch;
 } trit_exec_context;
 
 /* Status values returned by the entry points. */
@@ -75,6 +89,8 @@ enum {
   TRIT_EXEC_BAD_TOKEN = 4,      /* a token id outside [0, vocab) */
   TRIT_EXEC_BAD_CAPACITY = 5,   /* kv_capacity above the compiled context */
   TRIT_EXEC_BAD_LOGIT_ROWS = 6, /* logit_rows not in [0, n] */
+  TRIT_EXEC_BAD_BATCH = 7,      /* batch rows with start != 0, no KV cache,
+                                   or a position outside [0, kv_capacity) */
 };
 
 /* Evaluates tokens[0..n) at positions start.. and writes float32 logits of

@@ -33,12 +33,21 @@ struct CompiledModelInfo {
   double ropeTheta = 0;
 };
 
+/// One row of Executor::decodeBatch: the next token of one sequence.
+struct DecodeRow {
+  int32_t sequence;
+  int32_t token;
+  int64_t position;
+};
+
 class Executor {
 public:
-  /// A context of `capacity` positions (at most info.maxContext).
+  /// `sequences` contexts (KV caches) of `capacity` positions each (at most
+  /// info.maxContext), sharing the weights, the scratch arena and the
+  /// threads: the calls of one Executor run one at a time.
   static Expected<std::unique_ptr<Executor>>
   create(const CompiledModelInfo &info, std::vector<const void *> weights,
-         int64_t capacity, int threads);
+         int64_t capacity, int threads, int sequences = 1);
 
   /// Evaluates tokens[0..count) at positions start.. and writes logits
   /// [count][vocab], or with `lastOnly` just the last position's [vocab]
@@ -51,19 +60,39 @@ public:
     return prefill(tokens.data(), tokens.size(), start, logits, lastOnly);
   }
   /// One token at `position`; logits [vocab].
-  Error decode(int32_t token, int64_t position, float *logits);
+  Error decode(int32_t token, int64_t position, float *logits) {
+    return decodeSequence(0, token, position, logits);
+  }
 
+  /// prefill and decode for sequence `sequence` in [0, getSequences()).
+  Error prefillSequence(int sequence, const int32_t *tokens, size_t count,
+                        int64_t start, float *logits, bool lastOnly = false);
+  Error decodeSequence(int sequence, int32_t token, int64_t position,
+                       float *logits);
+
+  /// One step of continuous batching: the next token of each of n distinct
+  /// sequences, with the weights read once for all of them (the rows go
+  /// through the prompt kernels; attention reads each row's own cache).
+  /// Writes logits [n][vocab]. Each row's logits are the bits its sequence
+  /// alone would get from decodeSequence, unless the model was compiled
+  /// with --prompt-lut (then a row's lookup-table arithmetic depends on
+  /// nothing but its own activations, but differs from the decode path's).
+  Error decodeBatch(const DecodeRow *rows, size_t n, float *logits);
+
+  int getSequences() const { return static_cast<int>(kvCaches.size()); }
   int64_t getCapacity() const { return context.kv_capacity; }
   const CompiledModelInfo &getInfo() const { return info; }
 
 private:
   Executor(const CompiledModelInfo &info, int threads) : info(info), pool(threads) {}
   Error check(int32_t status, int64_t start, int64_t n);
+  Error checkSequence(int sequence) const;
 
   CompiledModelInfo info;
   ThreadPool pool;
   std::vector<const void *> weights;
-  std::vector<uint16_t> kvCache;
+  std::vector<std::vector<uint16_t>> kvCaches; // [sequence]
+  std::vector<trit_batch_row> batchRows;
   std::unique_ptr<uint8_t, void (*)(void *)> arena{nullptr, nullptr};
   std::vector<float> ropeCos, ropeSin;
   trit_exec_context context{};
