@@ -12,8 +12,9 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libfmt-dev libgtest-dev libgmock-dev libpcre2-dev libbenchmark-dev
   python3-numpy python3-regex pkg-config
-  # The server (trit-server, ./model --serve): HTTP and JSON.
-  libcpp-httplib-dev nlohmann-json3-dev
+  # The server (trit-server, ./model --serve): HTTP and JSON (dpkg-dev's
+  # dpkg-source unpacks cpp-httplib's source package, below).
+  libcpp-httplib-dev nlohmann-json3-dev dpkg-dev
   # aarch64: the cross toolchain and qemu, to test the NEON kernels and
   # cross-compiled executables on x86 hosts. Executables link Debian's cross
   # libstdc++ and arm64 PCRE2 and run under qemu with the arm64 C and C++
