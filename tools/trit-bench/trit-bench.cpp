@@ -275,7 +275,14 @@ int main(int argc, char **argv) {
     avx2 = trit::bench::measureAvx2Peak();
     if (promptLut)
       lut = trit::bench::measureLutPeak();
-    double peakPerCore = lut > 0 ? lut : vnni > 0 ? vnni : avx2;
+    // The limit of the code the model was compiled to, not of the host: an
+    // AVX2 build on an AVX-512 host is measured against vpmaddubsw.
+    bool vnniCode = false;
+    if (const auto *features =
+            (*artifact)->getHeader().target()->required_features())
+      for (const auto *feature : *features)
+        vnniCode |= feature->str() == "avx512vnni";
+    double peakPerCore = lut > 0 ? lut : vnniCode && vnni > 0 ? vnni : avx2;
     for (Row &r : rows) {
       double bw = r.threads == 1 ? bandwidth1
                   : r.threads == maxThreads ? bandwidthN
