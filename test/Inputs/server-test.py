@@ -433,6 +433,81 @@ def scenario_disconnect(server, args):
     completion_text(server, "The cat", max_tokens=4)
 
 
+def send_request(server, path, body):
+    """A raw connection with `body` sent to `path`, its answer not read."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    data = json.dumps(body).encode()
+    s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % (path.encode(), len(data)) + data)
+    return s
+
+
+def wait_metrics(server, condition, what, timeout=5):
+    deadline = time.time() + timeout
+    while True:
+        m = server.metrics()
+        if condition(m):
+            return m
+        check(time.time() < deadline, "%s: not within %g s: %s" % (what, timeout, m))
+        time.sleep(0.005)
+
+
+def scenario_disconnect_plain(server, args):
+    """A client that leaves while its non-streamed answer is generated (or
+    while it waits for a slot) cancels the request: the slot serves the
+    next one at once. Needs --parallel 1 and a context that takes seconds
+    to fill."""
+    before = server.metrics()
+    long = {"prompt": "The cat", "max_tokens": 100000, "ignore_eos": True, "temperature": 0}
+    for path, body in [("/v1/completions", long),
+                       ("/v1/chat/completions",
+                        dict(long, prompt=None, messages=[{"role": "user", "content": "Hi"}]))]:
+        body = {k: v for k, v in body.items() if v is not None}
+        start = server.metrics()
+        a = send_request(server, path, body)
+        wait_metrics(server, lambda m: m["trit_slots_active"] == 1 and
+                     m["trit_generated_tokens_total"] > start["trit_generated_tokens_total"],
+                     "the long request started")
+        # A second request waits for the slot.
+        result = {}
+
+        def run():
+            result["answer"] = completion_text(server, "A wise man", max_tokens=4, ignore_eos=True)
+            result["end"] = time.time()
+        t = threading.Thread(target=run)
+        t.start()
+        wait_metrics(server, lambda m: m["trit_requests_queued"] == 1, "the second request queued")
+        closed = time.time()
+        a.close()
+        t.join()
+        waited = result["end"] - closed
+        check(waited < 3, "%s: the queued request ended %.2f s after the client left" % (path, waited))
+        m = wait_metrics(server, lambda m: m["trit_slots_active"] == 0, "idle")
+        check(m["trit_requests_cancelled_total"] == start["trit_requests_cancelled_total"] + 1,
+              "%s: not cancelled: %s" % (path, m))
+        generated = m["trit_generated_tokens_total"] - start["trit_generated_tokens_total"] - 4
+        check(generated < args.context // 4,
+              "%s: %d tokens generated for a client that left" % (path, generated))
+        check(result["answer"]["usage"]["completion_tokens"] == 4, "the queued request's answer")
+
+    # A client that leaves while its request is queued: the request goes,
+    # without taking the slot.
+    start = server.metrics()
+    running, _ = open_stream(server, dict(long, stream=True))
+    queued = send_request(server, "/v1/completions", long)
+    wait_metrics(server, lambda m: m["trit_requests_queued"] == 1, "queued")
+    queued.close()
+    m = wait_metrics(server, lambda m: m["trit_requests_queued"] == 0, "the queue emptied")
+    check(m["trit_slots_active"] == 1 and
+          m["trit_requests_cancelled_total"] == start["trit_requests_cancelled_total"] + 1,
+          "the queued request was not dropped: %s" % m)
+    running.close()
+    m = wait_metrics(server, lambda m: m["trit_slots_active"] == 0, "idle")
+    check(m["trit_requests_cancelled_total"] == before["trit_requests_cancelled_total"] + 4,
+          "cancelled: %s" % m)
+    completion_text(server, "The cat", max_tokens=4)
+
+
 def scenario_soak(server, args):
     """32 clients, a few hundred short requests, some cut mid-stream."""
     warm = [completion_text(server, "The cat", max_tokens=4) for _ in range(8)]

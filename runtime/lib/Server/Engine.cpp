@@ -135,16 +135,25 @@ void Engine::run() {
 
 void Engine::admit() {
   std::lock_guard<std::mutex> lock(mutex);
-  if (cancelAll) {
-    for (auto &[request, stream] : queue) {
-      StreamEvent event;
-      event.done = true;
-      event.finish = FinishReason::Cancelled;
-      stream->push(std::move(event));
-      ++metrics.requestsCancelled;
-    }
-    queue.clear();
-  }
+  // Requests whose clients left while they waited end here, without taking
+  // a slot from those behind them.
+  auto cancelled = [&](const GenerationRequest &request,
+                       const std::shared_ptr<Stream> &stream) {
+    if (!cancelAll && !stream->isCancelled())
+      return false;
+    StreamEvent event;
+    event.done = true;
+    event.finish = FinishReason::Cancelled;
+    event.promptTokens = request.prompt.size();
+    stream->push(std::move(event));
+    ++metrics.requestsCancelled;
+    return true;
+  };
+  queue.erase(std::remove_if(queue.begin(), queue.end(),
+                             [&](auto &entry) {
+                               return cancelled(entry.first, entry.second);
+                             }),
+              queue.end());
   for (auto &slot : slots) {
     if (queue.empty())
       break;

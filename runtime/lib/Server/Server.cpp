@@ -17,10 +17,13 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <mutex>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <thread>
 
 using namespace trit;
@@ -43,13 +46,70 @@ ApiError unavailable(const std::string &message) {
   return e;
 }
 
+/// What the thread serving a connection knows of the request it is on.
+/// httplib runs a connection's handler, content provider and logger on the
+/// thread that reads it, so this is thread-local.
+struct RequestContext {
+  int socket = -1;
+  std::chrono::steady_clock::time_point start;
+};
+thread_local RequestContext currentRequest;
+
+/// httplib's server, which also tells handlers their connection's socket
+/// (httplib 0.11.4 gives them no other way to notice that a client left
+/// while they wait). Serves a connection as httplib::Server does.
+class HttpServer : public httplib::Server {
+  bool process_and_close_socket(socket_t sock) override {
+    bool ok = httplib::detail::process_server_socket(
+        svr_sock_, sock, keep_alive_max_count_, keep_alive_timeout_sec_,
+        read_timeout_sec_, read_timeout_usec_, write_timeout_sec_,
+        write_timeout_usec_,
+        [&](httplib::Stream &stream, bool closeConnection,
+            bool &connectionClosed) {
+          currentRequest = {int(sock), std::chrono::steady_clock::now()};
+          bool result = process_request(stream, closeConnection,
+                                        connectionClosed, nullptr);
+          currentRequest = {};
+          return result;
+        });
+    httplib::detail::shutdown_socket(sock);
+    httplib::detail::close_socket(sock);
+    return ok;
+  }
+};
+
+/// Whether the client at the other end of `socket` is still there. One that
+/// closed (or half-closed) its side has left, as httplib's own check for
+/// streamed answers (is_socket_alive) also judges.
+bool clientConnected(int socket) {
+  if (socket < 0)
+    return true;
+  pollfd p = {socket, POLLIN, 0};
+#ifdef POLLRDHUP
+  p.events |= POLLRDHUP;
+#endif
+  if (poll(&p, 1, 0) <= 0)
+    return true; // nothing to read: nothing happened
+  if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+    return false;
+#ifdef POLLRDHUP
+  if (p.revents & POLLRDHUP)
+    return false;
+#endif
+  // Readable: the end of the stream (0), or a pipelined request.
+  char c;
+  ssize_t n = recv(socket, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+                             errno == EINTR));
+}
+
 /// The HTTP front: routes requests to the engine once the model is loaded.
 class Frontend {
 public:
   Frontend(const ServerOptions &options, std::string modelName)
       : options(options), modelName(std::move(modelName)) {}
 
-  httplib::Server http;
+  HttpServer http;
 
   void setModel(Engine *e, const Tokenizer *t, int64_t vocab, int64_t ctx) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -289,16 +349,37 @@ void Frontend::generate(const httplib::Request &req, httplib::Response &res,
     std::string text;
     std::vector<TokenLogprob> logprobs;
     StreamEvent event;
+    // While it waits, the handler looks at the connection: a client that
+    // left (timed out, pressed stop) cancels the request, which frees its
+    // slot (or its place in the queue) at the engine's next step instead of
+    // generating to max_tokens for no one.
+    int socket = currentRequest.socket;
+    bool clientLeft = false;
+    auto lastCheck = std::chrono::steady_clock::now();
     for (;;) {
-      if (!stream->next(event, std::chrono::milliseconds(100)))
-        continue;
-      text += event.text;
-      logprobs.insert(logprobs.end(), event.logprobs.begin(),
-                      event.logprobs.end());
-      if (event.done)
-        break;
+      if (stream->next(event, std::chrono::milliseconds(50))) {
+        text += event.text;
+        logprobs.insert(logprobs.end(), event.logprobs.begin(),
+                        event.logprobs.end());
+        if (event.done)
+          break;
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (!clientLeft && now - lastCheck >= std::chrono::milliseconds(50)) {
+        lastCheck = now;
+        if (!clientConnected(socket)) {
+          clientLeft = true;
+          stream->cancel();
+        }
+      }
     }
     --active;
+    if (clientLeft) {
+      // No one reads it; 499 is nginx's "client closed request".
+      res.status = 499;
+      res.set_header("Connection", "close");
+      return;
+    }
     if (event.finish == FinishReason::Error)
       return sendError(res, {500, event.error, "server_error", "", ""});
     if (event.finish == FinishReason::Cancelled)
