@@ -31,10 +31,12 @@ void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
     const uint8_t *w = weights + r * (cols / 4);
     __m256i acc = _mm256_setzero_si256();
     for (int64_t b = 0; b < cols / 128; ++b) {
+      TRIT_MCA_BEGIN("i2s_dot_rows/128");
       __m256i c[4];
       unpack_block(w + b * 32, c);
       acc = _mm256_add_epi32(
           acc, _mm256_madd_epi16(block_pair_sums(c, q + b * 128), ones));
+      TRIT_MCA_END("i2s_dot_rows/128", acc);
     }
     dots[r - row_begin] = hsum_epi32(acc);
   }

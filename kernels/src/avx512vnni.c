@@ -36,6 +36,7 @@ void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
     __m512i acc2 = _mm512_setzero_si512(), acc3 = _mm512_setzero_si512();
     int64_t b = 0;
     for (; b + 2 <= blocks; b += 2) {
+      TRIT_MCA_BEGIN("i2s_dot_rows/256");
       __m512i packed = _mm512_loadu_si512((const void *)(w + b * 32));
       const int8_t *x = q + b * 128;
       acc0 = _mm512_dpbusd_epi32(
@@ -49,6 +50,7 @@ void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
           pair(x, 64));
       acc3 = _mm512_dpbusd_epi32(acc3, _mm512_and_si512(packed, mask),
                                  pair(x, 96));
+      TRIT_MCA_END4("i2s_dot_rows/256", acc0, acc1, acc2, acc3);
     }
     __m512i acc = _mm512_add_epi32(_mm512_add_epi32(acc0, acc1),
                                    _mm512_add_epi32(acc2, acc3));
@@ -291,6 +293,7 @@ void trit_t3x5_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
     for (int d = 0; d < 3; ++d)
       a[d] = b[d] = _mm512_setzero_si512();
     for (int64_t p = 0; p < groups / 2; ++p) {
+      TRIT_MCA_BEGIN("t3x5_dot_rows/384");
       _mm_prefetch((const char *)(w + p * 80 + TRIT_PREFETCH_BYTES),
                    _MM_HINT_T0);
       _mm_prefetch((const char *)(w + p * 80 + TRIT_PREFETCH_BYTES + 64),
@@ -299,6 +302,8 @@ void trit_t3x5_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
       unpack_paired(w + p * 80, 0, tables, u0);
       unpack_paired(w + p * 80, 1, tables, u1);
       t3x5_pair_dot(a, b, u0, u1, q + p * 384);
+      TRIT_MCA_END6("t3x5_dot_rows/384", a[0], a[1], a[2], b[0], b[1],
+                    b[2]);
     }
     __m512i u[3];
     if (groups % 2) /* the unpaired last group */
@@ -349,6 +354,7 @@ trit_t3x5_dot_rows_avx512vbmi(const uint8_t *weights, const int8_t *q,
     for (int d = 0; d < 3; ++d)
       a[d] = b[d] = _mm512_setzero_si512();
     for (int64_t p = 0; p < groups / 2; ++p) {
+      TRIT_MCA_BEGIN("t3x5_dot_rows_vbmi/384");
       const uint8_t *pair = w + p * 80;
       _mm_prefetch((const char *)(pair + TRIT_PREFETCH_BYTES), _MM_HINT_T0);
       _mm_prefetch((const char *)(pair + TRIT_PREFETCH_BYTES + 64),
@@ -360,6 +366,8 @@ trit_t3x5_dot_rows_avx512vbmi(const uint8_t *weights, const int8_t *q,
           _mm512_and_si512(_mm512_srli_epi16(nibbles, 4), low), pair + 72,
           tables, u1);
       t3x5_pair_dot(a, b, u0, u1, q + p * 384);
+      TRIT_MCA_END6("t3x5_dot_rows_vbmi/384", a[0], a[1], a[2], b[0], b[1],
+                    b[2]);
     }
     __m512i u[3];
     if (groups % 2) { /* the unpaired last group, as unpack_group */
@@ -515,6 +523,8 @@ trit_t3x5x64_dot_rows_looked_up_avx512vbmi(const uint8_t *weights,
       __m512i low1 = _mm512_load_si512(t + 128);
       __m512i high1 = _mm512_load_si512(t + 192);
       for (int k = 0; k < 4; ++k, x += 80) {
+        /* 16 rows x 24 columns */
+        TRIT_MCA_BEGIN("t3x5x64_dot_rows_looked_up/384");
         __m512i nibbles = _mm512_loadu_si512(x);
         /* (nibble & 15) | 16 * (byte index % 4): the triple's table. */
         __m512i i0 = _mm512_ternarylogic_epi32(nibbles, low, position, 0xEA);
@@ -533,6 +543,7 @@ trit_t3x5x64_dot_rows_looked_up_avx512vbmi(const uint8_t *weights,
                                     s1);
         hi[k] = _mm512_dpbusd_epi32(hi[k], _mm512_permutexvar_epi8(i1, high1),
                                     s1);
+        TRIT_MCA_END2("t3x5x64_dot_rows_looked_up/384", lo[k], hi[k]);
       }
     }
     int32_t result[64];

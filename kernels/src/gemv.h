@@ -11,6 +11,44 @@
 
 #include "trit/kernels.h"
 
+/* llvm-mca regions: the steady-state loop body of each row-dot kernel,
+ * marked only when tools/kernel-mca.py compiles the kernels for analysis
+ * (-DTRIT_MCA_REGIONS). The name says how many weights one pass of the
+ * body takes, for cycles per 1,000 weights. The end marker takes the
+ * body's accumulators as operands, so that the compiler cannot sink their
+ * arithmetic past it. */
+#ifdef TRIT_MCA_REGIONS
+#ifdef __aarch64__
+#define TRIT_MCA_COMMENT "// "
+#define TRIT_MCA_REG "+w"
+#else
+#define TRIT_MCA_COMMENT "# "
+#define TRIT_MCA_REG "+v"
+#endif
+#define TRIT_MCA_BEGIN(name)                                                   \
+  __asm__ volatile(TRIT_MCA_COMMENT "LLVM-MCA-BEGIN " name ::: "memory")
+#define TRIT_MCA_END(name, a)                                                  \
+  __asm__ volatile(TRIT_MCA_COMMENT "LLVM-MCA-END " name                       \
+                   : TRIT_MCA_REG(a)::"memory")
+#define TRIT_MCA_END2(name, a, b)                                              \
+  __asm__ volatile(TRIT_MCA_COMMENT "LLVM-MCA-END " name                       \
+                   : TRIT_MCA_REG(a), TRIT_MCA_REG(b)::"memory")
+#define TRIT_MCA_END4(name, a, b, c, d)                                        \
+  __asm__ volatile(TRIT_MCA_COMMENT "LLVM-MCA-END " name                       \
+                   : TRIT_MCA_REG(a), TRIT_MCA_REG(b), TRIT_MCA_REG(c),        \
+                     TRIT_MCA_REG(d)::"memory")
+#define TRIT_MCA_END6(name, a, b, c, d, e, f)                                  \
+  __asm__ volatile(TRIT_MCA_COMMENT "LLVM-MCA-END " name                       \
+                   : TRIT_MCA_REG(a), TRIT_MCA_REG(b), TRIT_MCA_REG(c),        \
+                     TRIT_MCA_REG(d), TRIT_MCA_REG(e), TRIT_MCA_REG(f)::"memory")
+#else
+#define TRIT_MCA_BEGIN(name)
+#define TRIT_MCA_END6(name, a, b, c, d, e, f)
+#define TRIT_MCA_END(name, a)
+#define TRIT_MCA_END2(name, a, b)
+#define TRIT_MCA_END4(name, a, b, c, d)
+#endif
+
 static inline float trit_bitlinear_output(int32_t dot, int32_t q_sum,
                                           float q_scale, float w_scale) {
   return (float)(dot - q_sum) / q_scale * w_scale;

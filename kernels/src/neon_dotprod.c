@@ -19,6 +19,7 @@ void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
     int32x4_t acc0 = vdupq_n_s32(0), acc1 = vdupq_n_s32(0);
     int32x4_t acc2 = vdupq_n_s32(0), acc3 = vdupq_n_s32(0);
     for (int64_t b = 0; b < cols / 128; ++b) {
+      TRIT_MCA_BEGIN("i2s_dot_rows/128");
       const int8_t *x = q + b * 128;
       for (int h = 0; h < 2; ++h) {
         uint8x16_t packed = vld1q_u8(w + b * 32 + 16 * h);
@@ -33,6 +34,7 @@ void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
         acc3 = vdotq_s32(acc3, vreinterpretq_s8_u8(vandq_u8(packed, mask)),
                          vld1q_s8(x + 96 + 16 * h));
       }
+      TRIT_MCA_END4("i2s_dot_rows/128", acc0, acc1, acc2, acc3);
     }
     dots[r - row_begin] =
         vaddvq_s32(vaddq_s32(vaddq_s32(acc0, acc1), vaddq_s32(acc2, acc3)));
