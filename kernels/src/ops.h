@@ -969,6 +969,13 @@ static inline __attribute__((always_inline)) void TRIT_CAT(lm_head_block_,
   int64_t k = 0;
   for (; k + 16 <= dim; k += 16) {
     v16f x[4], w;
+    /* Several rows at once are several streams, which the hardware
+     * prefetcher follows poorly: fetch the next block's rows while this
+     * one is multiplied (4 tokens 1.3-1.7x faster on Zen 5). */
+    if (R > 1 && a->f16 && (k & 31) == 0)
+      for (int i = 0; i < R; ++i)
+        __builtin_prefetch((const uint16_t *)a->table + (r0 + R + i) * dim +
+                           k);
     for (int t = 0; t < M; ++t)
       x[t] = *(const v16f *)(a->x + (t0 + t) * dim + k);
     for (int i = 0; i < R; ++i) {
