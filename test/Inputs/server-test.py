@@ -608,6 +608,104 @@ def scenario_shutdown(server, args):
           "the request in flight was not finished: %s" % result["chunks"][-1])
 
 
+def raw_request(port, method, path, body=None, headers=None):
+    """Status, headers (lower-case names) and body of one request."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request(method, path, body=None if body is None else json.dumps(body), headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+def scenario_cors(server, args):
+    """CORS for browser apps (the server runs with --api-key secret): a
+    preflight needs no key and allows the headers asked for; every answer,
+    errors and streams included, has Access-Control-Allow-Origin."""
+    origin = {"Origin": "http://app.example"}
+    preflight = dict(origin, **{"Access-Control-Request-Method": "POST",
+                                "Access-Control-Request-Headers":
+                                    "authorization, content-type, x-stainless-os"})
+    for path in ["/v1/chat/completions", "/v1/completions", "/v1/models"]:
+        status, h, _ = raw_request(server.port, "OPTIONS", path, headers=preflight)
+        check(status in (200, 204), "preflight %s: %d" % (path, status))
+        check(h.get("access-control-allow-origin") == "*", "preflight origin: %s" % h)
+        check("POST" in h.get("access-control-allow-methods", ""), "preflight methods: %s" % h)
+        allowed = h.get("access-control-allow-headers", "").lower()
+        for name in ["authorization", "content-type", "x-stainless-os"]:
+            check(name in allowed, "preflight headers: %s" % h)
+    # Without Access-Control-Request-Headers: Authorization and Content-Type.
+    status, h, _ = raw_request(server.port, "OPTIONS", "/v1/chat/completions", headers=origin)
+    allowed = h.get("access-control-allow-headers", "").lower()
+    check("authorization" in allowed and "content-type" in allowed, "default headers: %s" % h)
+    key = {"Authorization": "Bearer secret", "Content-Type": "application/json"}
+    chat = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4}
+    for headers, body, want in [(dict(origin, **key), chat, 200),
+                                (origin, chat, 401),
+                                (dict(origin, **key), {"messages": 5}, 400),
+                                (dict(origin, **key), dict(chat, stream=True), 200)]:
+        status, h, data = raw_request(server.port, "POST", "/v1/chat/completions", body, headers)
+        check(status == want, "POST: %d, expected %d: %r" % (status, want, data[:200]))
+        check(h.get("access-control-allow-origin") == "*", "POST %d without CORS: %s" % (status, h))
+    status, h, _ = raw_request(server.port, "GET", "/v1/models", headers=dict(origin, **key))
+    check(status == 200 and h.get("access-control-allow-origin") == "*", "models: %s" % h)
+
+    # --cors-origin: a list echoes the origins in it (and only those), ''
+    # turns CORS off.
+    listed = Server(args.server, ["--cors-origin", "http://a.example, http://b.example"])
+    for who, want in [("http://b.example", "http://b.example"), ("http://c.example", None)]:
+        for method in ["OPTIONS", "GET"]:
+            status, h, _ = raw_request(listed.port, method, "/v1/models", headers={"Origin": who})
+            check(h.get("access-control-allow-origin") == want, "%s %s: %s" % (method, who, h))
+            if want:
+                check("origin" in h.get("vary", "").lower(), "no Vary: Origin: %s" % h)
+    listed.terminate()
+    off = Server(args.server, ["--cors-origin", ""])
+    for method in ["OPTIONS", "GET"]:
+        status, h, _ = raw_request(off.port, method, "/v1/models", headers=preflight)
+        check(not any(k.startswith("access-control-") for k in h), "CORS off: %s" % h)
+    off.terminate()
+
+
+def wait_for_line(server, pattern, timeout=5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in list(server.lines):
+            if re.search(pattern, line):
+                return line
+        time.sleep(0.01)
+    fail("no stderr line matches %r:\n%s" % (pattern, "".join(server.lines)))
+
+
+def scenario_log(server, args):
+    """A line per request on stderr (not for /health and /metrics);
+    none with --log-disable."""
+    completion_text(server, "The cat", max_tokens=5, ignore_eos=True)
+    server.stream("/v1/chat/completions", {"messages": [{"role": "user", "content": "Hi"}],
+                                           "max_tokens": 3, "ignore_eos": True, "stream": True})
+    expect_error(server, {"prompt": "The cat", "n": 2}, 400)
+    server.get("/health")
+    server.metrics()
+    wait_for_line(server, r"^trit-server: 127\.0\.0\.1 POST /v1/completions 200 prompt=3 "
+                          r"generated=5 finish=length \d+\.\d ms$")
+    wait_for_line(server, r"^trit-server: 127\.0\.0\.1 POST /v1/chat/completions 200 prompt=\d+ "
+                          r"generated=3 finish=length \d+\.\d ms$")
+    wait_for_line(server, r"^trit-server: 127\.0\.0\.1 POST /v1/completions 400 \d+\.\d ms$")
+    check(not any("/health" in l or "/metrics" in l for l in server.lines),
+          "/health or /metrics logged")
+    # A client that leaves mid-stream: the line says so.
+    s, _ = open_stream(server, {"prompt": "The cat", "max_tokens": 100000, "ignore_eos": True,
+                                "stream": True})
+    s.close()
+    wait_for_line(server, r"POST /v1/completions 200 prompt=3 generated=\d+ finish=cancelled")
+    quiet = Server(args.server, ["--log-disable"])
+    completion_text(quiet, "The cat", max_tokens=2)
+    quiet.get("/v1/nothing")
+    quiet.terminate()
+    check(not any(re.search(r"(GET|POST) /", l) for l in quiet.lines),
+          "--log-disable logged: %s" % quiet.lines)
+
+
 def scenario_node(server, args):
     """The official OpenAI Node SDK (NODE_PATH has it)."""
     expected = subprocess.run(shlex.split(args.trit_run) + ["--chat", "-p", "Tell me a joke", "-n", "24"],

@@ -253,6 +253,8 @@ void Engine::sampleAndEmit(Slot &slot, int index,
     StreamEvent event;
     event.text = std::move(text);
     event.logprobs = std::move(slot.pendingLogprobs);
+    event.promptTokens = slot.request.prompt.size();
+    event.completionTokens = slot.generated;
     slot.pendingLogprobs.clear();
     slot.stream->push(std::move(event));
   }

@@ -52,6 +52,9 @@ ApiError unavailable(const std::string &message) {
 struct RequestContext {
   int socket = -1;
   std::chrono::steady_clock::time_point start;
+  // A generation's, for the log line; -1: not a generation.
+  int64_t promptTokens = -1, completionTokens = -1;
+  const char *finish = nullptr;
 };
 thread_local RequestContext currentRequest;
 
@@ -66,7 +69,9 @@ class HttpServer : public httplib::Server {
         write_timeout_usec_,
         [&](httplib::Stream &stream, bool closeConnection,
             bool &connectionClosed) {
-          currentRequest = {int(sock), std::chrono::steady_clock::now()};
+          currentRequest = {};
+          currentRequest.socket = int(sock);
+          currentRequest.start = std::chrono::steady_clock::now();
           bool result = process_request(stream, closeConnection,
                                         connectionClosed, nullptr);
           currentRequest = {};
@@ -106,8 +111,10 @@ bool clientConnected(int socket) {
 /// The HTTP front: routes requests to the engine once the model is loaded.
 class Frontend {
 public:
-  Frontend(const ServerOptions &options, std::string modelName)
-      : options(options), modelName(std::move(modelName)) {}
+  Frontend(const ServerOptions &options, std::string program,
+           std::string modelName)
+      : options(options), program(std::move(program)),
+        modelName(std::move(modelName)) {}
 
   HttpServer http;
 
@@ -127,6 +134,10 @@ public:
 
 private:
   bool authorized(const httplib::Request &req) const;
+  /// The Access-Control-Allow-Origin for `req`'s Origin, or "" for none.
+  std::string allowedOrigin(const httplib::Request &req) const;
+  void answerPreflight(const httplib::Request &req, httplib::Response &res);
+  void log(const httplib::Request &req, const httplib::Response &res);
   void generate(const httplib::Request &req, httplib::Response &res,
                 Endpoint endpoint);
   void metrics(httplib::Response &res);
@@ -135,7 +146,7 @@ private:
                  json &body);
 
   const ServerOptions &options;
-  std::string modelName;
+  std::string program, modelName;
   std::mutex mutex;
   std::atomic<bool> ready{false}, draining{false};
   Engine *engine = nullptr;
@@ -160,6 +171,63 @@ bool Frontend::authorized(const httplib::Request &req) const {
   return differ == 0;
 }
 
+std::string Frontend::allowedOrigin(const httplib::Request &req) const {
+  const std::string &allowed = options.corsOrigin;
+  if (allowed == "*" || allowed.empty())
+    return allowed;
+  std::string origin = req.get_header_value("Origin");
+  if (origin.empty())
+    return "";
+  for (size_t begin = 0; begin <= allowed.size();) {
+    size_t end = std::min(allowed.find(',', begin), allowed.size());
+    std::string entry = allowed.substr(begin, end - begin);
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
+    if (entry == origin)
+      return origin;
+    begin = end + 1;
+  }
+  return "";
+}
+
+void Frontend::answerPreflight(const httplib::Request &req,
+                               httplib::Response &res) {
+  // Browsers send no Authorization with a preflight, so it needs no key.
+  // The headers asked for are allowed as they are: a wildcard would not
+  // cover Authorization, and the OpenAI SDKs send headers of their own.
+  res.status = 200; // (204 would contradict the Content-Length httplib adds)
+  res.set_header("Allow", "GET, POST, OPTIONS");
+  if (allowedOrigin(req).empty())
+    return;
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  std::string headers = req.get_header_value("Access-Control-Request-Headers");
+  res.set_header("Access-Control-Allow-Headers",
+                 headers.empty() ? "Authorization, Content-Type" : headers);
+  res.set_header("Access-Control-Max-Age", "86400");
+}
+
+void Frontend::log(const httplib::Request &req, const httplib::Response &res) {
+  // Probes and scrapers ask every few seconds; their lines would hide the
+  // rest (llama-server leaves them out too).
+  if (req.path == "/health" || req.path == "/metrics")
+    return;
+  const RequestContext &r = currentRequest;
+  double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - r.start)
+                  .count();
+  std::string line = program + ": " + req.remote_addr + " " + req.method +
+                     " " + req.path + " " + std::to_string(res.status);
+  if (r.promptTokens >= 0)
+    line += " prompt=" + std::to_string(r.promptTokens) +
+            " generated=" + std::to_string(r.completionTokens) +
+            " finish=" + (r.finish ? r.finish : "cancelled");
+  char time[32];
+  std::snprintf(time, sizeof time, " %.1f ms\n", ms);
+  line += time;
+  // One write per line, so that lines of concurrent requests do not mix.
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
 bool Frontend::parseBody(const httplib::Request &req, httplib::Response &res,
                          json &body) {
   body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -182,6 +250,10 @@ void Frontend::install() {
   http.set_pre_routing_handler([this](const httplib::Request &req,
                                       httplib::Response &res) {
     ++httpRequests;
+    if (req.method == "OPTIONS") {
+      answerPreflight(req, res);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.path == "/health")
       return httplib::Server::HandlerResponse::Unhandled;
     if (!authorized(req)) {
@@ -217,6 +289,21 @@ void Frontend::install() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+  // CORS, on every answer (errors too, so that a browser app can read
+  // them): the server is meant to be called from web apps, as
+  // llama-server is.
+  http.set_post_routing_handler([this](const httplib::Request &req,
+                                       httplib::Response &res) {
+    std::string origin = allowedOrigin(req);
+    if (origin.empty())
+      return;
+    res.set_header("Access-Control-Allow-Origin", origin);
+    if (origin != "*")
+      res.set_header("Vary", "Origin");
+  });
+  if (!options.logDisable)
+    http.set_logger([this](const httplib::Request &req,
+                           const httplib::Response &res) { log(req, res); });
   // Errors that httplib answers itself (no route, a body over the limit)
   // get the API's error object too.
   http.set_error_handler([this](const httplib::Request &req,
@@ -374,6 +461,9 @@ void Frontend::generate(const httplib::Request &req, httplib::Response &res,
       }
     }
     --active;
+    currentRequest.promptTokens = event.promptTokens;
+    currentRequest.completionTokens = event.completionTokens;
+    currentRequest.finish = finishReasonName(event.finish);
     if (clientLeft) {
       // No one reads it; 499 is nginx's "client closed request".
       res.status = 499;
@@ -412,6 +502,10 @@ void Frontend::generate(const httplib::Request &req, httplib::Response &res,
             return stream->cancel(), false;
           return true;
         }
+        currentRequest.promptTokens = event.promptTokens;
+        currentRequest.completionTokens = event.completionTokens;
+        if (event.done)
+          currentRequest.finish = finishReasonName(event.finish);
         if ((!event.text.empty() || !event.logprobs.empty()) &&
             !send(writer->chunk(event.text, event.logprobs)))
           return stream->cancel(), false;
@@ -535,6 +629,15 @@ std::vector<Option> describeServerOptions(ServerOptions &o, bool builtIn,
        "Largest request body; larger ones get 413 (default 8388608)",
        &o.payloadLimit},
   };
+  options.push_back(
+      {"cors-origin", "ORIGINS",
+       "Origins that browser apps may call from: * (the default), origins "
+       "separated by commas, or '' for none (no CORS headers)",
+       &o.corsOrigin});
+  options.push_back({"log-disable", nullptr,
+                     "No line on stderr per request (method, path, status, "
+                     "tokens, time)",
+                     &o.logDisable});
   if (builtIn)
     options.push_back({"weights", "FILE",
                        "The weights file of a program compiled with "
@@ -621,7 +724,7 @@ int trit::serveCommand(int argc, char **argv,
   std::signal(SIGPIPE, SIG_IGN);
 
   // Listen first, so that /health answers 503 while the model loads.
-  Frontend frontend(o, modelName);
+  Frontend frontend(o, program, modelName);
   httplib::Server &http = frontend.http;
   frontend.install();
   http.set_read_timeout(o.timeout, 0);

@@ -54,7 +54,8 @@ struct TokenLogprob {
 
 enum class FinishReason { Stop, Length, Cancelled, Error };
 
-/// One step's output of a request; the last has `done` set.
+/// One step's output of a request; the last has `done` set. The token
+/// counts are those so far.
 struct StreamEvent {
   std::string text;
   std::vector<TokenLogprob> logprobs;

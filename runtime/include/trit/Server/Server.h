@@ -32,6 +32,10 @@ struct ServerOptions {
   int queueSize = 64;
   std::string alias; // the model's name; "": the file's or program's name
   int64_t payloadLimit = int64_t(8) << 20;
+  /// Access-Control-Allow-Origin: "*", origins separated by commas (the
+  /// request's Origin is echoed when listed), or "" for no CORS headers.
+  std::string corsOrigin = "*";
+  bool logDisable = false; // no line on stderr per request
 };
 
 } // namespace server
