@@ -317,7 +317,7 @@ def scenario_basic(server, args):
     expect_error(server, {"messages": [{"role": "wizard", "content": "hi"}]}, 400,
                  "messages[0].role", path="/v1/chat/completions")
     expect_error(server, {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
-                 400, "messages[0].content", path="/v1/chat/completions")
+                 400, "messages[0].content[0]", path="/v1/chat/completions")
     expect_error(server, {"messages": [{"role": "user", "content": "hi"}], "top_logprobs": 2},
                  400, "top_logprobs", path="/v1/chat/completions")
     expect_error(server, {"prompt": "word " * 2000}, 400, "prompt", code="context_length_exceeded")
@@ -704,6 +704,135 @@ def scenario_log(server, args):
     quiet.terminate()
     check(not any(re.search(r"(GET|POST) /", l) for l in quiet.lines),
           "--log-disable logged: %s" % quiet.lines)
+
+
+def scenario_compat(server, args):
+    """The OpenAI API's shapes, checked field by field, and how chat
+    messages are read (content parts, missing content, roles, bad UTF-8)."""
+    chat = "/v1/chat/completions"
+    hi = [{"role": "user", "content": "Tell me a joke"}]
+
+    # Non-streamed objects.
+    status, a = server.post(chat, {"messages": hi, "max_completion_tokens": 5, "temperature": 0,
+                                   "ignore_eos": True})
+    check(status == 200, "chat: %d %s" % (status, a))
+    check(re.match(r"^chatcmpl-\w+$", a["id"]) and a["object"] == "chat.completion",
+          "chat id/object: %s" % a)
+    check(isinstance(a["created"], int) and abs(a["created"] - time.time()) < 600, "created")
+    check(isinstance(a["model"], str) and isinstance(a["system_fingerprint"], str), "model")
+    c = a["choices"][0]
+    check(c["index"] == 0 and c["message"]["role"] == "assistant" and c["logprobs"] is None,
+          "chat choice: %s" % c)
+    check(a["usage"]["completion_tokens"] == 5 and c["finish_reason"] == "length",
+          "max_completion_tokens: %s" % a)
+    status, a = server.post("/v1/completions", {"prompt": "The cat", "max_tokens": 3})
+    check(re.match(r"^cmpl-\w+$", a["id"]) and a["object"] == "text_completion", "completion: %s" % a)
+
+    # Streamed chat: the role first, text chunks, the finish in a chunk with
+    # an empty delta, usage null in every chunk only with include_usage.
+    for include_usage in [False, True]:
+        body = {"messages": hi, "max_tokens": 6, "temperature": 0, "ignore_eos": True,
+                "stream": True}
+        if include_usage:
+            body["stream_options"] = {"include_usage": True}
+        chunks = server.stream(chat, body)
+        check(len({c["id"] for c in chunks}) == 1 and chunks[0]["id"].startswith("chatcmpl-"),
+              "one chatcmpl- id per stream")
+        check(len({c["created"] for c in chunks}) == 1, "one created per stream")
+        check(all(c["object"] == "chat.completion.chunk" for c in chunks), "chunk objects")
+        check(chunks[0]["choices"][0]["delta"].get("role") == "assistant", "first chunk: %s" % chunks[0])
+        check(all("role" not in c["choices"][0]["delta"] for c in chunks[1:] if c["choices"]),
+              "role after the first chunk")
+        choices = [c for c in chunks if c["choices"]]
+        last = choices[-1]["choices"][0]
+        check(last["delta"] == {} and last["finish_reason"] == "length", "final chunk: %s" % last)
+        check(all(c["choices"][0]["finish_reason"] is None for c in choices[:-1]),
+              "finish_reason before the end")
+        if include_usage:
+            check(all("usage" in c and c["usage"] is None for c in choices), "usage null in chunks")
+            check(chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 6,
+                  "usage chunk: %s" % chunks[-1])
+        else:
+            check(all("usage" not in c for c in chunks), "usage without include_usage")
+
+    # stop: a string or an array; n other than 1 is a 400.
+    full = completion_text(server, "The cat", max_tokens=12, ignore_eos=True)["choices"][0]["text"]
+    word = full.split()[1] if len(full.split()) > 1 else full[2:4]
+    for stop in [word, [word], ["\u00ff\u00fe", word]]:
+        t = completion_text(server, "The cat", max_tokens=12, ignore_eos=True, stop=stop)
+        check(t["choices"][0]["text"] == full[:full.find(word)] and
+              t["choices"][0]["finish_reason"] == "stop", "stop %r: %s" % (stop, t))
+    expect_error(server, {"messages": hi, "n": 2}, 400, "n", path=chat)
+
+    # Logprobs: chat's content list, completions' legacy object.
+    status, a = server.post(chat, {"messages": hi, "max_tokens": 3, "logprobs": True,
+                                   "top_logprobs": 2})
+    lp = a["choices"][0]["logprobs"]["content"]
+    check(len(lp) == 3 and set(lp[0]) == {"token", "logprob", "bytes", "top_logprobs"} and
+          len(lp[0]["top_logprobs"]) == 2, "chat logprobs: %s" % lp)
+    a = completion_text(server, "The cat", max_tokens=3, logprobs=2)
+    lp = a["choices"][0]["logprobs"]
+    check(set(lp) == {"tokens", "token_logprobs", "top_logprobs", "text_offset"} and
+          len(lp["tokens"]) == 3, "completion logprobs: %s" % lp)
+
+    # Models: the list, one model, an unknown one; /v1/health.
+    status, models = server.get("/v1/models")
+    m = models["data"][0]
+    check(set(m) >= {"id", "object", "created", "owned_by"} and m["object"] == "model", "model %s" % m)
+    status, one = server.get("/v1/models/" + m["id"])
+    check(status == 200 and one["id"] == m["id"], "/v1/models/ID: %d %s" % (status, one))
+    status, one = server.get("/v1/models/no-such-model")
+    check(status == 404 and one["error"]["code"] == "model_not_found", "unknown model: %s" % one)
+    status, _ = server.get("/v1/health")
+    check(status == 200, "/v1/health: %d" % status)
+
+    # Content as text parts (what the OpenAI SDKs send): the parts joined
+    # with newlines, the same prompt as that string.
+    def prompt_tokens(messages):
+        status, a = server.post(chat, {"messages": messages, "max_tokens": 1})
+        check(status == 200, "%s: %d %s" % (messages, status, a))
+        return a["usage"]["prompt_tokens"]
+    parts = [{"type": "text", "text": "Tell me"}, {"type": "text", "text": "a joke"}]
+    check(prompt_tokens([{"role": "user", "content": parts}]) ==
+          prompt_tokens([{"role": "user", "content": "Tell me\na joke"}]), "text parts")
+    check(prompt_tokens([{"role": "system", "content": "Be brief."},
+                         {"role": "assistant", "content": None},
+                         {"role": "user", "content": [{"type": "text", "text": "Hi"}]}]) > 0,
+          "null assistant content")
+
+    # Messages that cannot be read: clear 400s naming the field.
+    for messages, param in [
+            ([{"role": "user"}], "messages[0].content"),
+            ([{"role": "user", "content": None}], "messages[0].content"),
+            ([{"role": "system", "content": "x"}, {"role": "user"}], "messages[1].content"),
+            ([{"role": "user", "content": 5}], "messages[0].content"),
+            ([{"role": "user", "content": [{"type": "text", "text": "a"},
+                                           {"type": "image_url", "image_url": {"url": "x"}}]}],
+             "messages[0].content[1]"),
+            ([{"role": "user", "content": [{"text": "no type"}]}], "messages[0].content[0]"),
+            ([{"role": "user", "content": ["plain"]}], "messages[0].content[0]"),
+            ([{"role": "tool", "content": "42", "tool_call_id": "c1"}], "messages[0].role"),
+            ([{"role": "function", "content": "42", "name": "f"}], "messages[0].role"),
+            ([{"role": "wizard", "content": "hi"}], "messages[0].role"),
+            ([{"content": "hi"}], "messages[0].role"),
+            ([{"role": "assistant", "content": None,
+               "tool_calls": [{"id": "c1", "type": "function",
+                               "function": {"name": "f", "arguments": "{}"}}]}],
+             "messages[0].tool_calls"),
+            (["hi"], "messages[0]"),
+            ("hi", "messages")]:
+        got, answer = server.post(chat, {"messages": messages})
+        check(got == 400 and answer["error"]["param"] == param and answer["error"]["message"],
+              "%s: %d %s, expected 400 for %s" % (json.dumps(messages), got, answer, param))
+    # Bodies that are not UTF-8 JSON.
+    for raw in [b'{"messages": [{"role": "user", "content": "caf\xe9"}]}',
+                b'{"messages": [{"role": "user", "content": "\\ud800"}]}',
+                b'{"messages": [{"role": "user", "content": "\xc3"}]}']:
+        got, answer = server.post(chat, raw, raw=True)
+        check(got == 400 and answer["error"]["type"] == "invalid_request_error",
+              "%r: %d %s" % (raw, got, answer))
+    # Still serving.
+    check(prompt_tokens(hi) > 0, "after the errors")
 
 
 def scenario_node(server, args):

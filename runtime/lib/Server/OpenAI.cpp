@@ -104,13 +104,18 @@ std::optional<ApiError> readBool(const json &body, const char *name,
   return std::nullopt;
 }
 
-/// A message's content: a string, or an array of text parts.
+/// A message's content: a string, or an array of text parts, which are
+/// joined with newlines (as llama-server and vLLM join them for templates
+/// that take a string). Only an assistant's may be null (empty).
 std::optional<ApiError> readContent(const json &message, size_t index,
-                                    std::string &out) {
+                                    const std::string &role, std::string &out) {
   std::string param = "messages[" + std::to_string(index) + "].content";
-  const json *content = field(message, "content");
-  if (!content)
-    return std::nullopt; // an assistant turn with only tool calls: empty
+  auto content = message.find("content");
+  if (content == message.end() || (content->is_null() && role != "assistant"))
+    return invalid(param, "'" + param + "' is required (a string or an array "
+                                        "of text parts)");
+  if (content->is_null())
+    return std::nullopt;
   if (content->is_string()) {
     out = content->get<std::string>();
     return std::nullopt;
@@ -118,14 +123,21 @@ std::optional<ApiError> readContent(const json &message, size_t index,
   if (!content->is_array())
     return invalid(param, "'" + param + "' must be a string or an array of "
                                         "text parts");
-  for (const json &part : *content) {
+  for (size_t i = 0; i < content->size(); ++i) {
+    const json &part = (*content)[i];
+    std::string partParam = param + "[" + std::to_string(i) + "]";
     const json *type = part.is_object() ? field(part, "type") : nullptr;
     const json *text = part.is_object() ? field(part, "text") : nullptr;
-    if (!type || !type->is_string() || *type != "text" || !text ||
-        !text->is_string())
-      return invalid(param, "'" + param + "': only text parts "
-                                          "({\"type\": \"text\", \"text\": "
-                                          "...}) are supported");
+    if (type && type->is_string() && *type != "text")
+      return invalid(partParam, "'" + partParam + "': parts of type '" +
+                                    type->get<std::string>() +
+                                    "' are not supported; only text parts");
+    if (!type || !type->is_string() || !text || !text->is_string())
+      return invalid(partParam, "'" + partParam + "' must be a text part: "
+                                                  "{\"type\": \"text\", "
+                                                  "\"text\": \"...\"}");
+    if (i)
+      out += '\n';
     out += text->get<std::string>();
   }
   return std::nullopt;
@@ -155,12 +167,22 @@ std::optional<ApiError> formatMessages(const json &body,
     std::string name = role->get<std::string>();
     if (name == "developer") // OpenAI's newer name for system
       name = "system";
+    if (name == "tool" || name == "function")
+      return invalid(param + ".role",
+                     "'" + param + ".role': " + name +
+                         " messages are not supported (this server does not "
+                         "call tools)");
     if (name != "system" && name != "user" && name != "assistant")
       return invalid(param + ".role",
                      "'" + param + ".role' must be system, developer, user "
                                    "or assistant, not '" + name + "'");
+    if (const json *calls = field(m, "tool_calls");
+        calls && !(calls->is_array() && calls->empty()))
+      return invalid(param + ".tool_calls",
+                     "'" + param + ".tool_calls': tool calls are not "
+                                   "supported");
     std::string content;
-    if (auto e = readContent(m, i, content))
+    if (auto e = readContent(m, i, name, content))
       return e;
     auto turn = formatChatTurn(spec, name, content, /*first=*/i == 0,
                                /*addAssistant=*/i + 1 == messages->size());

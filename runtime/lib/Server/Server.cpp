@@ -209,7 +209,8 @@ void Frontend::answerPreflight(const httplib::Request &req,
 void Frontend::log(const httplib::Request &req, const httplib::Response &res) {
   // Probes and scrapers ask every few seconds; their lines would hide the
   // rest (llama-server leaves them out too).
-  if (req.path == "/health" || req.path == "/metrics")
+  if (req.path == "/health" || req.path == "/v1/health" ||
+      req.path == "/metrics")
     return;
   const RequestContext &r = currentRequest;
   double ms = std::chrono::duration<double, std::milli>(
@@ -254,7 +255,7 @@ void Frontend::install() {
       answerPreflight(req, res);
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (req.path == "/health")
+    if (req.path == "/health" || req.path == "/v1/health")
       return httplib::Server::HandlerResponse::Unhandled;
     if (!authorized(req)) {
       ApiError e{401, "invalid API key: send the header 'Authorization: "
@@ -329,25 +330,44 @@ void Frontend::install() {
     sendError(res, e);
   });
 
-  http.Get("/health", [this](const httplib::Request &,
-                             httplib::Response &res) {
+  auto health = [this](const httplib::Request &, httplib::Response &res) {
     if (!ready)
       return sendError(res, unavailable("Loading model"));
     if (draining)
       return sendError(res, unavailable("Shutting down"));
     res.set_content(dumpJson({{"status", "ok"}}), kJson);
-  });
-  auto models = [this](const httplib::Request &, httplib::Response &res) {
-    json model = {{"id", modelName},
-                  {"object", "model"},
-                  {"created", started},
-                  {"owned_by", "trit"},
-                  {"meta", {{"n_vocab", vocabSize}, {"n_ctx", contextSize}}}};
+  };
+  http.Get("/health", health);
+  http.Get("/v1/health", health); // llama-server's alias
+  auto model = [this] {
+    return json{{"id", modelName},
+                {"object", "model"},
+                {"created", started},
+                {"owned_by", "trit"},
+                {"meta", {{"n_vocab", vocabSize}, {"n_ctx", contextSize}}}};
+  };
+  auto models = [model](const httplib::Request &,
+                              httplib::Response &res) {
     res.set_content(
-        dumpJson({{"object", "list"}, {"data", json::array({model})}}), kJson);
+        dumpJson({{"object", "list"}, {"data", json::array({model()})}}),
+        kJson);
   };
   http.Get("/v1/models", models);
   http.Get("/models", models);
+  // OpenAI's "retrieve model".
+  auto oneModel = [this, model](const httplib::Request &req,
+                                httplib::Response &res) {
+    if (req.matches[1] != modelName)
+      return sendError(res, {404,
+                             "the model '" + req.matches[1].str() +
+                                 "' does not exist; this server has '" +
+                                 modelName + "'",
+                             "invalid_request_error", "model",
+                             "model_not_found"});
+    res.set_content(dumpJson(model()), kJson);
+  };
+  http.Get(R"(/v1/models/(.+))", oneModel);
+  http.Get(R"(/models/(.+))", oneModel);
   for (const char *path : {"/v1/completions", "/completions"})
     http.Post(path, [this](const httplib::Request &req,
                            httplib::Response &res) {
