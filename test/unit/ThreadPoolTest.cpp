@@ -105,4 +105,124 @@ TEST(Executor, RejectsContextsTheModelWasNotCompiledFor) {
             "thread count 0 is not between 1 and 1024");
 }
 
+/// What a stub model's entry points saw: one record per call.
+struct EntryCall {
+  bool prefill;
+  std::vector<int32_t> tokens;
+  int64_t start, logitRows;
+  const uint16_t *kvCache;
+  std::vector<trit_batch_row> batch;
+};
+std::vector<EntryCall> entryCalls;
+
+int32_t recordCall(bool prefill, trit_exec_context *ctx, const int32_t *tokens,
+                   int64_t n, int64_t start, float *logits, int64_t rows) {
+  EntryCall call{prefill, {tokens, tokens + n}, start, rows, ctx->kv_cache,
+                 {}};
+  if (ctx->batch)
+    call.batch.assign(ctx->batch, ctx->batch + n);
+  entryCalls.push_back(call);
+  for (int64_t r = 0; r < rows; ++r) // logit 0 of each row: its token
+    logits[r * 2] = float(tokens[n - rows + r]);
+  for (int64_t t = 0; ctx->batch && t < n; ++t)
+    if (ctx->batch[t].position >= ctx->kv_capacity)
+      return TRIT_EXEC_BAD_BATCH;
+  return TRIT_EXEC_OK;
+}
+
+/// A model of 2 layers, 1 KV head of 4, a vocabulary of 2 and a memory
+/// plan of 3 tokens per call, whose entry points only record their calls.
+trit::CompiledModelInfo stubModel() {
+  trit::CompiledModelInfo info;
+  info.prefill = [](trit_exec_context *c, const int32_t *t, int64_t n,
+                    int64_t s, float *l, int64_t r) {
+    return recordCall(true, c, t, n, s, l, r);
+  };
+  info.decode = [](trit_exec_context *c, const int32_t *t, int64_t n,
+                   int64_t s, float *l, int64_t r) {
+    return recordCall(false, c, t, n, s, l, r);
+  };
+  info.maxTokens = 3;
+  info.maxContext = 16;
+  info.layers = 2;
+  info.kvHeads = 1;
+  info.headDim = 4;
+  info.vocab = 2;
+  return info;
+}
+
+TEST(Executor, BatchedStepsGiveEachRowItsSequencesCacheAndPosition) {
+  auto exec = trit::Executor::create(stubModel(), {}, 8, 1, 4);
+  ASSERT_TRUE(bool(exec)) << trit::toString(exec.takeError());
+  EXPECT_EQ((*exec)->getSequences(), 4);
+  // Each sequence's cache, as the plain calls see it.
+  std::vector<const uint16_t *> caches;
+  float logits[2 * 5];
+  entryCalls.clear();
+  for (int s = 0; s < 4; ++s)
+    ASSERT_FALSE(bool((*exec)->decodeSequence(s, 1, 0, logits)));
+  for (const EntryCall &call : entryCalls)
+    caches.push_back(call.kvCache);
+  for (int s = 1; s < 4; ++s)
+    EXPECT_NE(caches[s], caches[s - 1]);
+
+  // Four rows with a memory plan of 3: a call of 3 rows and one of 1, each
+  // a prefill with batch rows and start 0, logits of every row in order.
+  entryCalls.clear();
+  std::vector<trit::DecodeRow> rows = {{2, 11, 5}, {0, 12, 0}, {3, 13, 7},
+                                       {1, 14, 2}};
+  ASSERT_FALSE(bool((*exec)->decodeBatch(rows.data(), rows.size(), logits)));
+  ASSERT_EQ(entryCalls.size(), 2u);
+  EXPECT_EQ(entryCalls[0].tokens, (std::vector<int32_t>{11, 12, 13}));
+  EXPECT_EQ(entryCalls[1].tokens, (std::vector<int32_t>{14}));
+  size_t row = 0;
+  for (const EntryCall &call : entryCalls) {
+    EXPECT_TRUE(call.prefill);
+    EXPECT_EQ(call.start, 0);
+    EXPECT_EQ(call.logitRows, int64_t(call.tokens.size()));
+    for (const trit_batch_row &b : call.batch) {
+      EXPECT_EQ(b.kv_cache, caches[rows[row].sequence]) << row;
+      EXPECT_EQ(b.position, rows[row].position) << row;
+      EXPECT_EQ(logits[row * 2], float(rows[row].token)) << row;
+      ++row;
+    }
+  }
+  EXPECT_EQ(row, 4u);
+
+  // One row alone takes the decode entry on its sequence's cache.
+  entryCalls.clear();
+  trit::DecodeRow one = {3, 9, 4};
+  ASSERT_FALSE(bool((*exec)->decodeBatch(&one, 1, logits)));
+  ASSERT_EQ(entryCalls.size(), 1u);
+  EXPECT_FALSE(entryCalls[0].prefill);
+  EXPECT_EQ(entryCalls[0].kvCache, caches[3]);
+  EXPECT_EQ(entryCalls[0].start, 4);
+  EXPECT_TRUE(entryCalls[0].batch.empty());
+}
+
+TEST(Executor, BatchedStepsRefuseBadRowsBeforeRunning) {
+  auto exec = trit::Executor::create(stubModel(), {}, 8, 1, 2);
+  ASSERT_TRUE(bool(exec));
+  float logits[2 * 3];
+  entryCalls.clear();
+  std::vector<trit::DecodeRow> twice = {{1, 5, 0}, {1, 6, 1}};
+  EXPECT_EQ(trit::toString((*exec)->decodeBatch(twice.data(), 2, logits)),
+            "sequence 1 appears twice in one batched step");
+  std::vector<trit::DecodeRow> missing = {{0, 5, 0}, {2, 6, 1}};
+  EXPECT_EQ(trit::toString((*exec)->decodeBatch(missing.data(), 2, logits)),
+            "sequence 2 does not exist; this executor has 2");
+  EXPECT_TRUE(entryCalls.empty());
+  // A position past the cache: the compiled check's status, explained.
+  std::vector<trit::DecodeRow> late = {{0, 5, 0}, {1, 6, 8}};
+  EXPECT_EQ(trit::toString((*exec)->decodeBatch(late.data(), 2, logits)),
+            "a batched step's position is outside a context of 8 tokens");
+  EXPECT_EQ(trit::toString((*exec)->prefillSequence(-1, nullptr, 0, 0,
+                                                    logits)),
+            "sequence -1 does not exist; this executor has 2");
+  auto none = trit::Executor::create(stubModel(), {}, 8, 1, 0);
+  ASSERT_FALSE(bool(none));
+  EXPECT_EQ(trit::toString(none.takeError()),
+            "sequence count 0 is not between 1 and 4096");
+}
+
 } // namespace
