@@ -40,6 +40,14 @@ const char *kLlama3Pattern =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|"
     "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
+// Qwen2 and Qwen3 (tokenizer.ggml.pre "qwen2"): Llama 3's with the
+// contractions spelled case by case and single digits instead of runs of
+// up to three.
+const char *kQwen2Pattern =
+    "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|"
+    "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
 const char *kSentencePieceSpace = "\xE2\x96\x81"; // U+2581
 
 bool startsWith(std::string_view s, std::string_view prefix) {
@@ -390,9 +398,12 @@ Tokenizer::create(TokenizerSpec spec) {
     return t;
   }
 
-  if (!s.pre.empty() && s.pre != "llama-bpe" && s.pre != "llama3")
+  const char *pattern = kLlama3Pattern;
+  if (s.pre == "qwen2")
+    pattern = kQwen2Pattern;
+  else if (!s.pre.empty() && s.pre != "llama-bpe" && s.pre != "llama3")
     return makeError("pre-tokenizer '" + s.pre +
-                     "' is not supported (llama-bpe)");
+                     "' is not supported (llama-bpe, qwen2)");
   // GPT-2's map: printable bytes stand for themselves, the others for
   // U+0100 onwards in byte order.
   uint32_t next = 256;
@@ -465,7 +476,7 @@ Tokenizer::create(TokenizerSpec spec) {
 
   int error;
   PCRE2_SIZE offset;
-  t->regex = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(kLlama3Pattern),
+  t->regex = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern),
                            PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
                            &error, &offset, nullptr);
   if (!t->regex)
@@ -762,6 +773,12 @@ Expected<std::string> trit::formatChatTurn(const TokenizerSpec &spec,
            (addAssistant ? "<|start_header_id|>assistant<|end_header_id|>\n\n"
                          : "");
   }
+  if (contains("<|im_start|>")) {
+    // ChatML (Qwen2, Qwen3): the content as it is; no BOS. A Qwen3
+    // template's thinking stays on, as its default is.
+    return "<|im_start|>" + std::string(role) + "\n" + std::string(content) +
+           "<|im_end|>\n" + (addAssistant ? "<|im_start|>assistant\n" : "");
+  }
   return makeError("the model's chat template is not one trit-run knows "
-                   "(BitNet b1.58 2B4T's or Llama 3's)");
+                   "(BitNet b1.58 2B4T's, Llama 3's or ChatML)");
 }

@@ -3,7 +3,8 @@
 
 Written from ../shared/reference/bitnet-models.md section 4 with Python's
 `regex` module (Debian's python3-regex): special tokens are matched first,
-the rest is split by the Llama 3 pre-tokenizer regex, each piece is mapped
+the rest is split by the pre-tokenizer regex (Llama 3's, or Qwen2's single
+digits for tokenizer.ggml.pre "qwen2"), each piece is mapped
 through GPT-2's bytes-to-characters table and merged by rank (a piece that
 is a token already is kept whole, as Llama 3 does). Reads the tokenizer from
 a GGUF file with reference-forward.py's parser.
@@ -29,8 +30,13 @@ import random
 
 import regex
 
-PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
-           r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+                  r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+# Qwen2 / Qwen3 (tokenizer.ggml.pre "qwen2"): the same but single digits.
+QWEN2_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|"
+                 r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+PATTERNS = {"llama-bpe": LLAMA3_PATTERN, "llama3": LLAMA3_PATTERN,
+            "qwen2": QWEN2_PATTERN}
 
 
 def load_gguf_reader():
@@ -148,7 +154,8 @@ def encode(text, meta, add_bos):
         # The regex sees U+FFFD for invalid bytes (one per byte, as the
         # surrogates); the pieces keep the bytes.
         shown = segment.translate(REPLACEMENT)
-        for match in regex.finditer(PATTERN, shown):
+        pattern = PATTERNS[meta.get("tokenizer.ggml.pre", "llama-bpe")]
+        for match in regex.finditer(pattern, shown):
             piece = segment[match.start():match.end()]
             raw = piece.encode("utf-8", "surrogateescape")
             fixed = []

@@ -237,11 +237,11 @@ TEST(Tokenizer, RejectsWhatItCannotRun) {
             "tokenizer model 'wordpiece' is not supported (gpt2 byte-level "
             "BPE or llama SentencePiece)");
   spec = byteLevelSpec();
-  spec.pre = "qwen2";
+  spec.pre = "deepseek-llm";
   bad = trit::Tokenizer::create(spec);
   ASSERT_FALSE(bool(bad));
   EXPECT_EQ(trit::toString(bad.takeError()),
-            "pre-tokenizer 'qwen2' is not supported (llama-bpe)");
+            "pre-tokenizer 'deepseek-llm' is not supported (llama-bpe, qwen2)");
   spec = byteLevelSpec();
   spec.eotId = 1 << 20;
   bad = trit::Tokenizer::create(spec);
@@ -262,6 +262,49 @@ TEST(Tokenizer, FormatsBitNetChatTurns) {
   auto unknown = trit::formatChatTurn(spec, "user", "x", true, true);
   ASSERT_FALSE(bool(unknown));
   trit::consumeError(unknown.takeError());
+}
+
+TEST(Tokenizer, Qwen2SplitsNumbersIntoDigits) {
+  // Merges that join "2026" and "'S": Llama 3's pre-tokenizer keeps runs of
+  // up to three digits together ("202" "6"), Qwen2's splits every digit;
+  // both take "'S" as a contraction.
+  trit::TokenizerSpec spec = byteLevelSpec();
+  for (const char *merge : {"2 0", "20 2", "202 6", "' S"}) {
+    spec.merges.push_back(merge);
+    std::string joined = merge;
+    joined.erase(joined.find(' '), 1);
+    spec.tokens.push_back(joined);
+    spec.tokenTypes.push_back(1);
+  }
+  auto texts = [](const trit::Tokenizer &t, const std::string &text) {
+    std::vector<std::string> out;
+    for (int32_t id : t.encode(text, false, false))
+      out.push_back(t.getSpec().tokens[id]);
+    return out;
+  };
+  auto llama = trit::Tokenizer::create(spec);
+  ASSERT_TRUE(bool(llama)) << trit::toString(llama.takeError());
+  EXPECT_EQ(texts(**llama, "2026'S"),
+            (std::vector<std::string>{"202", "6", "'S"}));
+  spec.pre = "qwen2";
+  auto qwen = trit::Tokenizer::create(spec);
+  ASSERT_TRUE(bool(qwen)) << trit::toString(qwen.takeError());
+  EXPECT_EQ(texts(**qwen, "2026'S"),
+            (std::vector<std::string>{"2", "0", "2", "6", "'S"}));
+}
+
+TEST(Tokenizer, FormatsChatMLTurns) {
+  trit::TokenizerSpec spec = byteLevelSpec();
+  spec.chatTemplate = "{% for message in messages %}<|im_start|>"
+                      "{{ message.role }}\n{{ message.content }}<|im_end|>\n"
+                      "{% endfor %}";
+  auto first = trit::formatChatTurn(spec, "user", " Hi\n", true, true);
+  ASSERT_TRUE(bool(first));
+  EXPECT_EQ(*first, "<|im_start|>user\n Hi\n<|im_end|>\n"
+                    "<|im_start|>assistant\n");
+  auto system = trit::formatChatTurn(spec, "system", "Be brief.", true, false);
+  ASSERT_TRUE(bool(system));
+  EXPECT_EQ(*system, "<|im_start|>system\nBe brief.<|im_end|>\n");
 }
 
 /// A SentencePiece vocabulary for runs of 'a' and 'b', with equal scores

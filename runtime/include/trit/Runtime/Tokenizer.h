@@ -114,7 +114,8 @@ private:
 };
 
 /// The chat formats trit-run knows: BitNet b1.58 2B4T's
-/// ("<|begin_of_text|>User: ...<|eot_id|>Assistant: "). Returns the text of
+/// ("<|begin_of_text|>User: ...<|eot_id|>Assistant: "), Llama 3's and
+/// ChatML's ("<|im_start|>user\n...<|im_end|>\n"). Returns the text of
 /// one user turn (with the BOS text on the first) and the generation prompt.
 Expected<std::string> formatChatTurn(const TokenizerSpec &spec,
                                      std::string_view role,
