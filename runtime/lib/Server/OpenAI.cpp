@@ -112,8 +112,9 @@ std::optional<ApiError> readContent(const json &message, size_t index,
   std::string param = "messages[" + std::to_string(index) + "].content";
   auto content = message.find("content");
   if (content == message.end() || (content->is_null() && role != "assistant"))
-    return invalid(param, "'" + param + "' is required (a string or an array "
-                                        "of text parts)");
+    return invalid(param, "'" + param +
+                              "' is required (a string or an array "
+                              "of text parts)");
   if (content->is_null())
     return std::nullopt;
   if (content->is_string()) {
@@ -133,9 +134,10 @@ std::optional<ApiError> readContent(const json &message, size_t index,
                                     type->get<std::string>() +
                                     "' are not supported; only text parts");
     if (!type || !type->is_string() || !text || !text->is_string())
-      return invalid(partParam, "'" + partParam + "' must be a text part: "
-                                                  "{\"type\": \"text\", "
-                                                  "\"text\": \"...\"}");
+      return invalid(partParam, "'" + partParam +
+                                    "' must be a text part: "
+                                    "{\"type\": \"text\", "
+                                    "\"text\": \"...\"}");
     if (i)
       out += '\n';
     out += text->get<std::string>();
@@ -179,8 +181,9 @@ std::optional<ApiError> formatMessages(const json &body,
     if (const json *calls = field(m, "tool_calls");
         calls && !(calls->is_array() && calls->empty()))
       return invalid(param + ".tool_calls",
-                     "'" + param + ".tool_calls': tool calls are not "
-                                   "supported");
+                     "'" + param +
+                         ".tool_calls': tool calls are not "
+                         "supported");
     std::string content;
     if (auto e = readContent(m, i, name, content))
       return e;

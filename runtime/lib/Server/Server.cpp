@@ -104,8 +104,8 @@ bool clientConnected(int socket) {
   // Readable: the end of the stream (0), or a pipelined request.
   char c;
   ssize_t n = recv(socket, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-                             errno == EINTR));
+  return n > 0 ||
+         (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
 }
 
 /// The HTTP front: routes requests to the engine once the model is loaded.
@@ -216,8 +216,8 @@ void Frontend::log(const httplib::Request &req, const httplib::Response &res) {
   double ms = std::chrono::duration<double, std::milli>(
                   std::chrono::steady_clock::now() - r.start)
                   .count();
-  std::string line = program + ": " + req.remote_addr + " " + req.method +
-                     " " + req.path + " " + std::to_string(res.status);
+  std::string line = program + ": " + req.remote_addr + " " + req.method + " " +
+                     req.path + " " + std::to_string(res.status);
   if (r.promptTokens >= 0)
     line += " prompt=" + std::to_string(r.promptTokens) +
             " generated=" + std::to_string(r.completionTokens) +
@@ -293,15 +293,15 @@ void Frontend::install() {
   // CORS, on every answer (errors too, so that a browser app can read
   // them): the server is meant to be called from web apps, as
   // llama-server is.
-  http.set_post_routing_handler([this](const httplib::Request &req,
-                                       httplib::Response &res) {
-    std::string origin = allowedOrigin(req);
-    if (origin.empty())
-      return;
-    res.set_header("Access-Control-Allow-Origin", origin);
-    if (origin != "*")
-      res.set_header("Vary", "Origin");
-  });
+  http.set_post_routing_handler(
+      [this](const httplib::Request &req, httplib::Response &res) {
+        std::string origin = allowedOrigin(req);
+        if (origin.empty())
+          return;
+        res.set_header("Access-Control-Allow-Origin", origin);
+        if (origin != "*")
+          res.set_header("Vary", "Origin");
+      });
   if (!options.logDisable)
     http.set_logger([this](const httplib::Request &req,
                            const httplib::Response &res) { log(req, res); });
@@ -346,8 +346,7 @@ void Frontend::install() {
                 {"owned_by", "trit"},
                 {"meta", {{"n_vocab", vocabSize}, {"n_ctx", contextSize}}}};
   };
-  auto models = [model](const httplib::Request &,
-                              httplib::Response &res) {
+  auto models = [model](const httplib::Request &, httplib::Response &res) {
     res.set_content(
         dumpJson({{"object", "list"}, {"data", json::array({model()})}}),
         kJson);
@@ -358,12 +357,11 @@ void Frontend::install() {
   auto oneModel = [this, model](const httplib::Request &req,
                                 httplib::Response &res) {
     if (req.matches[1] != modelName)
-      return sendError(res, {404,
-                             "the model '" + req.matches[1].str() +
-                                 "' does not exist; this server has '" +
-                                 modelName + "'",
-                             "invalid_request_error", "model",
-                             "model_not_found"});
+      return sendError(
+          res, {404,
+                "the model '" + req.matches[1].str() +
+                    "' does not exist; this server has '" + modelName + "'",
+                "invalid_request_error", "model", "model_not_found"});
     res.set_content(dumpJson(model()), kJson);
   };
   http.Get(R"(/v1/models/(.+))", oneModel);

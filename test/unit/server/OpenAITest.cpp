@@ -30,8 +30,8 @@ std::unique_ptr<Tokenizer> makeTokenizer() {
     spec.tokens.push_back(s);
     spec.tokenTypes.push_back(1);
   }
-  for (const char *special : {"<|begin_of_text|>", "<|end_of_text|>",
-                              "<|eot_id|>"}) {
+  for (const char *special :
+       {"<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"}) {
     spec.tokens.push_back(special);
     spec.tokenTypes.push_back(3);
   }
@@ -107,8 +107,9 @@ TEST_F(OpenAITest, MessagesThatCannotBeRead) {
   EXPECT_EQ(chatError(R"({"messages": [{"role": "tool", "content": "1",
                                         "tool_call_id": "c"}]})"),
             "messages[0].role");
-  EXPECT_EQ(chatError(R"({"messages": [{"role": "function", "content": "1"}]})"),
-            "messages[0].role");
+  EXPECT_EQ(
+      chatError(R"({"messages": [{"role": "function", "content": "1"}]})"),
+      "messages[0].role");
   EXPECT_EQ(chatError(R"({"messages": [{"role": "wizard", "content": "1"}]})"),
             "messages[0].role");
   EXPECT_EQ(chatError(R"({"messages": [{"role": 3, "content": "1"}]})"),
@@ -222,7 +223,10 @@ TEST(OpenAIErrors, Shape) {
 }
 
 TEST(OpenAIJson, InvalidUtf8IsReplacedOnOutput) {
-  EXPECT_EQ(dumpJson(json{{"t", "a\xFF" "b"}}), "{\"t\":\"a\xEF\xBF\xBD" "b\"}");
+  EXPECT_EQ(dumpJson(json{{"t", "a\xFF"
+                                "b"}}),
+            "{\"t\":\"a\xEF\xBF\xBD"
+            "b\"}");
 }
 
 } // namespace

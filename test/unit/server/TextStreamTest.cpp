@@ -126,12 +126,12 @@ TEST(TextStream, MultiByteCharacterSplitOverTokens) {
             (std::vector<std::string>{"caf", "", "\xC3\xA9", "!"}));
   // "😀" is F0 9F 98 80, one byte per token.
   sent = run({}, {"\xF0", "\x9F", "\x98", "\x80", "x"});
-  EXPECT_EQ(sent.pieces, (std::vector<std::string>{"", "", "", "\xF0\x9F\x98\x80",
-                                                   "x"}));
+  EXPECT_EQ(sent.pieces,
+            (std::vector<std::string>{"", "", "", "\xF0\x9F\x98\x80", "x"}));
   // The last bytes of one character and the first of the next.
   sent = run({}, {"\xE2\x82", "\xAC\xE2", "\x82\xAC"});
-  EXPECT_EQ(sent.pieces, (std::vector<std::string>{"", "\xE2\x82\xAC",
-                                                   "\xE2\x82\xAC"}));
+  EXPECT_EQ(sent.pieces,
+            (std::vector<std::string>{"", "\xE2\x82\xAC", "\xE2\x82\xAC"}));
 }
 
 TEST(TextStream, StopStringOfMultiByteCharacters) {
@@ -154,7 +154,8 @@ TEST(TextStream, InvalidBytesAreNotHeldBack) {
             (std::vector<std::string>{"a\xFF", "\x80", "b\xF8", "c"}));
   // A lead byte followed by something other than a continuation byte.
   sent = run({}, {"\xC3", "A"});
-  EXPECT_EQ(sent.pieces, (std::vector<std::string>{"", "\xC3" "A"}));
+  EXPECT_EQ(sent.pieces, (std::vector<std::string>{"", "\xC3"
+                                                       "A"}));
   // Stray continuation bytes after a complete character.
   sent = run({}, {"\xC3\xA9\x80\x80\x80"});
   EXPECT_EQ(sent.pieces, (std::vector<std::string>{"\xC3\xA9\x80\x80\x80"}));
