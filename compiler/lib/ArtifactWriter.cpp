@@ -1,6 +1,7 @@
 //===- ArtifactWriter.cpp - write a compiled model as a .trit file --------===//
 
 #include "trit/Compiler/ArtifactWriter.h"
+#include "trit/Compiler/WeightLayouts.h"
 #include "trit/Dialect/TritAttrs.h"
 #include "trit/Runtime/ArtifactFormat.h"
 #include "trit/Runtime/artifact_generated.h"
@@ -84,7 +85,7 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     if (!weight)
       return makeError("the model has no weight '" + blob.name + "'");
     blob.elements = getElements(*weight);
-    auto bytes = getWeightBytes(*weight, blob.layout, blob.storage);
+    auto bytes = packWeight(*weight, blob.layout, blob.storage);
     if (!bytes)
       return bytes.takeError();
     blob.bytes = *bytes;

@@ -1,6 +1,7 @@
 //===- TritAttrs.cpp - trit attributes ------------------------------------===//
 
 #include "trit/Dialect/TritOps.h"
+#include "trit/layouts.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -62,6 +63,7 @@ double PackingAttr::getBitsPerWeight() const {
 int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
   switch (getKind()) {
   case PackingKind::I2_S:
+    return trit_weight_layout_bytes(TRIT_WEIGHT_LAYOUT_I2_S, rows, cols);
   case PackingKind::TL1:
     return rows * cols / 4;
   case PackingKind::TQ2_0:
@@ -72,12 +74,10 @@ int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
     // A 5-bit code per 3 weights: 5 bytes per 24 weights.
     return rows * (cols / 24) * 5;
   case PackingKind::T3X5:
-    // Rows in lanes: superblocks of 64 rows, their sign sums (256 bytes)
-    // and 320 bytes per 24 columns (kernels.h).
-    if (getInterleave() == 64)
-      return rows / 64 * (256 + (cols + 23) / 24 * 320);
-    // 40 bytes per 192-weight group, then 2 bits per remaining weight.
-    return rows * (cols / 192 * 40 + cols % 192 / 4);
+    return trit_weight_layout_bytes(getInterleave() == 64
+                                        ? TRIT_WEIGHT_LAYOUT_T3X5_X64
+                                        : TRIT_WEIGHT_LAYOUT_T3X5,
+                                    rows, cols);
   }
   llvm_unreachable("unknown packing kind");
 }

@@ -9,8 +9,6 @@ namespace trit {
 
 float decodeHalf(uint16_t bits);
 float decodeBFloat16(uint16_t bits);
-/// Element `i` of a weight stored as F32, F16 or BF16, as a float.
-float loadFloatElement(const Weight &weight, size_t i);
 /// Scale of a float ternary weight: absmean for masters, max|w| otherwise.
 float computeFloatTernaryScale(const Weight &weight);
 

@@ -23,7 +23,7 @@ static int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
 llvm::Error trit::harness::compileAndLoad(
     mlir::ModuleOp module, const mlir::trit::PipelineOptions &options,
     CompiledModelInfo &info,
-    std::vector<std::pair<std::string, std::string>> &weightTable) {
+    std::vector<std::pair<std::string, WeightLayout>> &weightTable) {
   if (llvm::Error e = trit::driver::runPipelines(module, options))
     return e;
 
@@ -44,10 +44,15 @@ llvm::Error trit::harness::compileAndLoad(
   }
   weightTable.clear();
   for (auto entry : module->getAttrOfType<mlir::ArrayAttr>("trit.weights")
-                        .getAsRange<mlir::DictionaryAttr>())
-    weightTable.emplace_back(
-        entry.getAs<mlir::StringAttr>("name").getValue().str(),
-        entry.getAs<mlir::StringAttr>("layout").getValue().str());
+                        .getAsRange<mlir::DictionaryAttr>()) {
+    StringRef name = entry.getAs<mlir::StringAttr>("name").getValue();
+    StringRef layout = entry.getAs<mlir::StringAttr>("layout").getValue();
+    std::optional<WeightLayout> known = lookupWeightLayout(layout);
+    if (!known)
+      return makeHarnessError("weight '" + name + "' has the unknown layout '" +
+                              layout + "'");
+    weightTable.emplace_back(name.str(), *known);
+  }
 
   LLVMContext llvmContext;
   auto llvmModule = trit::buildOptimizedLLVMModule(module, llvmContext);

@@ -10,6 +10,7 @@
 #define TRIT_TEST_HARNESS_COMPILEANDLOAD_H
 
 #include "trit/Compiler/Options.h"
+#include "trit/Compiler/WeightLayouts.h"
 #include "trit/Runtime/Executor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -25,7 +26,7 @@ namespace trit::harness {
 llvm::Error compileAndLoad(mlir::ModuleOp module,
                            const mlir::trit::PipelineOptions &options,
                            CompiledModelInfo &info,
-                           std::vector<std::pair<std::string, std::string>>
+                           std::vector<std::pair<std::string, WeightLayout>>
                                &weightTable);
 
 } // namespace trit::harness

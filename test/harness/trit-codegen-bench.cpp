@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
     mlir::trit::PipelineOptions options;
     options.normCodegen = codegen;
     trit::CompiledModelInfo info;
-    std::vector<std::pair<std::string, std::string>> weightTable;
+    std::vector<std::pair<std::string, trit::WeightLayout>> weightTable;
     if (Error e = trit::harness::compileAndLoad(*module, options, info,
                                                 weightTable)) {
       errs() << toString(std::move(e)) << "\n";

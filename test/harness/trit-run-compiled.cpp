@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
     options.maxTokens = maxTokens;
   options.promptLut = promptLut;
   trit::CompiledModelInfo info;
-  std::vector<std::pair<std::string, std::string>> weightTable;
+  std::vector<std::pair<std::string, trit::WeightLayout>> weightTable;
   if (Error e = trit::harness::compileAndLoad(**module, options, info,
                                               weightTable))
     return fail(toString(std::move(e)));
@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
     if (!weight)
       return fail("no weight " + name);
     std::vector<uint8_t> converted;
-    auto bytes = trit::getWeightBytes(*weight, layout, converted);
+    auto bytes = trit::packWeight(*weight, layout, converted);
     if (!bytes)
       return fail(toString(bytes.takeError()));
     // 64-byte aligned copies (padded: kernels may read a vector past a row).

@@ -1,7 +1,8 @@
 //===- TernaryPackers.h - test-side packers of the ternary layouts -*- C++ -*-===//
 //
 // Written from the layouts' descriptions in kernels/include/trit/kernels.h,
-// independently of the frontend's packers, so kernel tests check both.
+// independently of the compiler's packers (compiler/lib/WeightPacking.cpp),
+// so kernel tests check both.
 //
 //===----------------------------------------------------------------------===//
 

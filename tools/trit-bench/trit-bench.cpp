@@ -15,6 +15,7 @@
 
 #include "trit/Runtime/Artifact.h"
 #include "trit/Runtime/HostThreads.h"
+#include "trit/layouts.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -140,35 +141,45 @@ int main(int argc, char **argv) {
 
   // What one token costs: every weight is read once per generated token (the
   // tied LM head reads the whole embedding); a ternary weight is one MAC.
-  // With a compact head (q8_rows, q4_blocks, ternary_rows_*) the f16 table
-  // is only read for the embedding, one row per token, and for a reranking
-  // head's exact rows.
+  // With a compact head (a copy of the table in a head-copy layout:
+  // q8_rows, q4_blocks, ternary_rows_*) the f16 table is only read for the
+  // embedding, one row per token, and for a reranking head's exact rows.
   const auto *model = (*artifact)->getHeader().model();
+  auto getLayout = [](const trit::artifact::Weight *w) {
+    trit_weight_layout layout = TRIT_WEIGHT_LAYOUT_COUNT;
+    if (w->layout())
+      trit_weight_layout_from_name(w->layout()->c_str(), &layout);
+    return layout;
+  };
+  auto getRole = [](trit_weight_layout layout) {
+    // An unknown layout (a newer compiler's) counts as bytes only.
+    return layout == TRIT_WEIGHT_LAYOUT_COUNT ? TRIT_WEIGHT_ROLE_FLOAT
+                                              : trit_weight_layout_role(layout);
+  };
   double weightBytes = 0, ternaryWeights = 0;
   bool compactHead = false;
   // A reranking head's ternary copy records how many rows of the exact
   // table (the weight of the same name) it recomputes per token.
   llvm::StringMap<int64_t> rerankRows;
   for (const auto *w : *(*artifact)->getHeader().weights()) {
-    std::string layout = w->layout() ? w->layout()->str() : "";
-    compactHead |= layout == "q8_rows" || layout == "q4_blocks" ||
-                   StringRef(layout).starts_with("ternary_rows_");
+    compactHead |= getRole(getLayout(w)) == TRIT_WEIGHT_ROLE_HEAD_COPY;
     if (w->rerank_rows() > 0 && w->name())
       rerankRows[w->name()->str()] = w->rerank_rows();
   }
   for (const auto *w : *(*artifact)->getHeader().weights()) {
-    std::string layout = w->layout() ? w->layout()->str() : "";
-    if (!(compactHead && layout == "f16"))
+    trit_weight_layout layout = getLayout(w);
+    if (!(compactHead && layout == TRIT_WEIGHT_LAYOUT_F16))
       weightBytes += w->size();
     else if (w->name() && model->vocab_size() > 0)
       weightBytes += double(w->size()) / double(model->vocab_size()) *
                      double(rerankRows.lookup(w->name()->str()));
     // Artifacts written before the element count was recorded hold 0 there;
     // an I2_S weight is then 4 weights per byte.
-    if (layout == "t3x5" || layout == "t3x5_x64" ||
-        (layout == "i2_s" && w->elements() != 0))
+    if (getRole(layout) != TRIT_WEIGHT_ROLE_TERNARY)
+      continue;
+    if (w->elements() != 0 || layout != TRIT_WEIGHT_LAYOUT_I2_S)
       ternaryWeights += double(w->elements());
-    else if (layout == "i2_s")
+    else
       ternaryWeights += w->size() * 4.0;
   }
   // The LM head runs for every generated token, but once per prompt.

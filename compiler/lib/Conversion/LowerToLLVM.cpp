@@ -10,6 +10,7 @@
 #include "trit/Compiler/MemoryPlan.h"
 #include "trit/Compiler/Passes.h"
 #include "trit/Compiler/VectorCodegen.h"
+#include "trit/Compiler/WeightLayouts.h"
 #include "trit/Dialect/TritOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,6 +30,9 @@ namespace mlir::trit {
 
 using namespace mlir;
 using namespace mlir::trit;
+using ::trit::getWeightLayoutInfo;
+using ::trit::stringifyWeightLayout;
+using ::trit::WeightLayout;
 
 namespace {
 
@@ -126,16 +130,16 @@ private:
   /// look their weights up with vpermb.
   bool vbmi;
   /// The ternary layout of the module's BitLinears, which a reranking
-  /// head's ternary copy takes too.
-  PackingKind ternaryPacking = PackingKind::I2_S;
-  bool ternaryRowsInLanes = false;
+  /// head's ternary copy takes too (T3X5 if any has it, with rows in lanes
+  /// if any has them).
+  WeightLayout ternaryLayout = WeightLayout::I2_S;
   Type ptrType, i64Type, i32Type, f32Type, voidType;
 
   // The weight table, in module order, and inline values.
   llvm::StringMap<int64_t> weightIndex;
   SmallVector<Attribute> weightNames;
   llvm::StringMap<ElementsAttr> inlineWeights;
-  llvm::StringMap<StringRef> weightLayout;
+  llvm::StringMap<WeightLayout> weightLayout;
   DenseMap<Value, bool> f16Tables;
 
   // Per model function.
@@ -168,19 +172,15 @@ Value ModuleLowering::callKernel(StringRef name, ValueRange args,
   return result ? call.getResult() : Value();
 }
 
-/// The packing of a ternary weight type (I2_S when it has none yet).
-static PackingKind getPackingKind(RankedTensorType type) {
-  if (auto packing = dyn_cast_or_null<PackingAttr>(type.getEncoding()))
-    return packing.getKind();
-  return PackingKind::I2_S;
-}
-
-/// A T3X5 weight with its rows in lanes (#trit.packing<t3x5, interleave =
-/// 64>), which the AVX-512 VBMI kernels read.
-static bool hasRowsInLanes(RankedTensorType type) {
+/// The layout the kernels read a ternary weight type in: T3X5 for
+/// #trit.packing<t3x5>, T3X5_X64 for its rows in lanes (interleave 64,
+/// which the AVX-512 VBMI kernels read), else I2_S.
+static WeightLayout getTernaryLayout(RankedTensorType type) {
   auto packing = dyn_cast_or_null<PackingAttr>(type.getEncoding());
-  return packing && packing.getKind() == PackingKind::T3X5 &&
-         packing.getInterleave() == 64;
+  if (!packing || packing.getKind() != PackingKind::T3X5)
+    return WeightLayout::I2_S;
+  return packing.getInterleave() == 64 ? WeightLayout::T3X5_X64
+                                       : WeightLayout::T3X5;
 }
 
 LLVM::LLVMFuncOp
@@ -189,8 +189,9 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
   int64_t rows = weightType.getDimSize(0), cols = weightType.getDimSize(1);
   // SelectKernels gives rows in lanes to the AVX-512 VNNI family only when
   // the target has AVX-512 VBMI.
-  bool rowsInLanes = hasRowsInLanes(weightType);
-  bool t3x5 = getPackingKind(weightType) == PackingKind::T3X5 && !rowsInLanes;
+  WeightLayout layout = getTernaryLayout(weightType);
+  bool rowsInLanes = layout == WeightLayout::T3X5_X64;
+  bool t3x5 = layout == WeightLayout::T3X5;
   // The pass checked that lookup tables have their kernel family.
   bool lut = (t3x5 || rowsInLanes) && promptLut &&
              kind == KernelKind::AVX512VNNI;
@@ -300,28 +301,25 @@ LogicalResult ModuleLowering::collectWeights() {
     // bitnet.cpp's converter stores it, so a Hugging Face model computes
     // what its GGUF conversion computes.
     Type element = global.getTensorType().getElementType();
-    if (isa<TernaryType>(element) &&
-        getPackingKind(global.getTensorType()) == PackingKind::T3X5)
-      ternaryPacking = PackingKind::T3X5;
-    ternaryRowsInLanes |= isa<TernaryType>(element) &&
-                          hasRowsInLanes(global.getTensorType());
-    StringRef layout =
-        isa<TernaryType>(element)
-            ? (hasRowsInLanes(global.getTensorType()) ? "t3x5_x64"
-               : getPackingKind(global.getTensorType()) == PackingKind::T3X5
-                   ? "t3x5"
-                   : "i2_s")
-        : element.isF32()                                ? "f32"
-        : (element.isF16() || element.isBF16())
-            ? (isOnlyExtended(global) ? "f32" : "f16")
-            : "";
-    if (layout.empty())
+    WeightLayout layout;
+    if (isa<TernaryType>(element)) {
+      layout = getTernaryLayout(global.getTensorType());
+      if (layout != WeightLayout::I2_S &&
+          ternaryLayout != WeightLayout::T3X5_X64)
+        ternaryLayout = layout;
+    } else if (element.isF32()) {
+      layout = WeightLayout::F32;
+    } else if (element.isF16() || element.isBF16()) {
+      layout = isOnlyExtended(global) ? WeightLayout::F32 : WeightLayout::F16;
+    } else {
       return global.emitOpError() << "holds " << element
                                   << " values, which the kernels do not read";
+    }
     weightLayout[global.getSymName()] = layout;
     weightIndex[global.getSymName()] = weightNames.size();
     weightNames.push_back(builder.getDictionaryAttr(
-        {builder.getNamedAttr("layout", builder.getStringAttr(layout)),
+        {builder.getNamedAttr(
+             "layout", builder.getStringAttr(stringifyWeightLayout(layout))),
          builder.getNamedAttr("name",
                               builder.getStringAttr(global.getSymName()))}));
   }
@@ -473,7 +471,7 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
       pointers[weight.getResult()] =
           callKernel("weight", {ctxArg, constI64(it->second)}, ptrType);
       f16Tables[weight.getResult()] =
-          weightLayout.lookup(weight.getName()) == "f16";
+          weightLayout.lookup(weight.getName()) == WeightLayout::F16;
       return success();
     }
     ElementsAttr value = inlineWeights.lookup(weight.getName());
@@ -507,7 +505,9 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
   if (auto extend = dyn_cast<arith::ExtFOp>(op)) {
     // Weights widened to f32 are stored as f32 (collectWeights).
     auto weight = extend.getIn().getDefiningOp<WeightOp>();
-    if (!weight || weightLayout.lookup(weight.getName()) != "f32")
+    auto layout = weight ? weightLayout.find(weight.getName())
+                         : weightLayout.end();
+    if (layout == weightLayout.end() || layout->second != WeightLayout::F32)
       return op->emitOpError() << "widens a value other than a weight stored "
                                   "as f32";
     pointers[extend.getResult()] = pointers.lookup(extend.getIn());
@@ -685,22 +685,21 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           // (ternary_rows_<packing>) copy of the table, as an extra
           // weight-table entry.
           bool q4 = lmHead == LMHead::Q4, rerank = lmHead == LMHead::Rerank;
-          bool t3x5 = ternaryPacking == PackingKind::T3X5;
-          // Rows in lanes too when the BitLinears have them (the copy's
-          // rows are padded to superblocks of 64).
-          bool lanes = t3x5 && ternaryRowsInLanes;
-          StringRef layout = rerank ? (lanes  ? "ternary_rows_t3x5_x64"
-                                       : t3x5 ? "ternary_rows_t3x5"
-                                              : "ternary_rows_i2_s")
-                             : q4   ? "q4_blocks"
-                                    : "q8_rows";
+          // A reranking head's copy has the BitLinears' packing, rows in
+          // lanes included (its rows padded to superblocks of 64).
+          WeightLayout copyLayout =
+              rerank ? ::trit::getTernaryRowsLayout(ternaryLayout)
+              : q4   ? WeightLayout::Q4_BLOCKS
+                     : WeightLayout::Q8_ROWS;
+          StringRef layout = stringifyWeightLayout(copyLayout);
           auto weight = h.getTable().getDefiningOp<WeightOp>();
           if (!weight || !weightIndex.count(weight.getName()))
             return h.emitOpError() << "has a table that is not an external "
                                       "weight; lm-head="
                                    << stringifyEnumOption(lmHead)
                                    << " needs one";
-          int64_t multiple = q4 || (rerank && !t3x5) ? 128 : rerank ? 64 : 1;
+          int64_t multiple =
+              getWeightLayoutInfo(copyLayout).getColumnMultiple();
           if (colsOf(h.getInput()) % multiple != 0)
             return h.emitOpError()
                    << "has rows of " << colsOf(h.getInput())
@@ -724,11 +723,11 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           if (rerank) {
             // The copy's layout for lm_head_rerank: 0 I2_S, 1 T3X5, 2 T3X5
             // read by the VBMI row dots, 3 T3X5 with rows in lanes (ops.h).
-            int32_t layout = !t3x5   ? 0
-                             : lanes ? 3
-                             : vbmi && opsKernel == KernelKind::AVX512VNNI
-                                 ? 2
-                                 : 1;
+            int32_t layout =
+                copyLayout == WeightLayout::TERNARY_ROWS_I2_S ? 0
+                : copyLayout == WeightLayout::TERNARY_ROWS_T3X5_X64 ? 3
+                : vbmi && opsKernel == KernelKind::AVX512VNNI       ? 2
+                                                                    : 1;
             callKernel("lm_head_rerank",
                        {ctxArg, *x, rows, constI64(colsOf(h.getInput())), q8,
                         constI32(layout), *t, constI32(f16),
@@ -948,8 +947,8 @@ static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
     }
     for (Value weight : weights)
       any |= kind == KernelKind::AVX512VNNI &&
-             getPackingKind(cast<RankedTensorType>(weight.getType())) ==
-                 PackingKind::T3X5;
+             getTernaryLayout(cast<RankedTensorType>(weight.getType())) !=
+                 WeightLayout::I2_S;
   });
   if (!any)
     return module.emitError()

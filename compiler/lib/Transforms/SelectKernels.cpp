@@ -2,6 +2,7 @@
 
 #include "trit/Compiler/KernelFamilies.h"
 #include "trit/Compiler/Passes.h"
+#include "trit/Compiler/WeightLayouts.h"
 #include "trit/Dialect/TritOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -14,6 +15,8 @@ namespace mlir::trit {
 
 using namespace mlir;
 using namespace mlir::trit;
+using ::trit::getWeightLayoutInfo;
+using ::trit::WeightLayout;
 
 namespace {
 
@@ -62,8 +65,13 @@ struct SelectKernelsPass
   LogicalResult assignLayouts(ModuleOp module, KernelKind kernelKind,
                               TargetAttr target) {
     MLIRContext *ctx = module.getContext();
-    bool lanesKernel = kernelKind == KernelKind::AVX512VNNI &&
-                       target.hasFeature("avx512vbmi");
+    const ::trit::WeightLayoutInfo &lanesInfo =
+        getWeightLayoutInfo(WeightLayout::T3X5_X64);
+    bool lanesKernel =
+        kernelKind == KernelKind::AVX512VNNI &&
+        llvm::all_of(lanesInfo.requiredFeatures, [&](StringRef feature) {
+          return target.hasFeature(feature);
+        });
     bool forcedLanes = packing == WeightPacking::T3X5X64;
     bool rowsInLanes =
         forcedLanes || (packing == WeightPacking::Auto && lanesKernel);
@@ -84,21 +92,27 @@ struct SelectKernelsPass
              << "weight packing t3x5x64 needs AVX-512 VBMI, which the target "
              << target.getCpu() << " lacks";
     auto layout = PackingAttr::get(ctx, kind);
-    auto lanes = PackingAttr::get(ctx, kind, layout.getBlock(), 64);
+    auto lanes = PackingAttr::get(ctx, kind, layout.getBlock(),
+                                  lanesInfo.getRowMultiple());
+    int64_t columnMultiple =
+        getWeightLayoutInfo(kind == PackingKind::T3X5 ? WeightLayout::T3X5
+                                                      : WeightLayout::I2_S)
+            .getColumnMultiple();
     llvm::StringMap<RankedTensorType> newTypes;
     for (GlobalOp global : module.getOps<GlobalOp>()) {
       RankedTensorType type = global.getTensorType();
       if (!isa<TernaryType>(type.getElementType()))
         continue;
-      if (type.getRank() != 2 || type.getDimSize(1) % layout.getBlock() != 0)
+      if (type.getRank() != 2 || type.getDimSize(1) % columnMultiple != 0)
         return global.emitOpError()
                << "has rows of " << type.getDimSize(type.getRank() - 1)
                << " weights; the " << stringifyPackingKind(kind)
-               << " kernels need a multiple of " << layout.getBlock();
+               << " kernels need a multiple of " << columnMultiple;
       // The row dots keep a token's tables on the stack, 11 bytes per
       // column (kernels.h): past 65536 columns (704 KB) rows stay in rows.
       constexpr int64_t kMaxLanesColumns = 65536;
-      bool inLanes = rowsInLanes && type.getDimSize(0) % 64 == 0 &&
+      bool inLanes = rowsInLanes &&
+                     type.getDimSize(0) % lanesInfo.getRowMultiple() == 0 &&
                      type.getDimSize(1) <= kMaxLanesColumns;
       if (forcedLanes && !inLanes)
         return global.emitOpError()

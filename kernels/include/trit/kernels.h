@@ -18,6 +18,8 @@
 #ifndef TRIT_KERNELS_H
 #define TRIT_KERNELS_H
 
+#include "trit/layouts.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -103,12 +105,9 @@ void trit_bitlinear_gemv_neon_dotprod(const uint8_t *weights, const int8_t *q,
  * - the last cols % 192 weights (0, 64 or 128) as one I2_S-style block of
  *   that size n (byte j holds elements j, j + n/4, j + n/2, j + 3n/4 as
  *   codes t + 1 in bits 7:6, 5:4, 3:2, 1:0).
- * Rows are trit_t3x5_row_bytes(cols) apart; `cols` is a multiple of 64.
+ * Rows are trit_t3x5_row_bytes(cols) apart (layouts.h); `cols` is a
+ * multiple of 64.
  *===----------------------------------------------------------------------===*/
-
-static inline int64_t trit_t3x5_row_bytes(int64_t cols) {
-  return cols / 192 * 40 + cols % 192 / 4;
-}
 
 /* Dot products of rows [row_begin, row_end) of a T3X5 matrix with one
  * activation row, as trit_i2s_dot_rows (codes t + 1 times activations). */
@@ -138,9 +137,9 @@ TRIT_DECLARE_T3X5_KERNELS(avx512vbmi)
  *   the four triples covers the four consecutive columns 12Q + 4d .. + 3;
  *   rows are padded with zero weights to whole pairs of quads (24 columns);
  * - rows in superblocks of 64 (the matrix has a multiple of 64 rows), each
- *   trit_t3x5x64_superblock_bytes(cols) long: first the 64 rows' sign sums
- *   (int32: codes with a clear sign bit minus codes with it set, padding
- *   included), then per pair p of quads and per block k of 16 rows (rows
+ *   trit_t3x5x64_superblock_bytes(cols) long (layouts.h): first the 64
+ *   rows' sign sums (int32: codes with a clear sign bit minus codes with it
+ *   set, padding included), then per pair p of quads and per block k of 16 rows (rows
  *   16k .. 16k + 15 of the superblock) 80 bytes: byte 4r + t holds the
  *   index of triple t of quad 2p of row 16k + r in its low nibble and that
  *   of quad 2p + 1 in its high nibble; bytes 64..71 hold the sign bits of
@@ -154,10 +153,6 @@ TRIT_DECLARE_T3X5_KERNELS(avx512vbmi)
  * of each. Several tokens decode the weights once (three lookups per quad)
  * for all of them.
  *===----------------------------------------------------------------------===*/
-
-static inline int64_t trit_t3x5x64_superblock_bytes(int64_t cols) {
-  return 256 + (cols + 23) / 24 * 320;
-}
 
 /* Row dots (codes t + 1 times activations, as trit_i2s_dot_rows) of rows
  * [row_begin, row_end), any rows of the matrix, for one token or a tile of

@@ -160,34 +160,10 @@ llvm::Expected<std::unique_ptr<Model>> importHuggingFace(llvm::StringRef dir);
 /// decoded from whatever encoding the source uses.
 llvm::Expected<std::vector<int8_t>> decodeTernary(const Weight &weight);
 
-/// The weight's ternary values in the I2_S layout the kernels read
-/// (kernels/include/trit/kernels.h): the mapped source bytes themselves when
-/// the source is I2_S (no copy), else decoded and packed into `storage`.
-/// Rows must hold a multiple of 128 weights.
-llvm::Expected<llvm::ArrayRef<uint8_t>>
-getI2SBytes(const Weight &weight, std::vector<uint8_t> &storage);
-
-/// The weight's ternary values in the T3X5 layout (1.67 bits per weight,
-/// kernels/include/trit/kernels.h), packed into `storage`. Rows must hold a
-/// multiple of 64 weights.
-llvm::Expected<llvm::ArrayRef<uint8_t>>
-getT3X5Bytes(const Weight &weight, std::vector<uint8_t> &storage);
-
-/// The weight's ternary values in the T3X5 layout with rows in lanes
-/// (superblocks of 64 rows; kernels/include/trit/kernels.h), for a matrix of
-/// a multiple of 64 rows.
-llvm::Expected<llvm::ArrayRef<uint8_t>>
-getT3X5x64Bytes(const Weight &weight, std::vector<uint8_t> &storage);
-
-/// The weight's bytes in a layout the compiled code reads ("i2_s", "t3x5",
-/// "t3x5_x64",
-/// "f32", "f16", "q8_rows", "q4_blocks", "ternary_rows_t3x5",
-/// "ternary_rows_i2_s"; recorded per weight by the lowering as the module's
-/// `trit.weights`): a view of the mapped source when it already has that
-/// layout, else converted into `storage`.
-llvm::Expected<llvm::ArrayRef<uint8_t>>
-getWeightBytes(const Weight &weight, llvm::StringRef layout,
-               std::vector<uint8_t> &storage);
+/// Element `i` (row-major) of a weight stored as F32, F16 or BF16, as a
+/// float. The packers of the layouts the compiled code reads
+/// (trit/Compiler/WeightLayouts.h) read float weights through it.
+float loadFloatElement(const Weight &weight, size_t i);
 
 /// Checks a model's hyperparameters for consistency (heads divide, sizes
 /// positive); `source` names the file in the message.
