@@ -33,10 +33,6 @@ int64_t PackingAttr::getDefaultBlock(PackingKind kind) {
   case PackingKind::TQ2_0:
   case PackingKind::TQ1_0:
     return 256;
-  case PackingKind::TL1:
-    return 2;
-  case PackingKind::TL2:
-    return 24;
   case PackingKind::T3X5:
     return 64;
   }
@@ -46,14 +42,11 @@ int64_t PackingAttr::getDefaultBlock(PackingKind kind) {
 double PackingAttr::getBitsPerWeight() const {
   switch (getKind()) {
   case PackingKind::I2_S:
-  case PackingKind::TL1:
     return 2.0;
   case PackingKind::TQ2_0:
     return 66.0 * 8 / 256;
   case PackingKind::TQ1_0:
     return 54.0 * 8 / 256;
-  case PackingKind::TL2:
-    return 5.0 / 3.0;
   case PackingKind::T3X5:
     return 40.0 * 8 / 192; // rows of whole groups; a 2-bit tail adds a little
   }
@@ -64,15 +57,10 @@ int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
   switch (getKind()) {
   case PackingKind::I2_S:
     return trit_weight_layout_bytes(TRIT_WEIGHT_LAYOUT_I2_S, rows, cols);
-  case PackingKind::TL1:
-    return rows * cols / 4;
   case PackingKind::TQ2_0:
     return rows * (cols / 256) * 66;
   case PackingKind::TQ1_0:
     return rows * (cols / 256) * 54;
-  case PackingKind::TL2:
-    // A 5-bit code per 3 weights: 5 bytes per 24 weights.
-    return rows * (cols / 24) * 5;
   case PackingKind::T3X5:
     return trit_weight_layout_bytes(getInterleave() == 64
                                         ? TRIT_WEIGHT_LAYOUT_T3X5_X64
@@ -103,12 +91,6 @@ LogicalResult PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << stringifyPackingKind(kind)
                          << " has fixed blocks of 256 weights, got " << block;
     break;
-  case PackingKind::TL1:
-    if (block % 2 != 0)
-      return emitError() << "tl1 indexes pairs of weights: block must be a "
-                            "multiple of 2, got "
-                         << block;
-    break;
   case PackingKind::T3X5:
     if (block != 64)
       return emitError() << "t3x5 needs rows of a multiple of 64 weights: "
@@ -119,12 +101,6 @@ LogicalResult PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             "(interleave 1) or 64 rows in lanes (interleave "
                             "64), got interleave "
                          << interleave;
-    break;
-  case PackingKind::TL2:
-    if (block % 24 != 0)
-      return emitError() << "tl2 packs triples of weights into 5-bit codes: "
-                            "block must be a multiple of 24, got "
-                         << block;
     break;
   }
   return success();
@@ -163,7 +139,7 @@ Attribute PackingAttr::parse(AsmParser &parser, Type) {
   std::optional<PackingKind> kind = symbolizePackingKind(keyword);
   if (!kind) {
     parser.emitError(loc, "unknown ternary packing '")
-        << keyword << "'; expected i2_s, tq2_0, tq1_0, tl1, tl2 or t3x5";
+        << keyword << "'; expected i2_s, tq2_0, tq1_0 or t3x5";
     return {};
   }
   int64_t block = getDefaultBlock(*kind);

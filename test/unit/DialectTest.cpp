@@ -63,9 +63,6 @@ TEST_F(TritDialectTest, PackedSizesMatchTheFileFormats) {
   auto tq1 = PackingAttr::get(&context, PackingKind::TQ1_0);
   EXPECT_EQ(tq1.getPackedSizeInBytes(2560, 6912), 2560 * 27 * 54);
   EXPECT_DOUBLE_EQ(tq1.getBitsPerWeight(), 1.6875);
-  auto tl2 = PackingAttr::get(&context, PackingKind::TL2);
-  EXPECT_EQ(tl2.getPackedSizeInBytes(1, 48), 10);
-  EXPECT_DOUBLE_EQ(tl2.getBitsPerWeight() * 48 / 8, 10.0);
   // T3X5: 40 bytes per 192-weight group, 2 bits per weight of the tail; the
   // same sizes as the kernels' trit_t3x5_row_bytes.
   auto t3x5 = PackingAttr::get(&context, PackingKind::T3X5);

@@ -1,7 +1,7 @@
 // Every rule of the trit types and attributes, broken once.
 // RUN: trit-opt %s -split-input-file -verify-diagnostics
 
-// expected-error @+1 {{unknown ternary packing 'i3_s'; expected i2_s, tq2_0, tq1_0, tl1, tl2 or t3x5}}
+// expected-error @+1 {{unknown ternary packing 'i3_s'; expected i2_s, tq2_0, tq1_0 or t3x5}}
 func.func private @f(tensor<4x128x!trit.ternary, #trit.packing<i3_s>>)
 
 // -----
@@ -28,16 +28,6 @@ func.func private @f(tensor<4x126x!trit.ternary, #trit.packing<i2_s, block = 126
 
 // expected-error @+1 {{tq2_0 has fixed blocks of 256 weights, got 128}}
 func.func private @f(tensor<4x128x!trit.ternary, #trit.packing<tq2_0, block = 128>>)
-
-// -----
-
-// expected-error @+1 {{tl1 indexes pairs of weights: block must be a multiple of 2, got 3}}
-func.func private @f(tensor<4x3x!trit.ternary, #trit.packing<tl1, block = 3>>)
-
-// -----
-
-// expected-error @+1 {{tl2 packs triples of weights into 5-bit codes: block must be a multiple of 24, got 12}}
-func.func private @f(tensor<4x48x!trit.ternary, #trit.packing<tl2, block = 12>>)
 
 // -----
 

@@ -9,8 +9,6 @@
 // CHECK-DAG: #i2_s_b64_x4_ = #trit.packing<i2_s, block = 64, interleave = 4>
 // CHECK-DAG: #tq2_0_ = #trit.packing<tq2_0>
 // CHECK-DAG: #tq1_0_ = #trit.packing<tq1_0>
-// CHECK-DAG: #tl1_ = #trit.packing<tl1>
-// CHECK-DAG: #tl2_b48_ = #trit.packing<tl2, block = 48>
 // CHECK-DAG: !kv_cache = !trit.kv_cache<layers = 30, kv_heads = 5, head_dim = 128, element_type = f16>
 // CHECK-DAG: !kv_cache1 = !trit.kv_cache<layers = 2, kv_heads = 1, head_dim = 4, element_type = f32>
 
@@ -20,16 +18,12 @@
 // CHECK-SAME: tensor<8x128x!trit.ternary, #i2_s_b64_x4_>
 // CHECK-SAME: tensor<2x512x!trit.ternary, #tq2_0_>
 // CHECK-SAME: tensor<2x512x!trit.ternary, #tq1_0_>
-// CHECK-SAME: tensor<2x6x!trit.ternary, #tl1_>
-// CHECK-SAME: tensor<2x96x!trit.ternary, #tl2_b48_>
 func.func private @ternary_layouts(
     tensor<4x256x!trit.ternary>,
     tensor<640x2560x!trit.ternary, #trit.packing<i2_s>>,
     tensor<8x128x!trit.ternary, #trit.packing<i2_s, block = 64, interleave = 4>>,
     tensor<2x512x!trit.ternary, #trit.packing<tq2_0>>,
-    tensor<2x512x!trit.ternary, #trit.packing<tq1_0>>,
-    tensor<2x6x!trit.ternary, #trit.packing<tl1>>,
-    tensor<2x96x!trit.ternary, #trit.packing<tl2, block = 48>>)
+    tensor<2x512x!trit.ternary, #trit.packing<tq1_0>>)
 
 // Writing a layout's default parameters is the same as leaving them out.
 // CHECK-LABEL: func.func private @default_parameters

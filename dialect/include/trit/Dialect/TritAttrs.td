@@ -16,8 +16,7 @@ def Trit_PackingKind : I32EnumAttr<"PackingKind",
       I32EnumAttrCase<"I2_S", 0, "i2_s">,
       I32EnumAttrCase<"TQ2_0", 1, "tq2_0">,
       I32EnumAttrCase<"TQ1_0", 2, "tq1_0">,
-      I32EnumAttrCase<"TL1", 3, "tl1">,
-      I32EnumAttrCase<"TL2", 4, "tl2">,
+      // 3 and 4 were tl1 and tl2, lookup-table layouts that no kernel read.
       I32EnumAttrCase<"T3X5", 5, "t3x5">
     ]> {
   let cppNamespace = "::mlir::trit";
@@ -73,9 +72,7 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     | `i2_s`  | 2           | 128 (any multiple of 4) | bitnet.cpp I2_S: 4 codes per byte, MSB first, byte j of a block holds elements j, j+B/4, j+B/2, j+3B/4 |
     | `tq2_0` | 2.0625      | 256              | llama.cpp TQ2_0: 64 code bytes + f16 scale per block |
     | `tq1_0` | 1.6875      | 256              | llama.cpp TQ1_0: base-3, 5 trits per byte + f16 scale |
-    | `tl1`   | 2           | multiple of 2    | lookup-table layout: 2 weights per 4-bit index |
-    | `tl2`   | 1.67        | multiple of 24   | lookup-table layout: 3 weights per 4-bit index + sign bit |
-    | `t3x5`  | 1.67-1.75   | 64               | Trit's kernels' TL2: 192-weight groups of 64 five-bit codes (4-bit index of a triple + sign bit), 40 bytes each, stored in pairs that share their index bytes; the row's last K mod 192 weights in I2_S (kernels/include/trit/kernels.h) |
+    | `t3x5`  | 1.67-1.75   | 64               | bitnet.cpp's TL2 idea in Trit's own byte layout: 192-weight groups of 64 five-bit codes (4-bit index of a triple + sign bit), 40 bytes each, stored in pairs that share their index bytes; the row's last K mod 192 weights in I2_S (kernels/include/trit/kernels.h) |
 
     `interleave` is the number of consecutive rows whose blocks are stored
     together (1 = plain row-major); target-specific kernels choose it.
