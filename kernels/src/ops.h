@@ -295,10 +295,11 @@ void TRIT_OP(mul)(const float *a, const float *b, int64_t count, float *out) {
     out[i] = a[i] * b[i];
 }
 
-/* kind 0: relu(g)^2 * u (ggml relu, sqr, mul); kind 1: silu(g) * u. */
+/* TRIT_GATE_RELU2: relu(g)^2 * u (ggml relu, sqr, mul); TRIT_GATE_SILU:
+ * silu(g) * u. */
 void TRIT_OP(gate)(int32_t kind, const float *g, const float *u,
                    int64_t count, float *out) {
-  if (kind == 0) {
+  if (kind == TRIT_GATE_RELU2) {
     for (int64_t i = 0; i < count; ++i) {
       float r = g[i] > 0.0f ? g[i] : 0.0f;
       out[i] = (r * r) * u[i];
@@ -1109,7 +1110,7 @@ void TRIT_OP(lm_head_q8)(const trit_exec_context *ctx, const float *x,
   }
   const float *row_scales = table;
   const int8_t *codes =
-      (const int8_t *)table + ((vocab * 4 + 63) / 64) * 64;
+      (const int8_t *)table + trit_head_copy_codes_offset(vocab);
   TRIT_CAT(lm_head_q8_args_, TRIT_ISA)
   args = {row_scales, codes, q, q_scales, out, n, dim, vocab};
   trit_parallel_for(ctx, TRIT_CAT(lm_head_q8_rows_, TRIT_ISA), &args, 0,
@@ -1208,7 +1209,7 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
   }
   const float *scales = table;
   const uint8_t *codes =
-      (const uint8_t *)table + ((vocab * blocks * 4 + 63) / 64) * 64;
+      (const uint8_t *)table + trit_head_copy_codes_offset(vocab * blocks);
   TRIT_CAT(lm_head_q4_args_, TRIT_ISA)
   args = {scales, codes, q, q_scales, offsets, out, n, dim, vocab};
   trit_parallel_for(ctx, TRIT_CAT(lm_head_q4_rows_, TRIT_ISA), &args, 0,
@@ -1220,10 +1221,10 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 /*===--- reranking LM head: a ternary copy, then exact rows ---------------===*
  *
  * tritc --lm-head=rerank: `compact` is a ternary copy of the table, [vocab]
- * f32 row scales, then (64-byte aligned) the rows' codes in the T3X5 layout
- * (`t3x5` != 0; 2 when the target has AVX-512 VBMI, for its row dots; 3
- * with rows in lanes, in superblocks of 64 rows past `vocab`) or
- * I2_S. Every logit is first estimated from it like a
+ * f32 row scales, then (64-byte aligned) the rows' codes in the layout
+ * `copy` names (trit_rerank_copy: I2_S, T3X5, T3X5 read by the AVX-512
+ * VBMI row dots, or T3X5 with rows in lanes, in superblocks of 64 rows
+ * past `vocab`). Every logit is first estimated from it like a
  * BitLinear with a scale per row (1.67 or 2 bits per weight instead of 16);
  * then the `candidates` rows with the highest estimates are computed again
  * from the exact table with the exact head's arithmetic (lm_head_block_). The
@@ -1237,7 +1238,7 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 typedef struct TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) {
   TRIT_CAT(bitlinear_args_, TRIT_ISA) rows; /* with row_scales */
   int64_t dim, vocab;
-  int32_t layout; /* lm_head_rerank's t3x5 */
+  int32_t copy; /* trit_rerank_copy */
   trit_chunks chunks;
 } TRIT_CAT(lm_head_ternary_args_, TRIT_ISA);
 
@@ -1247,18 +1248,19 @@ static void TRIT_CAT(lm_head_ternary_task_, TRIT_ISA)(void *closure) {
   TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) *a = closure;
   trit_chunks *chunks = &a->chunks;
 #ifdef TRIT_T3X5_VBMI_TILE
-  if (a->layout == 2) {
+  if (a->copy == TRIT_RERANK_COPY_T3X5_VBMI) {
     TRIT_OP(bitlinear_t3x5_vbmi_range)(&a->rows, a->dim, a->vocab, chunks);
     return;
   }
 #endif
 #ifdef TRIT_T3X5X64_ROWS
-  if (a->layout == 3) {
+  if (a->copy == TRIT_RERANK_COPY_T3X5_X64) {
     TRIT_OP(bitlinear_t3x5x64_range)(&a->rows, a->dim, a->vocab, chunks);
     return;
   }
 #endif
-  (a->layout ? TRIT_OP(bitlinear_t3x5_range) : TRIT_OP(bitlinear_range))(
+  (a->copy == TRIT_RERANK_COPY_I2_S ? TRIT_OP(bitlinear_range)
+                                    : TRIT_OP(bitlinear_t3x5_range))(
       &a->rows, a->dim, a->vocab, chunks);
 }
 
@@ -1331,7 +1333,7 @@ static void TRIT_CAT(lm_head_exact_rows_, TRIT_ISA)(void *closure,
  * the candidate rows (the layout of the compiler's getLMHeadScratchSize). */
 void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
                              int64_t n, int64_t dim, const void *compact,
-                             int32_t t3x5, const void *table, int32_t f16,
+                             int32_t copy, const void *table, int32_t f16,
                              int64_t vocab, int64_t candidates, void *scratch,
                              float *out) {
   uint8_t *base = scratch;
@@ -1346,12 +1348,12 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
         trit_quantize_row_generic(x + t * dim, q + t * dim, dim, &q_sums[t]);
   const float *row_scales = compact;
   const uint8_t *codes =
-      (const uint8_t *)compact + ((vocab * 4 + 63) / 64) * 64;
+      (const uint8_t *)compact + trit_head_copy_codes_offset(vocab);
   TRIT_CAT(lm_head_ternary_args_, TRIT_ISA)
   estimate = {{codes, q, q_scales, q_sums, out, n, 0.0f, row_scales, 0},
               dim,
               vocab,
-              t3x5,
+              copy,
               trit_chunks_for(
                   ctx, 0, vocab, TRIT_BITLINEAR_ROW_ALIGN,
                   TRIT_CAT(bitlinear_chunks_per_thread_, TRIT_ISA)(n))};

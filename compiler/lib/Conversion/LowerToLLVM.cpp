@@ -12,6 +12,7 @@
 #include "trit/Compiler/VectorCodegen.h"
 #include "trit/Compiler/WeightLayouts.h"
 #include "trit/Dialect/TritOps.h"
+#include "trit/ops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -448,7 +449,8 @@ LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
   FailureOr<Value> out = resultPointer(op, 0);
   if (failed(out))
     return failure();
-  int32_t kind = *op.getGate() == GateKind::Relu2 ? 0 : 1;
+  trit_gate_kind kind =
+      *op.getGate() == GateKind::Relu2 ? TRIT_GATE_RELU2 : TRIT_GATE_SILU;
   callKernel("gate", {constI32(kind), outputs[0], outputs[1],
                       elementsOf(op.getResult(0)), *out});
   pointers[op.getResult(0)] = *out;
@@ -643,7 +645,9 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         if (failed(gate) || failed(up) || failed(out))
           return failure();
         callKernel("gate",
-                   {constI32(g.getKind() == GateKind::Relu2 ? 0 : 1), *gate,
+                   {constI32(g.getKind() == GateKind::Relu2 ? TRIT_GATE_RELU2
+                                                            : TRIT_GATE_SILU),
+                    *gate,
                     *up, elementsOf(g.getResult()), *out});
         setResult(*out);
         return success();
@@ -721,16 +725,18 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           Value q8 = callKernel("weight", {ctxArg, constI64(it->second)},
                                 ptrType);
           if (rerank) {
-            // The copy's layout for lm_head_rerank: 0 I2_S, 1 T3X5, 2 T3X5
-            // read by the VBMI row dots, 3 T3X5 with rows in lanes (ops.h).
-            int32_t layout =
-                copyLayout == WeightLayout::TERNARY_ROWS_I2_S ? 0
-                : copyLayout == WeightLayout::TERNARY_ROWS_T3X5_X64 ? 3
-                : vbmi && opsKernel == KernelKind::AVX512VNNI       ? 2
-                                                                    : 1;
+            // How lm_head_rerank reads the copy (trit/ops.h).
+            trit_rerank_copy copy =
+                copyLayout == WeightLayout::TERNARY_ROWS_I2_S
+                    ? TRIT_RERANK_COPY_I2_S
+                : copyLayout == WeightLayout::TERNARY_ROWS_T3X5_X64
+                    ? TRIT_RERANK_COPY_T3X5_X64
+                : vbmi && opsKernel == KernelKind::AVX512VNNI
+                    ? TRIT_RERANK_COPY_T3X5_VBMI
+                    : TRIT_RERANK_COPY_T3X5;
             callKernel("lm_head_rerank",
                        {ctxArg, *x, rows, constI64(colsOf(h.getInput())), q8,
-                        constI32(layout), *t, constI32(f16),
+                        constI32(copy), *t, constI32(f16),
                         constI64(table.getDimSize(0)),
                         constI64(rerankCandidates), *scratch, *out});
             setResult(*out);

@@ -13,6 +13,24 @@
 extern "C" {
 #endif
 
+/* The named values of the ops' integer parameters: the generated code
+ * passes these, the kernels switch on them. */
+
+/* trit_op_gate's `kind`: the FFN's gating. */
+enum trit_gate_kind {
+  TRIT_GATE_RELU2 = 0, /* relu(g)^2 * u (BitNet) */
+  TRIT_GATE_SILU = 1,  /* silu(g) * u (SwiGLU) */
+};
+
+/* trit_op_lm_head_rerank's `copy`: how its ternary copy of the table is
+ * laid out and read. */
+enum trit_rerank_copy {
+  TRIT_RERANK_COPY_I2_S = 0,      /* ternary_rows_i2_s */
+  TRIT_RERANK_COPY_T3X5 = 1,      /* ternary_rows_t3x5 */
+  TRIT_RERANK_COPY_T3X5_VBMI = 2, /* the same, read by AVX-512 VBMI row dots */
+  TRIT_RERANK_COPY_T3X5_X64 = 3,  /* ternary_rows_t3x5_x64: rows in lanes */
+};
+
 /* A BitLinear's range function, generated per weight shape and layout: it
  * calls the layout's trit_op_bitlinear_*_range with the shape as
  * constants, on a thread of the op's task, and takes row chunks until none
@@ -39,7 +57,8 @@ typedef void (*trit_bitlinear_range_fn)(const void *args,
                          float *out);                                          \
   void trit_op_mul_##isa(const float *a, const float *b, int64_t count,       \
                          float *out);                                          \
-  void trit_op_gate_##isa(int32_t kind, const float *g, const float *u,       \
+  void trit_op_gate_##isa(int32_t kind /* trit_gate_kind */, const float *g, \
+                          const float *u,                                      \
                           int64_t count, float *out);                         \
   void trit_op_norm_quantize_##isa(                                            \
       const trit_exec_context *ctx, const float *x, const float *norm_weight,  \
@@ -76,7 +95,8 @@ typedef void (*trit_bitlinear_range_fn)(const void *args,
                                 int64_t vocab, void *scratch, float *out);    \
   void trit_op_lm_head_rerank_##isa(                                           \
       const trit_exec_context *ctx, const float *x, int64_t n, int64_t dim,    \
-      const void *compact, int32_t t3x5, const void *table, int32_t f16,       \
+      const void *compact, int32_t copy /* trit_rerank_copy */,                \
+      const void *table, int32_t f16,                                          \
       int64_t vocab, int64_t candidates, void *scratch, float *out);
 
 TRIT_DECLARE_OPS(generic)
