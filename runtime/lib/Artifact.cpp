@@ -95,6 +95,18 @@ Artifact::open(const std::string &path, const ArtifactOpenOptions &options) {
 }
 
 Expected<std::unique_ptr<Artifact>>
+Artifact::openMemory(const uint8_t *data, size_t size, const std::string &name,
+                     const ArtifactOpenOptions &options) {
+  std::unique_ptr<Artifact> a(new Artifact());
+  a->path = name;
+  a->data = data;
+  a->size = size;
+  if (Error e = a->load(options, nullptr))
+    return e;
+  return a;
+}
+
+Expected<std::unique_ptr<Artifact>>
 Artifact::openLinked(const trit_linked_model &model,
                      const std::string &containerPath,
                      const ArtifactOpenOptions &options) {

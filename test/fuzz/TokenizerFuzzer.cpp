@@ -11,7 +11,8 @@
 //
 // The first byte chooses:
 //   bit 0: parse special tokens;
-//   bit 1: SentencePiece instead of byte-level BPE;
+//   bit 1: SentencePiece instead of byte-level BPE (with bit 2: Qwen2's
+//          pre-tokenizer instead of Llama 3's);
 //   bit 2: byte-level BPE with merges from the input: the text up to the
 //          first 0x01 is merges, one per line, whose joined sides become
 //          tokens unless the line starts with '!' (merges that make no
@@ -25,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CpuTimeLimit.h"
 #include "trit/Runtime/Tokenizer.h"
 
 #include <cstdio>
@@ -181,6 +183,7 @@ constexpr size_t kMaxRuns = 4 << 10;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static std::unique_ptr<trit::Tokenizer> bpe = byteLevel();
   static std::unique_ptr<trit::Tokenizer> spm = sentencePiece();
+  trit::fuzz::CpuTimeLimit limit; // TRIT_FUZZ_CPU_LIMIT_MS
   if (size == 0)
     return 0;
   uint8_t flags = data[0];
@@ -193,6 +196,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::string merges = input.substr(0, end);
     input = end == std::string::npos ? "" : input.substr(end + 1);
     trit::TokenizerSpec spec = byteLevelBase();
+    if (flags & 2)
+      spec.pre = "qwen2";
     for (size_t at = 0; at <= merges.size();) {
       size_t line = std::min(merges.find('\n', at), merges.size());
       std::string merge = merges.substr(at, line - at);

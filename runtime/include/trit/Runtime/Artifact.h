@@ -40,6 +40,13 @@ public:
   openLinked(const trit_linked_model &model,
              const std::string &containerPath = "",
              const ArtifactOpenOptions &options = {});
+  /// An artifact already in memory (`size` bytes at `data`, aligned as a
+  /// mapping is, at least to artifact::kAlignment), which the caller keeps
+  /// for the artifact's life. The same checks as open; `name` stands for
+  /// the file in messages.
+  static Expected<std::unique_ptr<Artifact>>
+  openMemory(const uint8_t *data, size_t size, const std::string &name,
+             const ArtifactOpenOptions &options = {});
   ~Artifact();
   Artifact(const Artifact &) = delete;
   Artifact &operator=(const Artifact &) = delete;
