@@ -1,5 +1,6 @@
 //===- TokenizerTest.cpp - text to token ids and back ---------------------===//
 
+#include "ByteLevelSpec.h"
 #include "trit/Runtime/Tokenizer.h"
 
 #include <gtest/gtest.h>
@@ -17,24 +18,7 @@ namespace {
 /// Llama 3 specials.
 trit::TokenizerSpec byteLevelSpec() {
   trit::TokenizerSpec spec;
-  spec.model = "gpt2";
-  spec.pre = "llama-bpe";
-  // GPT-2's byte characters, in byte order.
-  int extra = 256;
-  for (int b = 0; b < 256; ++b) {
-    bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) ||
-                     (b >= 174 && b <= 255);
-    uint32_t cp = printable ? b : extra++;
-    std::string s;
-    if (cp < 0x80) {
-      s += char(cp);
-    } else {
-      s += char(0xC0 | (cp >> 6));
-      s += char(0x80 | (cp & 0x3F));
-    }
-    spec.tokens.push_back(s);
-    spec.tokenTypes.push_back(1);
-  }
+  trit::test::appendByteAlphabet(spec);
   // "Ġ" is the space's character (U+0120).
   for (const char *merge : {"h e", "he l", "hel l", "hell o", "Ġ w", "Ġw o",
                             "Ġwo r", "Ġwor l", "Ġworl d"}) {
@@ -44,15 +28,7 @@ trit::TokenizerSpec byteLevelSpec() {
     spec.tokens.push_back(joined);
     spec.tokenTypes.push_back(1);
   }
-  for (const char *special : {"<|begin_of_text|>", "<|end_of_text|>",
-                              "<|eot_id|>"}) {
-    spec.tokens.push_back(special);
-    spec.tokenTypes.push_back(3);
-  }
-  spec.bosId = spec.tokens.size() - 3;
-  spec.eosId = spec.tokens.size() - 2;
-  spec.eotId = spec.tokens.size() - 1;
-  spec.chatTemplate = "{{ bos_token }}...Assistant: ...<|eot_id|>";
+  trit::test::appendLlama3Specials(spec);
   return spec;
 }
 

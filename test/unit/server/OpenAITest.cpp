@@ -2,6 +2,8 @@
 
 #include "trit/Server/OpenAI.h"
 
+#include "../ByteLevelSpec.h"
+
 #include <gtest/gtest.h>
 
 using namespace trit;
@@ -13,32 +15,8 @@ namespace {
 /// chat format.
 std::unique_ptr<Tokenizer> makeTokenizer() {
   TokenizerSpec spec;
-  spec.model = "gpt2";
-  spec.pre = "llama-bpe";
-  int extra = 256;
-  for (int b = 0; b < 256; ++b) {
-    bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) ||
-                     (b >= 174 && b <= 255);
-    uint32_t cp = printable ? b : extra++;
-    std::string s;
-    if (cp < 0x80) {
-      s += char(cp);
-    } else {
-      s += char(0xC0 | (cp >> 6));
-      s += char(0x80 | (cp & 0x3F));
-    }
-    spec.tokens.push_back(s);
-    spec.tokenTypes.push_back(1);
-  }
-  for (const char *special :
-       {"<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"}) {
-    spec.tokens.push_back(special);
-    spec.tokenTypes.push_back(3);
-  }
-  spec.bosId = spec.tokens.size() - 3;
-  spec.eosId = spec.tokens.size() - 2;
-  spec.eotId = spec.tokens.size() - 1;
-  spec.chatTemplate = "{{ bos_token }}...Assistant: ...<|eot_id|>";
+  test::appendByteAlphabet(spec);
+  test::appendLlama3Specials(spec);
   auto tokenizer = Tokenizer::create(spec);
   EXPECT_TRUE(bool(tokenizer));
   return std::move(*tokenizer);
