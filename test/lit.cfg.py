@@ -29,6 +29,16 @@ fuzzers = ["trit-fuzz-gguf", "trit-fuzz-safetensors", "trit-fuzz-hf-config",
 if all(os.path.exists(os.path.join(config.trit_tools_dir, f)) for f in fuzzers):
     config.available_features.add("fuzzers")
     tools += fuzzers
+# A sanitizer build (TRIT_SANITIZE=1): ASan keeps freed memory in quarantine
+# (256 MB by default), so a soak's RSS says nothing about leaks there
+# (LeakSanitizer checks them at exit instead).
+server_binary = os.path.join(config.trit_tools_dir, "trit-server")
+sanitized = (os.path.exists(server_binary) and
+             b"__asan_init" in open(server_binary, "rb").read())
+if sanitized:
+    config.available_features.add("asan")
+config.substitutions.append(
+    ("%soak-rss-growth-kib", str(1024 * 1024 if sanitized else 32 * 1024)))
 # The official OpenAI Node SDK, which scripts/setup.sh installs from npm when
 # it can: tests that need it are UNSUPPORTED without it (no network needed).
 openai_node = "/usr/local/share/trit/npm/node_modules"
