@@ -26,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../unit/ByteLevelSpec.h"
 #include "CpuTimeLimit.h"
 #include "trit/Runtime/Tokenizer.h"
 
@@ -36,29 +37,6 @@
 #include <vector>
 
 namespace {
-
-std::string utf8(uint32_t cp) {
-  std::string s;
-  if (cp < 0x80) {
-    s += char(cp);
-  } else if (cp < 0x800) {
-    s += char(0xC0 | (cp >> 6));
-    s += char(0x80 | (cp & 0x3F));
-  }
-  return s;
-}
-
-/// GPT-2's byte characters, as trit-gen-model.py and Llama 3 order them.
-std::vector<std::string> byteChars() {
-  std::vector<std::string> chars;
-  uint32_t next = 256;
-  for (int b = 0; b < 256; ++b) {
-    bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) ||
-                     (b >= 174 && b <= 255);
-    chars.push_back(utf8(printable ? b : next++));
-  }
-  return chars;
-}
 
 /// Adds merge "left right" and (unless `noToken`) the token it makes.
 void addMerge(trit::TokenizerSpec &spec, const std::string &line,
@@ -85,7 +63,7 @@ trit::TokenizerSpec byteLevelBase() {
   trit::TokenizerSpec spec;
   spec.model = "gpt2";
   spec.pre = "llama-bpe";
-  spec.tokens = byteChars();
+  spec.tokens = trit::test::gpt2ByteChars();
   spec.tokenTypes.assign(256, 1);
   return spec;
 }
@@ -94,7 +72,7 @@ trit::TokenizerSpec byteLevelBase() {
 /// bytes, and a merge of the byte 0xFF (never valid UTF-8).
 std::unique_ptr<trit::Tokenizer> byteLevel() {
   trit::TokenizerSpec spec = byteLevelBase();
-  std::vector<std::string> chars = byteChars();
+  std::vector<std::string> chars = trit::test::gpt2ByteChars();
   for (const char *merge :
        {"h e", "he l", "hel l", "hell o", "a a", "aa aa", "a b", "aa a", "a aa",
         "aaaa aaaa", "aaaaaaaa aaaaaaaa", "b b", "1 2", "12 3", "0 0", "' s",

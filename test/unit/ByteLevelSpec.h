@@ -1,7 +1,7 @@
 //===- ByteLevelSpec.h - byte-level tokenizer specs for tests -----*- C++ -*-===//
 //
 // The pieces of a GPT-2-style byte-level vocabulary that the tokenizer's
-// and the server's tests build their specs from.
+// and the server's tests and the tokenizer fuzzer build their specs from.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,16 +11,15 @@
 #include "trit/Runtime/Tokenizer.h"
 
 #include <string>
+#include <vector>
 
 namespace trit::test {
 
-/// Appends GPT-2's 256 byte characters, in byte order, as normal tokens
-/// (ids 0-255 of an empty spec), and makes the spec byte-level BPE with
-/// the Llama 3 pre-tokenizer.
-inline void appendByteAlphabet(TokenizerSpec &spec) {
-  spec.model = "gpt2";
-  spec.pre = "llama-bpe";
-  int extra = 256;
+/// GPT-2's character for each byte, in byte order (UTF-8): printable
+/// bytes stand for themselves, the others for U+0100 onwards.
+inline std::vector<std::string> gpt2ByteChars() {
+  std::vector<std::string> chars;
+  uint32_t extra = 256;
   for (int b = 0; b < 256; ++b) {
     bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) ||
                      (b >= 174 && b <= 255);
@@ -32,7 +31,19 @@ inline void appendByteAlphabet(TokenizerSpec &spec) {
       s += char(0xC0 | (cp >> 6));
       s += char(0x80 | (cp & 0x3F));
     }
-    spec.tokens.push_back(s);
+    chars.push_back(s);
+  }
+  return chars;
+}
+
+/// Appends GPT-2's 256 byte characters as normal tokens (ids 0-255 of an
+/// empty spec), and makes the spec byte-level BPE with the Llama 3
+/// pre-tokenizer.
+inline void appendByteAlphabet(TokenizerSpec &spec) {
+  spec.model = "gpt2";
+  spec.pre = "llama-bpe";
+  for (std::string &c : gpt2ByteChars()) {
+    spec.tokens.push_back(std::move(c));
     spec.tokenTypes.push_back(1);
   }
 }
