@@ -34,6 +34,11 @@ enum class ModelFamily {
   /// Llama-architecture 1.58-bit models (Llama3-8B-1.58, Falcon3-1.58bit):
   /// SiLU, no sub-norms, separate output matrix.
   Llama,
+  /// Qwen3-architecture ternary models (PrismML's Ternary Bonsai, `qwen3`):
+  /// SiLU, no sub-norms, per-head RMSNorm of q and k before NeoX RoPE
+  /// (QK-norm), every matrix group-scaled ternary (embedding and LM head
+  /// included), activations quantized in Q8_0 blocks of 32.
+  Qwen3,
 };
 
 enum class Activation { Relu2, Silu };
@@ -60,6 +65,12 @@ struct ModelConfig {
   RopeStyle ropeStyle = RopeStyle::NeoX;
   bool subNorms = true;
   bool tiedEmbedding = true;
+  /// Per-head RMSNorm of q and k (attn_q_norm / attn_k_norm, headDim wide)
+  /// before RoPE, as Qwen3 does.
+  bool qkNorm = false;
+  /// YaRN context extension (`rope.scaling.type` = "yarn"): 0 when absent.
+  double ropeScalingFactor = 0.0;
+  int64_t ropeOriginalContext = 0;
 };
 
 /// Tokenizer data in a neutral form for the runtime.
@@ -95,6 +106,17 @@ enum class WeightEncoding {
   /// Hugging Face BitNet packing: uint8 [rows/4, cols], byte (r, c) holds
   /// rows r, r+R, r+2R, r+3R in bit pairs 1:0, 3:2, 5:4, 7:6.
   HFPacked,
+  /// Ternary Bonsai's group-scaled 2-bit codec (GGUF id 42 "Q2_0"): per
+  /// 64 weights an f16 d, then 16 bytes of codes (element j in bits
+  /// 2*(j%4) of byte j/4, value code - 1).
+  Q2_0,
+  /// The same codec in groups of 128 (34-byte blocks): PrismML's PQ2_0
+  /// (id 142) and the legacy fork's Q2_0 stored under id 42.
+  PQ2_0,
+  /// PrismML's PTQ1_0 (id 143): 128 base-3 weights in 24 + 2 bytes, then d.
+  PTQ1_0,
+  /// Binary Q1_0 (id 41): d, then 128 sign bits (set: +d, clear: -d).
+  Q1_0,
 };
 
 llvm::StringRef getWeightEncodingName(WeightEncoding encoding);
@@ -121,6 +143,10 @@ struct Weight {
   float scale = 1.0f;
   /// TQ weights whose blocks have different scales keep them per block.
   bool blockScales = false;
+  /// Group-scaled ternary (Q2_0, PQ2_0, PTQ1_0, Q1_0): weights per f16
+  /// scale along a row (64 or 128), read by decodeGroupScales; 0 for the
+  /// per-tensor `scale`.
+  int64_t groupSize = 0;
   /// A float ternary weight that is a full-precision master (Hugging Face):
   /// ternarized by absmean. Otherwise float ternary weights already hold
   /// scale * t (GGUF F32/F16) and are ternarized by sign.
@@ -157,8 +183,13 @@ llvm::Expected<std::unique_ptr<Model>> importGGUF(llvm::StringRef path);
 llvm::Expected<std::unique_ptr<Model>> importHuggingFace(llvm::StringRef dir);
 
 /// The ternary values of a weight, row-major {rows x cols} in {-1, 0, +1},
-/// decoded from whatever encoding the source uses.
+/// decoded from whatever encoding the source uses. (Q2_0 and PQ2_0's code 3,
+/// legal though no ternary model has it, decodes to +2.)
 llvm::Expected<std::vector<int8_t>> decodeTernary(const Weight &weight);
+
+/// The f16 scales (IEEE binary16 bits) of a group-scaled weight
+/// (`groupSize` != 0), row-major {rows x cols / groupSize}.
+llvm::Expected<std::vector<uint16_t>> decodeGroupScales(const Weight &weight);
 
 /// Element `i` (row-major) of a weight stored as F32, F16 or BF16, as a
 /// float. The packers of the layouts the compiled code reads
