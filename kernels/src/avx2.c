@@ -218,5 +218,103 @@ t3x5_dot_row_tokens(const uint8_t *w, const int8_t *q, int64_t cols, int T,
 
 TRIT_DEFINE_T3X5_DOT_TILE_BY_ROW_TOKENS(avx2)
 
+/*===--- T2G: group-scaled ternary (kernels.h) ----------------------------===*/
+
+/* Up to four tokens against one half (8 rows) of a 16-row superblock: a
+ * chunk's 32 bytes of the half give four vectors of codes; vpmaddubsw
+ * multiplies each by the token's four activations broadcast into int16
+ * pairs (|sum| <= 8 * 768, no overflow over a 32-column block), and one
+ * vpmaddwd per block gives each row's int32 sum. Then ggml's order
+ * (kernels.h). T is a constant in each call. */
+static inline __attribute__((always_inline)) void
+t2g_half_tokens(const uint8_t *sb, int half, const int8_t *q, const float *q_d,
+                const int32_t *q_sums, int64_t cols, int64_t group, int T,
+                __m256 *sums) {
+  const __m256i three = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
+  const uint8_t *codes = sb + trit_t2g_codes_offset(cols, group) + 32 * half;
+  int64_t blocks = cols / 32, per_group = group / 32;
+  for (int t = 0; t < T; ++t)
+    sums[t] = _mm256_setzero_ps();
+  for (int64_t g = 0; g < cols / group; ++g) {
+    __m256 sumi[4];
+    for (int t = 0; t < T; ++t)
+      sumi[t] = _mm256_setzero_ps();
+    for (int64_t k = g * per_group; k < (g + 1) * per_group; ++k) {
+      __m256i acc[4];
+      for (int t = 0; t < T; ++t)
+        acc[t] = _mm256_setzero_si256();
+      TRIT_MCA_BEGIN("t2g_32x8");
+      for (int c2 = 0; c2 < 2; ++c2) {
+        int64_t chunk = 2 * k + c2;
+        __m256i v = _mm256_loadu_si256((const __m256i *)(codes + chunk * 64));
+        __m256i c[4] = {_mm256_and_si256(v, three),
+                        _mm256_and_si256(_mm256_srli_epi16(v, 2), three),
+                        _mm256_and_si256(_mm256_srli_epi16(v, 4), three),
+                        _mm256_and_si256(_mm256_srli_epi16(v, 6), three)};
+        for (int t = 0; t < T; ++t) {
+          const int8_t *x = q + t * cols + chunk * 16;
+          for (int s = 0; s < 4; ++s) {
+            int32_t four;
+            __builtin_memcpy(&four, x + 4 * s, 4);
+            acc[t] = _mm256_add_epi16(
+                acc[t], _mm256_maddubs_epi16(c[s], _mm256_set1_epi32(four)));
+          }
+        }
+      }
+      TRIT_MCA_END("t2g_32x8", acc[0]);
+      for (int t = 0; t < T; ++t) {
+        __m256i isum =
+            _mm256_sub_epi32(_mm256_madd_epi16(acc[t], ones),
+                             _mm256_set1_epi32(q_sums[t * blocks + k]));
+        sumi[t] = _mm256_add_ps(
+            sumi[t], _mm256_mul_ps(_mm256_set1_ps(q_d[t * blocks + k]),
+                                   _mm256_cvtepi32_ps(isum)));
+      }
+    }
+    __m256 dw = _mm256_cvtph_ps(
+        _mm_loadu_si128((const __m128i *)(sb + g * 32 + 16 * half)));
+    for (int t = 0; t < T; ++t)
+      sums[t] = _mm256_add_ps(sums[t], _mm256_mul_ps(dw, sumi[t]));
+  }
+}
+
+void trit_t2g_gemm_avx2(const uint8_t *weights, const int8_t *q,
+                        const float *q_d, const int32_t *q_sums, int64_t cols,
+                        int64_t group, int64_t row_begin, int64_t row_end,
+                        int64_t tokens, float *out, int64_t stride) {
+  int64_t sb_bytes = trit_t2g_superblock_bytes(cols, group);
+  int64_t blocks = cols / 32;
+  for (int64_t r0 = row_begin; r0 < row_end; r0 += 8) {
+    const uint8_t *sb = weights + r0 / 16 * sb_bytes;
+    int half = (int)(r0 / 8 % 2);
+    int64_t valid = row_end - r0 < 8 ? row_end - r0 : 8;
+    for (int64_t t = 0; t < tokens;) {
+      int T = tokens - t >= 4 ? 4 : (int)(tokens - t);
+      __m256 sums[4];
+      const int8_t *x = q + t * cols;
+      const float *d = q_d + t * blocks;
+      const int32_t *s = q_sums + t * blocks;
+      switch (T) {
+      case 4: t2g_half_tokens(sb, half, x, d, s, cols, group, 4, sums); break;
+      case 3: t2g_half_tokens(sb, half, x, d, s, cols, group, 3, sums); break;
+      case 2: t2g_half_tokens(sb, half, x, d, s, cols, group, 2, sums); break;
+      default: t2g_half_tokens(sb, half, x, d, s, cols, group, 1, sums); break;
+      }
+      for (int i = 0; i < T; ++i) {
+        float *o = out + (t + i) * stride + r0;
+        if (valid == 8) {
+          _mm256_storeu_ps(o, sums[i]);
+        } else {
+          float lanes[8];
+          _mm256_storeu_ps(lanes, sums[i]);
+          for (int64_t l = 0; l < valid; ++l)
+            o[l] = lanes[l];
+        }
+      }
+      t += T;
+    }
+  }
+}
+
 #define TRIT_ISA avx2
 #include "ops.h"

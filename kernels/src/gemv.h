@@ -208,4 +208,94 @@ static inline int32_t trit_lut_rescale(int32_t S, float unscale) {
                                  trit_t3x5_dot_rows_##isa,                     \
                                  trit_t3x5_row_bytes(cols))
 
+/*===--- f16 bits, portable (no F16C, no libcall) -------------------------===*/
+
+static inline float trit_half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else { /* subnormal: normalize */
+    exp = 113;
+    while (!(mant & 0x400)) {
+      mant <<= 1;
+      --exp;
+    }
+    bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
+  }
+  union {
+    uint32_t u;
+    float f;
+  } v = {bits};
+  return v.f;
+}
+
+/* Round to nearest even, as F16C's vcvtps2ph and ggml's conversion. */
+static inline uint16_t trit_float_to_half(float f) {
+  union {
+    float f;
+    uint32_t u;
+  } v = {f};
+  uint32_t x = v.u, sign = (x >> 16) & 0x8000, absx = x & 0x7fffffff;
+  if (absx >= 0x7f800000) /* inf or nan */
+    return (uint16_t)(sign | 0x7c00 | (absx > 0x7f800000 ? 0x200 : 0));
+  if (absx >= 0x477ff000) /* rounds to >= 65520: overflow */
+    return (uint16_t)(sign | 0x7c00);
+  if (absx < 0x38800000) { /* subnormal or zero in f16 */
+    if (absx < 0x33000000)
+      return (uint16_t)sign;
+    uint32_t mant = (absx & 0x7fffff) | 0x800000;
+    uint32_t shift = 126 - (absx >> 23);
+    uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1);
+    uint32_t mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1)))
+      ++half;
+    return (uint16_t)(sign | half);
+  }
+  uint32_t base = absx - 0x38000000; /* rebias 127 -> 15, keep 23 bits */
+  uint32_t half = base >> 13, rem = base & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (half & 1)))
+    ++half;
+  return (uint16_t)(sign | half);
+}
+
+/*===--- T2G (kernels.h) --------------------------------------------------===*/
+
+/* Where the codes of a T2G superblock begin, after its scales. */
+static inline int64_t trit_t2g_codes_offset(int64_t cols, int64_t group) {
+  return (cols / group * 32 + 63) / 64 * 64;
+}
+
+/* The code (value + 1) of row r, column c of a T2G matrix. */
+static inline int trit_t2g_code(const uint8_t *weights, int64_t cols,
+                                int64_t group, int64_t r, int64_t c) {
+  const uint8_t *sb = weights + r / 16 * trit_t2g_superblock_bytes(cols, group);
+  uint8_t byte = sb[trit_t2g_codes_offset(cols, group) + c / 16 * 64 +
+                    4 * (r % 16) + c % 4];
+  return (byte >> (2 * (c % 16 / 4))) & 3;
+}
+
+/* The f16 scale of row r's group g. */
+static inline uint16_t trit_t2g_scale(const uint8_t *weights, int64_t cols,
+                                      int64_t group, int64_t r, int64_t g) {
+  const uint8_t *p = weights + r / 16 * trit_t2g_superblock_bytes(cols, group) +
+                     g * 32 + r % 16 * 2;
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* x rounded half away from zero, as roundf (|x| < 2^31), without libm. */
+static inline int32_t trit_round_half_away(float x) {
+  int32_t i = (int32_t)x;    /* toward zero */
+  float frac = x - (float)i; /* exact */
+  if (frac >= 0.5f)
+    ++i;
+  else if (frac <= -0.5f)
+    --i;
+  return i;
+}
+
 #endif /* TRIT_KERNELS_SRC_GEMV_H */

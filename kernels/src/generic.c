@@ -185,5 +185,64 @@ void trit_t3x5x64_lut_dot_tile_generic(const uint8_t *weights,
   }
 }
 
+/*===--- T2G: group-scaled ternary (kernels.h) ----------------------------===*/
+
+void trit_q8_0_quantize_row_generic(const float *x, int64_t cols, int8_t *q,
+                                    float *d, int32_t *sums) {
+  for (int64_t b = 0; b < cols / 32; ++b) {
+    const float *xb = x + b * 32;
+    float amax = 0.0f;
+    for (int k = 0; k < 32; ++k) {
+      float a = __builtin_fabsf(xb[k]);
+      amax = a > amax ? a : amax;
+    }
+    float db = amax / 127.0f;
+    float id = db != 0.0f ? 1.0f / db : 0.0f;
+    int32_t s = 0;
+    for (int k = 0; k < 32; ++k) {
+      int32_t v = trit_round_half_away(xb[k] * id);
+      q[b * 32 + k] = (int8_t)v;
+      s += v;
+    }
+    d[b] = trit_half_to_float(trit_float_to_half(db));
+    sums[b] = s;
+  }
+}
+
+void trit_t2g_gemm_generic(const uint8_t *weights, const int8_t *q,
+                           const float *q_d, const int32_t *q_sums,
+                           int64_t cols, int64_t group, int64_t row_begin,
+                           int64_t row_end, int64_t tokens, float *out,
+                           int64_t stride) {
+  int64_t blocks = cols / 32, per_group = group / 32;
+  for (int64_t t = 0; t < tokens; ++t) {
+    const int8_t *x = q + t * cols;
+    for (int64_t r = row_begin; r < row_end; ++r) {
+      float sumf = 0.0f;
+      for (int64_t g = 0; g < cols / group; ++g) {
+        float sumi = 0.0f;
+        for (int64_t k = g * per_group; k < (g + 1) * per_group; ++k) {
+          int32_t dot = 0;
+          for (int64_t c = k * 32; c < k * 32 + 32; ++c)
+            dot += trit_t2g_code(weights, cols, group, r, c) * x[c];
+          sumi += q_d[t * blocks + k] * (float)(dot - q_sums[t * blocks + k]);
+        }
+        sumf +=
+            trit_half_to_float(trit_t2g_scale(weights, cols, group, r, g)) *
+            sumi;
+      }
+      out[t * stride + r] = sumf;
+    }
+  }
+}
+
+void trit_t2g_row_generic(const uint8_t *weights, int64_t cols, int64_t group,
+                          int64_t row, float *out) {
+  for (int64_t c = 0; c < cols; ++c)
+    out[c] = (float)(trit_t2g_code(weights, cols, group, row, c) - 1) *
+             trit_half_to_float(
+                 trit_t2g_scale(weights, cols, group, row, c / group));
+}
+
 #define TRIT_ISA generic
 #include "ops.h"

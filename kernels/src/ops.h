@@ -19,6 +19,7 @@
 #error "define TRIT_ISA before including ops.h"
 #endif
 
+#include "gemv.h"
 #include "trit/abi.h"
 #include "trit/kernels.h"
 #include "trit/ops.h" /* the prototypes these definitions must match */
@@ -46,56 +47,12 @@ static inline uint16_t TRIT_CAT(f2h_, TRIT_ISA)(float f) {
   return v.u;
 }
 #else
-/* Bit-exact IEEE conversions without the F16C instructions (or a libcall). */
+/* Bit-exact IEEE conversions without the F16C instructions (gemv.h). */
 static inline float TRIT_CAT(h2f_, TRIT_ISA)(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;
-  } else { /* subnormal: normalize */
-    exp = 113;
-    while (!(mant & 0x400)) {
-      mant <<= 1;
-      --exp;
-    }
-    bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
-  }
-  union {
-    uint32_t u;
-    float f;
-  } v = {bits};
-  return v.f;
+  return trit_half_to_float(h);
 }
 static inline uint16_t TRIT_CAT(f2h_, TRIT_ISA)(float f) {
-  union {
-    float f;
-    uint32_t u;
-  } v = {f};
-  uint32_t x = v.u, sign = (x >> 16) & 0x8000, absx = x & 0x7fffffff;
-  if (absx >= 0x7f800000) /* inf or nan */
-    return (uint16_t)(sign | 0x7c00 | (absx > 0x7f800000 ? 0x200 : 0));
-  if (absx >= 0x477ff000) /* rounds to >= 65520: overflow */
-    return (uint16_t)(sign | 0x7c00);
-  if (absx < 0x38800000) { /* subnormal or zero in f16 */
-    if (absx < 0x33000000)
-      return (uint16_t)sign;
-    uint32_t mant = (absx & 0x7fffff) | 0x800000;
-    uint32_t shift = 126 - (absx >> 23);
-    uint32_t half = mant >> shift, rem = mant & ((1u << shift) - 1);
-    uint32_t mid = 1u << (shift - 1);
-    if (rem > mid || (rem == mid && (half & 1)))
-      ++half;
-    return (uint16_t)(sign | half);
-  }
-  uint32_t base = absx - 0x38000000; /* rebias 127 -> 15, keep 23 bits */
-  uint32_t half = base >> 13, rem = base & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (half & 1)))
-    ++half;
-  return (uint16_t)(sign | half);
+  return trit_float_to_half(f);
 }
 #endif
 
@@ -318,8 +275,9 @@ typedef struct TRIT_CAT(norm_quantize_args_, TRIT_ISA) {
   float eps;
   int64_t cols;
   int8_t *q;
-  float *q_scales;
+  float *q_scales; /* per row, or per Q8_0 block of 32 */
   int32_t *q_sums;
+  int32_t q8_0;    /* Q8_0 blocks (kernels.h, T2G) instead of rows */
 } TRIT_CAT(norm_quantize_args_, TRIT_ISA);
 
 static void TRIT_CAT(norm_quantize_row_, TRIT_ISA)(
@@ -331,8 +289,13 @@ static void TRIT_CAT(norm_quantize_row_, TRIT_ISA)(
                                       normed);
     row = normed;
   }
-  a->q_scales[t] = trit_quantize_row_generic(row, a->q + t * a->cols, a->cols,
-                                             &a->q_sums[t]);
+  if (a->q8_0)
+    trit_q8_0_quantize_row_generic(row, a->cols, a->q + t * a->cols,
+                                   a->q_scales + t * (a->cols / 32),
+                                   a->q_sums + t * (a->cols / 32));
+  else
+    a->q_scales[t] = trit_quantize_row_generic(row, a->q + t * a->cols,
+                                               a->cols, &a->q_sums[t]);
 }
 
 /* Tokens [begin, end) on a worker, each with its own normalized row. */
@@ -347,18 +310,37 @@ static void TRIT_CAT(norm_quantize_rows_, TRIT_ISA)(void *closure,
 
 /* One token (generation) on the caller with the `normed` scratch row; a
  * prompt's tokens on the pool, so no thread waits for the others' norms. */
-void TRIT_OP(norm_quantize)(const trit_exec_context *ctx, const float *x,
-                            const float *norm_weight, float eps, int64_t n,
-                            int64_t cols, float *normed, int8_t *q,
-                            float *q_scales, int32_t *q_sums) {
+static inline __attribute__((always_inline)) void
+TRIT_CAT(norm_quantize_, TRIT_ISA)(const trit_exec_context *ctx,
+                                   const float *x, const float *norm_weight,
+                                   float eps, int64_t n, int64_t cols,
+                                   float *normed, int8_t *q, float *q_scales,
+                                   int32_t *q_sums, int32_t q8_0) {
   TRIT_CAT(norm_quantize_args_, TRIT_ISA)
-  args = {x, norm_weight, eps, cols, q, q_scales, q_sums};
+  args = {x, norm_weight, eps, cols, q, q_scales, q_sums, q8_0};
   if (n == 1) {
     TRIT_CAT(norm_quantize_row_, TRIT_ISA)(&args, 0, normed);
     return;
   }
   trit_parallel_for(ctx, TRIT_CAT(norm_quantize_rows_, TRIT_ISA), &args, 0,
                     n, 1);
+}
+
+void TRIT_OP(norm_quantize)(const trit_exec_context *ctx, const float *x,
+                            const float *norm_weight, float eps, int64_t n,
+                            int64_t cols, float *normed, int8_t *q,
+                            float *q_scales, int32_t *q_sums) {
+  TRIT_CAT(norm_quantize_, TRIT_ISA)(ctx, x, norm_weight, eps, n, cols, normed,
+                                     q, q_scales, q_sums, 0);
+}
+
+/* The same into Q8_0 blocks (group-scaled ternary BitLinears). */
+void TRIT_OP(norm_quantize_q8_0)(const trit_exec_context *ctx, const float *x,
+                                 const float *norm_weight, float eps,
+                                 int64_t n, int64_t cols, float *normed,
+                                 int8_t *q, float *q_d, int32_t *q_sums) {
+  TRIT_CAT(norm_quantize_, TRIT_ISA)(ctx, x, norm_weight, eps, n, cols, normed,
+                                     q, q_d, q_sums, 1);
 }
 
 /* What a BitLinear's worker ranges read; filled by trit_op_bitlinear (and
@@ -636,6 +618,56 @@ void TRIT_OP(bitlinear_fused)(
           {{0, rows0, all.grain}, {0, rows1, all.grain}, {0, rows2, all.grain}},
           range2 ? 3 : 2};
   trit_run_task(ctx, TRIT_CAT(run_fused_bitlinear_task_, TRIT_ISA), &task);
+}
+
+/*===--- group-scaled ternary (T2G, kernels.h) ----------------------------===*/
+
+/* A T2G weight's BitLinear: the args' q_scales and q_sums are the Q8_0
+ * blocks' d and sums, and w_scale is unused (the scales are in the
+ * layout). Chunks are whole 64-row superblocks, so 16-row aligned. */
+static inline __attribute__((always_inline)) void
+TRIT_CAT(bitlinear_t2g_, TRIT_ISA)(const void *closure, int64_t cols,
+                                   int64_t rows, int64_t group,
+                                   trit_chunks *chunks) {
+  const TRIT_CAT(bitlinear_args_, TRIT_ISA) *a = closure;
+  TRIT_FOR_EACH_CHUNK(chunks, begin, end)
+  TRIT_KERNEL(t2g_gemm)(a->weights, a->q, a->q_scales, a->q_sums, cols, group,
+                        begin, end, a->n, a->out, rows);
+}
+
+void TRIT_OP(bitlinear_t2g64_range)(const void *closure, int64_t cols,
+                                    int64_t rows, trit_chunks *chunks) {
+  TRIT_CAT(bitlinear_t2g_, TRIT_ISA)(closure, cols, rows, 64, chunks);
+}
+
+void TRIT_OP(bitlinear_t2g128_range)(const void *closure, int64_t cols,
+                                     int64_t rows, trit_chunks *chunks) {
+  TRIT_CAT(bitlinear_t2g_, TRIT_ISA)(closure, cols, rows, 128, chunks);
+}
+
+/* Ternary embedding rows, dequantized exactly. */
+void TRIT_OP(embedding_t2g)(const uint8_t *table, const int32_t *tokens,
+                            int64_t n, int64_t dim, int64_t group,
+                            float *out) {
+  for (int64_t t = 0; t < n; ++t)
+    trit_t2g_row_generic(table, dim, group, tokens[t], out + t * dim);
+}
+
+/* A ternary LM head: the rows quantized to Q8_0 in `scratch`
+ * (trit_lm_head_t2g_scratch_bytes), then the table's BitLinear through
+ * `range`. */
+void TRIT_OP(lm_head_t2g)(const trit_exec_context *ctx,
+                          trit_bitlinear_range_fn range, const float *x,
+                          int64_t n, int64_t dim, const uint8_t *table,
+                          int64_t vocab, void *scratch, float *out) {
+  if (n == 0)
+    return;
+  int8_t *q = scratch;
+  float *q_d = (float *)((uint8_t *)scratch + trit_lm_head_t2g_d_offset(n, dim));
+  int32_t *q_sums = (int32_t *)(q_d + n * (dim / 32));
+  TRIT_CAT(norm_quantize_, TRIT_ISA)(ctx, x, 0, 0.0f, n, dim, 0, q, q_d,
+                                     q_sums, 1);
+  TRIT_OP(bitlinear)(ctx, range, table, 0.0f, q, q_d, q_sums, n, vocab, out);
 }
 
 /*===--- RoPE, KV cache, attention ----------------------------------------===*/

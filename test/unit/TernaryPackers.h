@@ -101,6 +101,30 @@ inline std::vector<uint8_t> packT3X5x64(const std::vector<int8_t> &t,
   return out;
 }
 
+/// Packs group-scaled ternary values (codes value + 1, values in -1..2) and
+/// their f16 scales ([rows][cols / group]) into the T2G layout, from its
+/// description in kernels.h: per 16-row superblock the scales (16 per
+/// group, padded to 64 bytes), then per 16-column chunk 64 bytes whose byte
+/// 4r + j holds in bits 2s + 1:2s the code of row r, column 16c + 4s + j.
+inline std::vector<uint8_t> packT2G(const std::vector<int8_t> &t,
+                                    const std::vector<uint16_t> &scales,
+                                    int64_t rows, int64_t cols,
+                                    int64_t group) {
+  int64_t groups = cols / group;
+  int64_t scaleBytes = (groups * 32 + 63) / 64 * 64;
+  int64_t superblock = scaleBytes + cols * 4;
+  std::vector<uint8_t> out((rows + 15) / 16 * superblock, 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t *sb = out.data() + r / 16 * superblock;
+    for (int64_t g = 0; g < groups; ++g)
+      std::memcpy(sb + g * 32 + r % 16 * 2, &scales[r * groups + g], 2);
+    for (int64_t c = 0; c < cols; ++c)
+      sb[scaleBytes + c / 16 * 64 + 4 * (r % 16) + c % 4] |=
+          uint8_t(t[r * cols + c] + 1) << (2 * (c % 16 / 4));
+  }
+  return out;
+}
+
 } // namespace trit::test
 
 #endif // TRIT_TEST_UNIT_TERNARYPACKERS_H

@@ -242,6 +242,54 @@ void trit_t3x5x64_lut_dot_tile_avx512vbmi(const uint8_t *weights,
                                           int64_t tokens, int32_t *dots,
                                           int64_t stride);
 
+/*===--- T2G: group-scaled ternary with 16 rows in lanes (Ternary Bonsai) -===*
+ *
+ * Qwen3-architecture ternary models (PrismML's Ternary Bonsai: Q2_0, PQ2_0,
+ * PTQ1_0, Q1_0) scale each group of 64 or 128 weights of a row by its own
+ * f16 d, and llama.cpp multiplies them with activations in Q8_0 blocks of
+ * 32. The layout keeps 2-bit codes (value + 1; 3, which Q2_0 allows, is
+ * +2) with 16 rows in lanes, so one vpdpbusd adds four columns of 16 rows:
+ * per superblock of 16 rows (trit_t2g_superblock_bytes, layouts.h; the
+ * last one padded with zero rows)
+ * - the scales: per group g, the 16 rows' f16 d (32 bytes), the whole
+ *   padded to 64 bytes;
+ * - the codes: per chunk c of 16 columns 64 bytes, whose byte 4r + j holds
+ *   in bits 2s + 1:2s the code of row r at column 16c + 4s + j.
+ *
+ * Activations in Q8_0 (trit_q8_0_quantize_row): int8 codes [tokens][cols],
+ * and per block of 32 the f16 d widened to f32 and the int32 sum of the
+ * codes, [tokens][cols / 32]. The output follows ggml's generic
+ * ggml_vec_dot_q2_0_q8_0, in f32 with every product and sum rounded:
+ *   out = sum over groups g, in order, of d_w[g] * sumi_g,
+ *   sumi_g = sum over g's blocks k, in order, of d_a[k] * (float)isum_k,
+ *   isum_k = sum of (code - 1) * q over block k (exact).
+ *===----------------------------------------------------------------------===*/
+
+/* Quantizes `cols` floats (a multiple of 32) to Q8_0 blocks like ggml's
+ * quantize_row_q8_0_ref: d = max|x| / 127, q = round half away from zero
+ * of x * (1 / d) (0 when d is 0); `d` receives the f16-rounded d as f32,
+ * `sums` each block's sum of codes. */
+void trit_q8_0_quantize_row_generic(const float *x, int64_t cols, int8_t *q,
+                                    float *d, int32_t *sums);
+
+/* Rows [row_begin, row_end) (row_begin a multiple of 16) of a T2G matrix
+ * with `group`-weight scale groups (64 or 128) times `tokens` Q8_0 rows:
+ * out[t * stride + r]. Every instruction set computes the same bits. */
+#define TRIT_DECLARE_T2G_KERNELS(isa)                                          \
+  void trit_t2g_gemm_##isa(const uint8_t *weights, const int8_t *q,            \
+                           const float *q_d, const int32_t *q_sums,            \
+                           int64_t cols, int64_t group, int64_t row_begin,     \
+                           int64_t row_end, int64_t tokens, float *out,        \
+                           int64_t stride);
+TRIT_DECLARE_T2G_KERNELS(generic)
+TRIT_DECLARE_T2G_KERNELS(avx2)
+TRIT_DECLARE_T2G_KERNELS(avx512vnni)
+TRIT_DECLARE_T2G_KERNELS(neon_dotprod)
+
+/* Row `row` of a T2G matrix dequantized: (code - 1) * d in f32 (exact). */
+void trit_t2g_row_generic(const uint8_t *weights, int64_t cols, int64_t group,
+                          int64_t row, float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,7 +61,12 @@ enum trit_weight_role {
    * padded with zeros to superblocks of 64). */                               \
   X(TERNARY_ROWS_I2_S, "ternary_rows_i2_s", HEAD_COPY, 128, 1)                 \
   X(TERNARY_ROWS_T3X5, "ternary_rows_t3x5", HEAD_COPY, 64, 1)                  \
-  X(TERNARY_ROWS_T3X5_X64, "ternary_rows_t3x5_x64", HEAD_COPY, 64, 1)
+  X(TERNARY_ROWS_T3X5_X64, "ternary_rows_t3x5_x64", HEAD_COPY, 64, 1)        \
+  /* Group-scaled ternary (Ternary Bonsai): 2-bit codes with 16 rows in      \
+   * lanes and one f16 scale per 64 or 128 weights of a row (kernels.h,     \
+   * "T2G"); rows padded with zero weights to a multiple of 16. */           \
+  X(T2G64_X16, "t2g64_x16", TERNARY, 64, 1)                                  \
+  X(T2G128_X16, "t2g128_x16", TERNARY, 128, 1)
 
 enum trit_weight_layout {
 #define TRIT_LAYOUT_ENUM(id, name, role, cols, rows) TRIT_WEIGHT_LAYOUT_##id,
@@ -155,6 +160,13 @@ static inline int64_t trit_t3x5x64_superblock_bytes(int64_t cols) {
   return 256 + (cols + 23) / 24 * 320;
 }
 
+/* Bytes of a superblock of 16 rows of T2G with `group`-weight scale groups:
+ * the f16 scales (16 per group), padded to 64 bytes, then 4 bytes per
+ * column. */
+static inline int64_t trit_t2g_superblock_bytes(int64_t cols, int64_t group) {
+  return (cols / group * 32 + 63) / 64 * 64 + cols * 4;
+}
+
 /* Where the codes of a head copy begin: after `scales` f32 scales, padded
  * to 64 bytes. */
 static inline int64_t trit_head_copy_codes_offset(int64_t scales) {
@@ -187,6 +199,10 @@ static inline int64_t trit_weight_layout_bytes(enum trit_weight_layout layout,
   case TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5_X64:
     return trit_head_copy_codes_offset(rows) +
            (rows + 63) / 64 * trit_t3x5x64_superblock_bytes(cols);
+  case TRIT_WEIGHT_LAYOUT_T2G64_X16:
+    return (rows + 15) / 16 * trit_t2g_superblock_bytes(cols, 64);
+  case TRIT_WEIGHT_LAYOUT_T2G128_X16:
+    return (rows + 15) / 16 * trit_t2g_superblock_bytes(cols, 128);
   default:
     return 0;
   }

@@ -35,6 +35,15 @@ enum trit_rerank_copy {
  * calls the layout's trit_op_bitlinear_*_range with the shape as
  * constants, on a thread of the op's task, and takes row chunks until none
  * is left. */
+/* A ternary LM head's scratch (trit_op_lm_head_t2g): n rows of dim int8
+ * codes, then per Q8_0 block an f32 d and an int32 sum. */
+static inline int64_t trit_lm_head_t2g_d_offset(int64_t n, int64_t dim) {
+  return (n * dim + 63) / 64 * 64;
+}
+static inline int64_t trit_lm_head_t2g_scratch_bytes(int64_t n, int64_t dim) {
+  return trit_lm_head_t2g_d_offset(n, dim) + n * (dim / 32) * 8;
+}
+
 typedef void (*trit_bitlinear_range_fn)(const void *args,
                                         trit_chunks *chunks);
 
@@ -97,7 +106,24 @@ typedef void (*trit_bitlinear_range_fn)(const void *args,
       const trit_exec_context *ctx, const float *x, int64_t n, int64_t dim,    \
       const void *compact, int32_t copy /* trit_rerank_copy */,                \
       const void *table, int32_t f16,                                          \
-      int64_t vocab, int64_t candidates, void *scratch, float *out);
+      int64_t vocab, int64_t candidates, void *scratch, float *out);         \
+  /* Group-scaled ternary (T2G, kernels.h): Q8_0 activations, the           \
+   * BitLinear ranges of each group size, the embedding and the LM head. */  \
+  void trit_op_norm_quantize_q8_0_##isa(                                       \
+      const trit_exec_context *ctx, const float *x, const float *norm_weight,  \
+      float eps, int64_t n, int64_t cols, float *normed, int8_t *q,            \
+      float *q_d, int32_t *q_sums);                                            \
+  void trit_op_bitlinear_t2g64_range_##isa(const void *closure, int64_t cols, \
+                                           int64_t rows, trit_chunks *chunks);\
+  void trit_op_bitlinear_t2g128_range_##isa(                                   \
+      const void *closure, int64_t cols, int64_t rows, trit_chunks *chunks);   \
+  void trit_op_embedding_t2g_##isa(const uint8_t *table,                      \
+                                   const int32_t *tokens, int64_t n,          \
+                                   int64_t dim, int64_t group, float *out);   \
+  void trit_op_lm_head_t2g_##isa(                                              \
+      const trit_exec_context *ctx, trit_bitlinear_range_fn range,             \
+      const float *x, int64_t n, int64_t dim, const uint8_t *table,            \
+      int64_t vocab, void *scratch, float *out);
 
 TRIT_DECLARE_OPS(generic)
 TRIT_DECLARE_OPS(avx2)
