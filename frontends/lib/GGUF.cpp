@@ -55,6 +55,11 @@ StringRef getTensorTypeName(uint32_t type) {
   case 37: return "I8_S";
   case 38: return "TL1";
   case 39: return "TL2";
+  case 40: return "NVFP4";
+  case 41: return "Q1_0";
+  case 42: return "Q2_0";
+  case 142: return "PQ2_0";
+  case 143: return "PTQ1_0";
   default: return "";
   }
 }
@@ -105,20 +110,22 @@ static uint64_t getScalarSize(ValueType type) {
 
 static bool isKnownValueType(uint32_t type) { return type <= 12; }
 
-Expected<uint64_t> getTensorDataSize(uint32_t type, ArrayRef<uint64_t> dims) {
+Expected<uint64_t> getTensorDataSize(uint32_t type, ArrayRef<uint64_t> dims,
+                                     bool legacyQ2_0) {
   uint64_t elements = 1;
   for (uint64_t dim : dims)
     if (__builtin_mul_overflow(elements, dim, &elements) ||
         elements > (uint64_t(1) << 56))
       return createStringError(inconvertibleErrorCode(),
                                "element count overflows");
-  auto blocks = [&](uint64_t block, uint64_t bytes) -> Expected<uint64_t> {
+  auto blocks = [&](uint64_t block, uint64_t bytes,
+                    StringRef what = "") -> Expected<uint64_t> {
     if (dims.empty() || dims[0] % block != 0)
       return createStringError(
           inconvertibleErrorCode(),
-          Twine(getTensorTypeName(type)) + " needs rows of a multiple of " +
-              Twine(block) + " elements, got " +
-              Twine(dims.empty() ? 0 : dims[0]));
+          (what.empty() ? getTensorTypeName(type) : what) +
+              Twine(" needs rows of a multiple of ") + Twine(block) +
+              " elements, got " + Twine(dims.empty() ? 0 : dims[0]));
     return elements / block * bytes;
   };
   switch (type) {
@@ -138,6 +145,16 @@ Expected<uint64_t> getTensorDataSize(uint32_t type, ArrayRef<uint64_t> dims) {
                                "I2_S needs a multiple of 4 elements, got " +
                                    Twine(elements));
     return elements / 4 + 32;
+  case uint32_t(TensorType::Q1_0):
+    return blocks(128, 18);
+  case uint32_t(TensorType::Q2_0):
+    if (legacyQ2_0)
+      return blocks(128, 34, "the legacy group-128 Q2_0 layout");
+    return blocks(64, 18);
+  case uint32_t(TensorType::PQ2_0):
+    return blocks(128, 34);
+  case uint32_t(TensorType::PTQ1_0):
+    return blocks(128, 28);
   default:
     break;
   }
@@ -148,7 +165,8 @@ Expected<uint64_t> getTensorDataSize(uint32_t type, ArrayRef<uint64_t> dims) {
   return createStringError(inconvertibleErrorCode(),
                            "tensor type " + name +
                                " is not supported (Trit reads F32, F16, BF16, "
-                               "I2_S, TQ1_0 and TQ2_0)");
+                               "I2_S, TQ1_0, TQ2_0, Q1_0, Q2_0, PQ2_0 and "
+                               "PTQ1_0)");
 }
 
 uint64_t TensorInfo::getElementCount() const {
@@ -371,6 +389,98 @@ private:
 };
 } // namespace
 
+/// Decides the layout of the file's Q2_0 (id 42) tensors: the official one
+/// (64 weights in 18 bytes) or PrismML's legacy one (128 weights in 34
+/// bytes, the PQ2_0 block). Writers place tensors one after another, each
+/// padded to the alignment, so the bytes from a tensor's offset to the next
+/// tensor's show its size. A tensor large enough that only one layout fits
+/// decides; every other id-42 tensor must fit the same one. A file whose
+/// id-42 tensors are all small enough to fit both reads as the official
+/// layout. Tensors whose space is smaller than both sizes are left to the
+/// overlap and end-of-file checks that follow.
+static Error resolveQ2_0Layout(std::vector<TensorInfo> &tensors,
+                               uint64_t dataSize, uint64_t alignment,
+                               const Cursor &cursor) {
+  if (llvm::none_of(tensors, [](const TensorInfo &t) {
+        return t.type == uint32_t(TensorType::Q2_0);
+      }))
+    return Error::success();
+  std::vector<size_t> order(tensors.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  llvm::sort(order, [&](size_t a, size_t b) {
+    return std::make_pair(tensors[a].offset, a) <
+           std::make_pair(tensors[b].offset, b);
+  });
+
+  const TensorInfo *official = nullptr, *legacy = nullptr;
+  for (size_t k = 0; k < order.size(); ++k) {
+    TensorInfo &t = tensors[order[k]];
+    if (t.type != uint32_t(TensorType::Q2_0))
+      continue;
+    bool last = k + 1 == order.size();
+    uint64_t end = last ? dataSize : tensors[order[k + 1]].offset;
+    if (end < t.offset)
+      continue; // past the end of the file: reported below
+    uint64_t space = end - t.offset;
+    uint64_t officialSize = t.size;
+    Expected<uint64_t> legacySize = getTensorDataSize(t.type, t.dims, true);
+    std::optional<uint64_t> legacyBytes;
+    if (legacySize)
+      legacyBytes = *legacySize;
+    else
+      consumeError(legacySize.takeError());
+    // The last tensor may be followed by any padding.
+    auto fits = [&](uint64_t size) {
+      return size <= space && (last || space - size < alignment);
+    };
+    bool fitsOfficial = fits(officialSize);
+    bool fitsLegacy = legacyBytes && fits(*legacyBytes);
+    if (!fitsOfficial && !fitsLegacy) {
+      if (space < officialSize && (!legacyBytes || space < *legacyBytes))
+        continue; // overlaps the next tensor: reported below
+      std::string sizes =
+          legacyBytes ? (Twine(officialSize) + " or " + Twine(*legacyBytes) +
+                         " bytes")
+                            .str()
+                      : (Twine(officialSize) +
+                         " bytes; its rows do not divide into the legacy "
+                         "layout's blocks")
+                            .str();
+      return cursor.error("tensor '" + t.name + "' (Q2_0, rows of " +
+                          Twine(t.dims[0]) + ") has " + Twine(space) +
+                          " bytes up to the next tensor, which matches "
+                          "neither the Q2_0 layout (64-weight blocks) nor the "
+                          "legacy group-128 layout (" +
+                          sizes + ", each padded to the alignment of " +
+                          Twine(alignment) + ")");
+    }
+    if (fitsOfficial && !fitsLegacy && !official)
+      official = &t;
+    if (fitsLegacy && !fitsOfficial && !legacy)
+      legacy = &t;
+  }
+  if (official && legacy)
+    return cursor.error("tensor '" + official->name +
+                        "' has the size of the Q2_0 layout (64-weight "
+                        "blocks) but tensor '" +
+                        legacy->name +
+                        "' that of the legacy group-128 layout; the Q2_0 "
+                        "tensors of a file must all use one layout");
+  if (!legacy)
+    return Error::success();
+  for (TensorInfo &t : tensors) {
+    if (t.type != uint32_t(TensorType::Q2_0))
+      continue;
+    Expected<uint64_t> size = getTensorDataSize(t.type, t.dims, true);
+    if (!size)
+      return cursor.error("tensor '" + t.name +
+                          "': " + toString(size.takeError()));
+    t.size = *size;
+    t.legacyQ2_0 = true;
+  }
+  return Error::success();
+}
+
 /// Reads a metadata value; a friend of Value.
 struct ValueParser {
   static Error parse(Cursor &cursor, Value &value, StringRef key);
@@ -548,6 +658,9 @@ Expected<File> File::parse(ArrayRef<uint8_t> bytes, StringRef fileName) {
   cursor.align(file.alignment);
   uint64_t dataStart = cursor.offset();
   uint64_t dataSize = dataStart <= bytes.size() ? bytes.size() - dataStart : 0;
+  if (Error e = resolveQ2_0Layout(file.tensors, dataSize, file.alignment,
+                                  cursor))
+    return std::move(e);
   for (TensorInfo &info : file.tensors) {
     if (info.offset > dataSize || info.size > dataSize - info.offset)
       return cursor.error("tensor '" + info.name + "' (" +

@@ -209,7 +209,8 @@ TEST(GGUFReader, ReportsTensorProblems) {
             "test.gguf: tensor 't': unknown tensor type id 99");
   EXPECT_EQ(withTensor({"t", {256}, 12, {}}),
             "test.gguf: tensor 't': tensor type Q4_K is not supported (Trit "
-            "reads F32, F16, BF16, I2_S, TQ1_0 and TQ2_0)");
+            "reads F32, F16, BF16, I2_S, TQ1_0, TQ2_0, Q1_0, Q2_0, PQ2_0 and "
+            "PTQ1_0)");
   EXPECT_EQ(withTensor({"t", {100}, 35, {}}),
             "test.gguf: tensor 't': TQ2_0 needs rows of a multiple of 256 "
             "elements, got 100");
@@ -234,6 +235,181 @@ TEST(GGUFReader, ReportsTensorProblems) {
   EXPECT_EQ(error, "test.gguf: tensor 't' (F32, 4096 bytes at data offset 0) "
                    "extends past the end of the file (the data section holds "
                    "64 bytes)");
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Ternary Bonsai's group-scaled types
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A file of `tensors` after one F32 vector (so no tensor starts the data).
+GGUFBuilder withTensors(std::vector<GGUFBuilder::Tensor> tensors) {
+  GGUFBuilder b;
+  b.addTensor({"norm", {8}, 0, std::vector<uint8_t>(32)});
+  for (GGUFBuilder::Tensor &t : tensors)
+    b.addTensor(std::move(t));
+  return b;
+}
+
+TEST(GGUFReader, SizesTheGroupScaledTypes) {
+  GGUFBuilder b = withTensors({
+      {"q1", {256, 2}, 41, std::vector<uint8_t>(4 * 18)},
+      {"q2", {128, 3}, 42, std::vector<uint8_t>(6 * 18)},
+      {"pq2", {256, 2}, 142, std::vector<uint8_t>(4 * 34)},
+      {"ptq1", {384, 1}, 143, std::vector<uint8_t>(3 * 28)},
+  });
+  std::vector<uint8_t> bytes = b.build();
+  llvm::Expected<File> file = File::parse(bytes, "test.gguf");
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  EXPECT_EQ(file->lookupTensor("q1")->size, 72u);
+  EXPECT_EQ(file->lookupTensor("q1")->getType(), TensorType::Q1_0);
+  EXPECT_EQ(file->lookupTensor("q2")->size, 108u);
+  EXPECT_FALSE(file->lookupTensor("q2")->legacyQ2_0);
+  EXPECT_EQ(file->lookupTensor("pq2")->size, 136u);
+  EXPECT_EQ(file->lookupTensor("ptq1")->size, 84u);
+  EXPECT_EQ(getTensorTypeName(41), "Q1_0");
+  EXPECT_EQ(getTensorTypeName(42), "Q2_0");
+  EXPECT_EQ(getTensorTypeName(142), "PQ2_0");
+  EXPECT_EQ(getTensorTypeName(143), "PTQ1_0");
+  EXPECT_EQ(*getTensorDataSize(42, {256, 2}, /*legacyQ2_0=*/true), 136u);
+}
+
+TEST(GGUFReader, RowsMustHoldWholeBlocks) {
+  auto error = [](uint64_t row, uint32_t type) {
+    return parseError(withTensors({{"t", {row, 2}, type, {}}}).build());
+  };
+  EXPECT_EQ(error(96, 42), "test.gguf: tensor 't': Q2_0 needs rows of a "
+                           "multiple of 64 elements, got 96");
+  EXPECT_EQ(error(64, 142), "test.gguf: tensor 't': PQ2_0 needs rows of a "
+                            "multiple of 128 elements, got 64");
+  EXPECT_EQ(error(200, 143), "test.gguf: tensor 't': PTQ1_0 needs rows of a "
+                             "multiple of 128 elements, got 200");
+  EXPECT_EQ(error(64, 41), "test.gguf: tensor 't': Q1_0 needs rows of a "
+                           "multiple of 128 elements, got 64");
+  EXPECT_EQ(error(128, 144), "test.gguf: tensor 't': unknown tensor type id "
+                             "144");
+  EXPECT_EQ(error(128, 40), "test.gguf: tensor 't': tensor type NVFP4 is not "
+                            "supported (Trit reads F32, F16, BF16, I2_S, "
+                            "TQ1_0, TQ2_0, Q1_0, Q2_0, PQ2_0 and PTQ1_0)");
+}
+
+// Id 42 is Q2_0 with 64-weight blocks (18 bytes) in llama.cpp and PrismML's
+// fork from v7, and the fork's group-128 layout (34-byte blocks, PQ2_0's)
+// before: a 4096-weight row is 1152 bytes in one and 1088 in the other,
+// which the tensor offsets tell apart. A 128-weight row (36 or 34 bytes,
+// both padded to 64) fits either and follows the file's large tensors.
+TEST(GGUFReader, TellsTheTwoQ2_0LayoutsApartBySize) {
+  for (bool legacy : {false, true}) {
+    uint64_t big = legacy ? 1088 : 1152, small = legacy ? 34 : 36;
+    GGUFBuilder b = withTensors({
+        {"small", {128, 1}, 42, std::vector<uint8_t>(small)},
+        {"big", {4096, 1}, 42, std::vector<uint8_t>(big, 0x55)},
+        {"after", {8}, 0, std::vector<uint8_t>(32)},
+    });
+    std::vector<uint8_t> bytes = b.build();
+    llvm::Expected<File> file = File::parse(bytes, "test.gguf");
+    ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+    for (const char *name : {"small", "big"})
+      EXPECT_EQ(file->lookupTensor(name)->legacyQ2_0, legacy) << name;
+    EXPECT_EQ(file->lookupTensor("big")->size, big);
+    EXPECT_EQ(file->lookupTensor("big")->data.size(), big);
+    EXPECT_EQ(file->lookupTensor("small")->size, small);
+
+    // The same as the file's last tensor, where no next offset bounds it.
+    GGUFBuilder last =
+        withTensors({{"big", {4096, 1}, 42, std::vector<uint8_t>(big)}});
+    std::vector<uint8_t> lastBytes = last.build();
+    llvm::Expected<File> lastFile = File::parse(lastBytes, "test.gguf");
+    ASSERT_TRUE(bool(lastFile)) << llvm::toString(lastFile.takeError());
+    EXPECT_EQ(lastFile->lookupTensor("big")->legacyQ2_0, legacy);
+  }
+
+  // Only small tensors: the official layout.
+  std::vector<uint8_t> small =
+      withTensors({{"small", {128, 1}, 42, std::vector<uint8_t>(36)},
+                   {"after", {8}, 0, std::vector<uint8_t>(32)}})
+          .build();
+  llvm::Expected<File> file = File::parse(small, "test.gguf");
+  ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+  EXPECT_FALSE(file->lookupTensor("small")->legacyQ2_0);
+}
+
+TEST(GGUFReader, RefusesQ2_0SizesOfNeitherOrBothLayouts) {
+  // 1120 bytes: less than the official 1152, a block more than the 1088.
+  EXPECT_EQ(parseError(withTensors({
+                           {"t", {4096, 1}, 42, std::vector<uint8_t>(1120)},
+                           {"after", {8}, 0, std::vector<uint8_t>(32)},
+                       })
+                           .build()),
+            "test.gguf: tensor 't' (Q2_0, rows of 4096) has 1120 bytes up to "
+            "the next tensor, which matches neither the Q2_0 layout "
+            "(64-weight blocks) nor the legacy group-128 layout (1152 or 1088 "
+            "bytes, each padded to the alignment of 32)");
+  // Rows of 192 have no legacy size.
+  EXPECT_EQ(parseError(withTensors({
+                           {"t", {192, 16}, 42, std::vector<uint8_t>(1024)},
+                           {"after", {8}, 0, std::vector<uint8_t>(32)},
+                       })
+                           .build()),
+            "test.gguf: tensor 't' (Q2_0, rows of 192) has 1024 bytes up to "
+            "the next tensor, which matches neither the Q2_0 layout "
+            "(64-weight blocks) nor the legacy group-128 layout (864 bytes; "
+            "its rows do not divide into the legacy layout's blocks, each "
+            "padded to the alignment of 32)");
+  // One file, two layouts.
+  EXPECT_EQ(parseError(withTensors({
+                           {"a", {4096, 1}, 42, std::vector<uint8_t>(1152)},
+                           {"b", {4096, 1}, 42, std::vector<uint8_t>(1088)},
+                           {"after", {8}, 0, std::vector<uint8_t>(32)},
+                       })
+                           .build()),
+            "test.gguf: tensor 'a' has the size of the Q2_0 layout (64-weight "
+            "blocks) but tensor 'b' that of the legacy group-128 layout; the "
+            "Q2_0 tensors of a file must all use one layout");
+  // A legacy file's tensor with rows of 64 weights fits only the official
+  // layout.
+  EXPECT_EQ(parseError(withTensors({
+                           {"legacy", {4096, 1}, 42, std::vector<uint8_t>(1088)},
+                           {"rows64", {64, 2}, 42, std::vector<uint8_t>(36)},
+                           {"after", {8}, 0, std::vector<uint8_t>(32)},
+                       })
+                           .build()),
+            "test.gguf: tensor 'rows64' has the size of the Q2_0 layout "
+            "(64-weight blocks) but tensor 'legacy' that of the legacy "
+            "group-128 layout; the Q2_0 tensors of a file must all use one "
+            "layout");
+  // Data cut short is still reported as such.
+  std::vector<uint8_t> cut =
+      withTensors({{"t", {4096, 1}, 42, std::vector<uint8_t>(1152)}}).build();
+  cut.resize(cut.size() - 100);
+  EXPECT_EQ(parseError(cut),
+            "test.gguf: tensor 't' (Q2_0, 1152 bytes at data offset 32) "
+            "extends past the end of the file (the data section holds 1084 "
+            "bytes)");
+  // Overlapping tensors too.
+  EXPECT_EQ(parseError(withTensors({
+                           {"t", {4096, 1}, 42, std::vector<uint8_t>(1152)},
+                           {"u", {8}, 0, std::vector<uint8_t>(32), 64},
+                       })
+                           .build()),
+            "test.gguf: the data of tensors 't' and 'u' overlap");
+}
+
+TEST(GGUFReader, EveryTruncationOfAGroupScaledFileIsAnError) {
+  std::vector<uint8_t> bytes =
+      withTensors({{"a", {4096, 1}, 42, std::vector<uint8_t>(1088)},
+                   {"b", {128, 1}, 143, std::vector<uint8_t>(28)},
+                   {"c", {128, 1}, 42, std::vector<uint8_t>(34)}})
+          .build();
+  ASSERT_EQ(parseError(bytes), "");
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + length);
+    std::string error = parseError(prefix);
+    EXPECT_FALSE(error.empty()) << "prefix of " << length << " bytes parsed";
+  }
 }
 
 } // namespace

@@ -33,6 +33,16 @@ enum class TensorType : uint32_t {
   TQ1_0 = 34,
   TQ2_0 = 35,
   I2_S = 36, // bitnet.cpp's fork only: 2-bit codes + trailing f32 scale
+  /// Binary: per 128 weights an f16 d, then 16 bytes of sign bits.
+  Q1_0 = 41,
+  /// Per 64 weights an f16 d, then 16 bytes of 2-bit codes (18-byte blocks).
+  /// PrismML's fork before v7 stored its group-128 layout (PQ2_0's) under
+  /// this id; the reader tells the two apart by size (TensorInfo::legacyQ2_0).
+  Q2_0 = 42,
+  /// PrismML's fork: the Q2_0 codec per 128 weights (34-byte blocks).
+  PQ2_0 = 142,
+  /// PrismML's fork: 128 base-3 weights in qs[24], qh[2], then f16 d.
+  PTQ1_0 = 143,
 };
 
 /// The name of a ggml type id ("F32", "Q4_K", "I2_S", ...), or "" if unknown.
@@ -104,6 +114,11 @@ struct TensorInfo {
   uint64_t offset = 0;
   /// Bytes of data, computed from the type and dims (I2_S: n/4 + 32).
   uint64_t size = 0;
+  /// A Q2_0 (id 42) tensor in the legacy PrismML layout: the PQ2_0 block of
+  /// 128 weights in 34 bytes instead of 64 in 18. Decided once per file
+  /// from the sizes the tensor offsets leave, and the same for every id-42
+  /// tensor of the file.
+  bool legacyQ2_0 = false;
   /// The data, inside the file.
   llvm::ArrayRef<uint8_t> data;
 
@@ -147,9 +162,11 @@ private:
 };
 
 /// Bytes of a tensor of `type` with `dims`, or an error naming what is wrong
-/// (unknown type, row not a whole number of blocks, overflow).
+/// (unknown type, row not a whole number of blocks, overflow). `legacyQ2_0`
+/// sizes an id-42 tensor in the legacy group-128 layout.
 llvm::Expected<uint64_t> getTensorDataSize(uint32_t type,
-                                           llvm::ArrayRef<uint64_t> dims);
+                                           llvm::ArrayRef<uint64_t> dims,
+                                           bool legacyQ2_0 = false);
 
 } // namespace trit::gguf
 
