@@ -3,10 +3,12 @@
 #include "ModelInternal.h"
 #include "trit/Frontends/GGUF.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/Path.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 using namespace llvm;
@@ -20,9 +22,82 @@ static Expected<ModelFamily> getFamily(StringRef arch, StringRef file) {
     return ModelFamily::BitNet;
   if (arch == "llama")
     return ModelFamily::Llama;
+  if (arch == "qwen3")
+    return ModelFamily::Qwen3;
+  if (arch == "qwen35")
+    return fileError(file, "architecture 'qwen35' (Qwen3.5/3.6, as in "
+                           "Ternary Bonsai 27B) is the hybrid Gated-DeltaNet "
+                           "and attention architecture, which Trit does not "
+                           "support; Trit imports qwen3 (Ternary Bonsai "
+                           "1.7B, 4B and 8B)");
   return fileError(file, "unknown architecture '" + arch +
                              "' (Trit imports bitnet-b1.58, bitnet-25, "
-                             "bitnet-1.58, bitnet and llama)");
+                             "bitnet-1.58, bitnet, llama and qwen3)");
+}
+
+/// Ternary Bonsai 2 folds a Hadamard rotation into its weights and records it
+/// in `prism.hadamard.*` keys: the activations must be rotated to match,
+/// which Trit does not do, and ignoring it gives garbage.
+static Error refuseHadamard(const gguf::File &file) {
+  for (const std::string &key : file.getKeys())
+    if (StringRef(key).starts_with("prism.hadamard."))
+      return fileError(file.getFileName(),
+                       "metadata key '" + key +
+                           "': the weights are Hadamard-folded (Ternary "
+                           "Bonsai 2) and need their activations rotated, "
+                           "which Trit does not support");
+  return Error::success();
+}
+
+/// Qwen3's RoPE scaling: none, or YaRN with its factor and the context the
+/// model was trained at.
+static Error readRopeScaling(const gguf::File &file, ModelConfig &c) {
+  StringRef name = file.getFileName();
+  std::string p = c.architecture + ".rope.scaling.";
+  const gguf::Value *type = file.lookup(p + "type");
+  if (!type)
+    return Error::success();
+  std::optional<StringRef> kind = type->getString();
+  if (!kind)
+    return fileError(name, "metadata key '" + p + "type' is a " +
+                               gguf::getValueTypeName(type->getType()) +
+                               ", not a string");
+  if (*kind == "none")
+    return Error::success();
+  if (*kind != "yarn")
+    return fileError(name, "RoPE scaling '" + *kind + "' (" + p +
+                               "type) is not supported (Trit implements "
+                               "YaRN)");
+  for (StringRef key : {"attn_factor", "yarn_ext_factor", "yarn_attn_factor",
+                        "yarn_beta_fast", "yarn_beta_slow",
+                        "yarn_log_multiplier"})
+    if (file.lookup(p + key.str()))
+      return fileError(name, "metadata key '" + p + key +
+                                 "' is not supported (Trit implements YaRN "
+                                 "with its default parameters)");
+  Expected<double> factor = file.getRequiredFloat(p + "factor");
+  if (!factor)
+    return factor.takeError();
+  if (!std::isfinite(*factor) || *factor < 1) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", *factor);
+    return fileError(name, "metadata key '" + p + "factor' = " + value +
+                               " is not a YaRN factor (at least 1)");
+  }
+  c.ropeScalingFactor = *factor;
+  c.ropeOriginalContext = c.contextLength;
+  if (file.lookup(p + "original_context_length")) {
+    Expected<uint64_t> original =
+        file.getRequiredUInt(p + "original_context_length");
+    if (!original)
+      return original.takeError();
+    if (*original == 0 || *original > uint64_t(INT32_MAX))
+      return fileError(name, "metadata key '" + p +
+                                 "original_context_length' = " +
+                                 Twine(*original) + " is out of range");
+    c.ropeOriginalContext = int64_t(*original);
+  }
+  return Error::success();
 }
 
 static Error readConfig(const gguf::File &file, ModelConfig &c) {
@@ -35,6 +110,8 @@ static Error readConfig(const gguf::File &file, ModelConfig &c) {
   if (!family)
     return family.takeError();
   c.family = *family;
+  if (Error e = refuseHadamard(file))
+    return e;
 
   std::string p = c.architecture + ".";
   auto uintKey = [&](StringRef key, int64_t &out) -> Error {
@@ -64,6 +141,17 @@ static Error readConfig(const gguf::File &file, ModelConfig &c) {
   if (optionalKey("attention.key_length"))
     if (Error e = uintKey("attention.key_length", c.headDim))
       return e;
+  if (optionalKey("attention.value_length")) {
+    int64_t valueLength;
+    if (Error e = uintKey("attention.value_length", valueLength))
+      return e;
+    if (valueLength != c.headDim)
+      return fileError(name, p + "attention.value_length " +
+                                 Twine(valueLength) +
+                                 " differs from the key length " +
+                                 Twine(c.headDim) +
+                                 "; Trit needs equal key and value heads");
+  }
   // rope.dimension_count is how many dimensions of a head rotate.
   if (optionalKey("rope.dimension_count")) {
     int64_t rotated;
@@ -102,6 +190,15 @@ static Error readConfig(const gguf::File &file, ModelConfig &c) {
     // llama.cpp's converter permutes llama q/k rows for adjacent pairs.
     c.ropeStyle = RopeStyle::Interleaved;
     c.tiedEmbedding = !file.lookupTensor("output.weight");
+    break;
+  case ModelFamily::Qwen3:
+    c.activation = Activation::Silu;
+    c.subNorms = false;
+    c.ropeStyle = RopeStyle::NeoX;
+    c.qkNorm = true;
+    c.tiedEmbedding = !file.lookupTensor("output.weight");
+    if (Error e = readRopeScaling(file, c))
+      return e;
     break;
   }
   if (const gguf::Value *act = optionalKey("hidden_activation")) {
@@ -211,6 +308,51 @@ static Error addWeight(const gguf::File &file, const gguf::TensorInfo &info,
   case gguf::TensorType::TQ1_0:
     w.encoding = WeightEncoding::TQ1_0;
     break;
+  case gguf::TensorType::Q2_0:
+    // The legacy id-42 layout is PQ2_0's block under another id.
+    w.encoding = info.legacyQ2_0 ? WeightEncoding::PQ2_0 : WeightEncoding::Q2_0;
+    w.groupSize = info.legacyQ2_0 ? 128 : 64;
+    break;
+  case gguf::TensorType::PQ2_0:
+    w.encoding = WeightEncoding::PQ2_0;
+    w.groupSize = 128;
+    break;
+  case gguf::TensorType::PTQ1_0:
+    w.encoding = WeightEncoding::PTQ1_0;
+    w.groupSize = 128;
+    break;
+  case gguf::TensorType::Q1_0:
+    w.encoding = WeightEncoding::Q1_0;
+    w.groupSize = 128;
+    break;
+  }
+  bool grouped = w.groupSize != 0;
+  bool isFloat = w.encoding == WeightEncoding::F32 ||
+                 w.encoding == WeightEncoding::F16 ||
+                 w.encoding == WeightEncoding::BF16;
+  if (model.config.family == ModelFamily::Qwen3) {
+    // Ternary Bonsai: every matrix group-ternary, the embedding and the LM
+    // head included; the norms float.
+    bool matrix = w.ternary || w.name == "token_embd.weight" ||
+                  w.name == "output.weight";
+    if (matrix && !grouped) {
+      if (isFloat)
+        return fileError(fileName,
+                         "tensor '" + w.name + "' has type " +
+                             gguf::getTensorTypeName(info.type) +
+                             ": float Qwen3 matrices are not supported (Trit "
+                             "reads the ternary Bonsai types Q2_0, PQ2_0, "
+                             "PTQ1_0 and Q1_0)");
+      return typeError("Q2_0, PQ2_0, PTQ1_0 or Q1_0");
+    }
+    if (!matrix && grouped)
+      return typeError("F32, F16 or BF16");
+    w.ternary = matrix;
+  } else if (grouped) {
+    return fileError(fileName, "tensor '" + w.name + "' has type " +
+                                   gguf::getTensorTypeName(info.type) +
+                                   ", a group-scaled ternary type that Trit "
+                                   "reads in qwen3 models only");
   }
   bool packed = w.encoding == WeightEncoding::I2_S ||
                 w.encoding == WeightEncoding::TQ2_0 ||
@@ -248,6 +390,20 @@ static Error addWeight(const gguf::File &file, const gguf::TensorInfo &info,
       common = d;
     }
     w.scale = common ? decodeHalf(*common) : 0.0f;
+  } else if (grouped) {
+    // One f16 d per group, read by decodeGroupScales; each must be finite.
+    uint64_t blockBytes = getGroupBlockBytes(w.encoding);
+    uint64_t scaleAt = w.encoding == WeightEncoding::PTQ1_0 ? blockBytes - 2 : 0;
+    for (uint64_t b = 0; b < info.data.size() / blockBytes; ++b) {
+      uint16_t d =
+          support::endian::read16le(info.data.data() + b * blockBytes + scaleAt);
+      if ((d & 0x7c00) == 0x7c00)
+        return fileError(fileName,
+                         "tensor '" + w.name + "' holds the invalid scale " +
+                             ((d & 0x3ff) ? "nan" : "inf") + " (f16 0x" +
+                             utohexstr(d, true, 4) + ") in group " + Twine(b));
+    }
+    w.scale = 1.0f;
   } else if (w.ternary) {
     w.scale = computeFloatTernaryScale(w);
   }

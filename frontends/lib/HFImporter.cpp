@@ -103,6 +103,11 @@ Expected<HFConfig> parseHFConfig(StringRef text, StringRef file) {
   } else if (arch == "LlamaForCausalLM" || arch == "llama") {
     c.family = ModelFamily::Llama;
     c.architecture = "llama";
+  } else if (arch == "Qwen3ForCausalLM" || arch == "qwen3") {
+    return fileError(file, "Qwen3 models (" + arch +
+                               ") are imported from GGUF files only (Ternary "
+                               "Bonsai's Q2_0, PQ2_0, PTQ1_0 or Q1_0), not "
+                               "from Hugging Face folders");
   } else {
     return fileError(file, "unknown architecture '" + arch +
                                "' (Trit imports BitNetForCausalLM, "

@@ -23,8 +23,32 @@ StringRef getWeightEncodingName(WeightEncoding encoding) {
   case WeightEncoding::TQ2_0: return "TQ2_0";
   case WeightEncoding::TQ1_0: return "TQ1_0";
   case WeightEncoding::HFPacked: return "packed uint8";
+  case WeightEncoding::Q2_0: return "Q2_0";
+  case WeightEncoding::PQ2_0: return "PQ2_0";
+  case WeightEncoding::PTQ1_0: return "PTQ1_0";
+  case WeightEncoding::Q1_0: return "Q1_0";
   }
   return "?";
+}
+
+uint64_t getGroupBlockBytes(WeightEncoding encoding) {
+  switch (encoding) {
+  case WeightEncoding::Q2_0: return 18;
+  case WeightEncoding::PQ2_0: return 34;
+  case WeightEncoding::PTQ1_0: return 28;
+  case WeightEncoding::Q1_0: return 18;
+  default: return 0;
+  }
+}
+
+int64_t getEncodingGroupSize(WeightEncoding encoding) {
+  switch (encoding) {
+  case WeightEncoding::Q2_0: return 64;
+  case WeightEncoding::PQ2_0:
+  case WeightEncoding::PTQ1_0:
+  case WeightEncoding::Q1_0: return 128;
+  default: return 0;
+  }
 }
 
 const Weight *Model::lookup(StringRef name) const {
@@ -66,6 +90,11 @@ Error validateConfig(const ModelConfig &c, StringRef source) {
       !std::isfinite(c.normEps) || !(c.normEps > 0))
     return fileError(source, "rope theta and the norm epsilon must be "
                              "finite and positive");
+  if (c.ropeScalingFactor != 0 &&
+      (!std::isfinite(c.ropeScalingFactor) || c.ropeScalingFactor < 1 ||
+       c.ropeOriginalContext <= 0))
+    return fileError(source, "YaRN needs a factor of at least 1 and a "
+                             "positive original context length");
   // Sizes far beyond any real model are a damaged file, not a model.
   if (c.layers > 1024 || c.hiddenSize > (1 << 20) || c.ffnSize > (1 << 22) ||
       c.vocabSize > (1 << 20) || c.heads > 4096)
@@ -96,6 +125,10 @@ getRequiredTensors(const ModelConfig &c) {
     if (c.subNorms) {
       required.push_back({p + "attn_sub_norm.weight", {q}});
       required.push_back({p + "ffn_sub_norm.weight", {c.ffnSize}});
+    }
+    if (c.qkNorm) {
+      required.push_back({p + "attn_q_norm.weight", {c.headDim}});
+      required.push_back({p + "attn_k_norm.weight", {c.headDim}});
     }
   }
   return required;
@@ -132,8 +165,14 @@ Error Model::finalize(StringRef sourcePath) {
     known[name] = true;
     const Weight *w = lookup(name);
     if (!w)
-      return fileError(sourcePath, "missing tensor '" + name + "' of the " +
-                                       config.architecture + " architecture");
+      return fileError(sourcePath,
+                       "missing tensor '" + name + "' of the " +
+                           config.architecture + " architecture" +
+                           (StringRef(name).ends_with("_q_norm.weight") ||
+                                    StringRef(name).ends_with("_k_norm.weight")
+                                ? " (the per-head RMSNorm of q and k before "
+                                  "RoPE)"
+                                : ""));
     if (w->shape != shape)
       return fileError(sourcePath,
                        "tensor '" + name + "' (" + w->sourceKey +
@@ -219,6 +258,34 @@ float loadFloatElement(const Weight &w, size_t i) {
 float decodeHalf(uint16_t bits) { return halfToFloat(bits); }
 float decodeBFloat16(uint16_t bits) { return bf16ToFloat(bits); }
 
+/// Trit n (0 the most significant) of a base-3 byte of TQ1_0 / PTQ1_0: the
+/// bytes hold ceil(v * 256 / 243), so multiplying by 3^n (mod 256) brings
+/// trit n to the top, where * 3 >> 8 reads it. As -1, 0, +1.
+static int8_t digit(uint8_t q, size_t n) {
+  static constexpr uint8_t pow3[5] = {1, 3, 9, 27, 81};
+  return int8_t((uint16_t(uint8_t(q * pow3[n])) * 3) >> 8) - 1;
+}
+
+/// A group-scaled weight's group size must be its encoding's, and divide its
+/// rows.
+static Error checkGroups(const Weight &w) {
+  int64_t group = getEncodingGroupSize(w.encoding);
+  if (w.groupSize != group)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey + "' (" +
+                                       getWeightEncodingName(w.encoding) +
+                                       ") has groups of " +
+                                       Twine(w.groupSize) + ", not " +
+                                       Twine(group));
+  if (w.shape.size() != 2 || w.shape[1] % group != 0)
+    return fileError(w.sourceFile,
+                     "tensor '" + w.sourceKey + "' has rows of " +
+                         Twine(w.shape.empty() ? 0 : w.shape.back()) +
+                         " weights, not a multiple of the " + Twine(group) +
+                         "-weight groups of " +
+                         getWeightEncodingName(w.encoding));
+  return Error::success();
+}
+
 Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
   if (!w.ternary || w.shape.size() != 2)
     return fileError(w.sourceFile, "tensor '" + w.sourceKey +
@@ -244,6 +311,14 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
   case WeightEncoding::F16:
   case WeightEncoding::BF16:
     needed = n * 2;
+    break;
+  case WeightEncoding::Q2_0:
+  case WeightEncoding::PQ2_0:
+  case WeightEncoding::PTQ1_0:
+  case WeightEncoding::Q1_0:
+    if (Error e = checkGroups(w))
+      return std::move(e);
+    needed = n / size_t(w.groupSize) * getGroupBlockBytes(w.encoding);
     break;
   }
   if (w.data.size() < needed)
@@ -288,10 +363,6 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
     }
     return out;
   case WeightEncoding::TQ1_0: {
-    static constexpr uint8_t pow3[5] = {1, 3, 9, 27, 81};
-    auto digit = [](uint8_t q, size_t n) {
-      return int8_t((uint16_t(uint8_t(q * pow3[n])) * 3) >> 8) - 1;
-    };
     for (size_t block = 0; block < n / 256; ++block) {
       const uint8_t *qs = p + block * 54, *qh = qs + 48;
       int8_t *y = out.data() + block * 256;
@@ -307,6 +378,46 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
     }
     return out;
   }
+  case WeightEncoding::Q2_0:
+  case WeightEncoding::PQ2_0: {
+    // d, then the codes of the group in order, 4 to a byte from bit 0.
+    size_t group = size_t(w.groupSize), bytes = 2 + group / 4;
+    for (size_t block = 0; block < n / group; ++block) {
+      const uint8_t *qs = p + block * bytes + 2;
+      int8_t *y = out.data() + block * group;
+      for (size_t j = 0; j < group; ++j)
+        y[j] = int8_t((qs[j / 4] >> (2 * (j % 4))) & 3) - 1;
+    }
+    return out;
+  }
+  case WeightEncoding::PTQ1_0:
+    // qs[24], qh[2], d. The qs bytes fill in stages of 16 then 8 bytes (the
+    // widths 32, 16, 8 of TQ1_0's scheme that fit 24 bytes): in a stage of c
+    // bytes, trit n of byte m is element n * c + m. Then trit n of qh[h] is
+    // element 120 + 2 * n + h.
+    for (size_t block = 0; block < n / 128; ++block) {
+      const uint8_t *qs = p + block * 28, *qh = qs + 24;
+      int8_t *y = out.data() + block * 128;
+      for (size_t d = 0; d < 5; ++d)
+        for (size_t m = 0; m < 16; ++m)
+          *y++ = digit(qs[m], d);
+      for (size_t d = 0; d < 5; ++d)
+        for (size_t m = 0; m < 8; ++m)
+          *y++ = digit(qs[16 + m], d);
+      for (size_t d = 0; d < 4; ++d)
+        for (size_t h = 0; h < 2; ++h)
+          *y++ = digit(qh[h], d);
+    }
+    return out;
+  case WeightEncoding::Q1_0:
+    // d, then 128 bits: set +1, clear -1.
+    for (size_t block = 0; block < n / 128; ++block) {
+      const uint8_t *qs = p + block * 18 + 2;
+      int8_t *y = out.data() + block * 128;
+      for (size_t j = 0; j < 128; ++j)
+        y[j] = (qs[j / 8] >> (j % 8)) & 1 ? 1 : -1;
+    }
+    return out;
   case WeightEncoding::HFPacked: {
     int64_t packedRows = rows / 4;
     for (int64_t k = 0; k < 4; ++k)
@@ -337,6 +448,28 @@ Expected<std::vector<int8_t>> decodeTernary(const Weight &w) {
     return out;
   }
   return fileError(w.sourceFile, "unknown encoding");
+}
+
+Expected<std::vector<uint16_t>> decodeGroupScales(const Weight &w) {
+  if (w.groupSize == 0 || getEncodingGroupSize(w.encoding) == 0)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey + "' (" +
+                                       getWeightEncodingName(w.encoding) +
+                                       ") has no group scales");
+  if (Error e = checkGroups(w))
+    return std::move(e);
+  size_t groups = size_t(w.shape[0]) * size_t(w.shape[1] / w.groupSize);
+  uint64_t bytes = getGroupBlockBytes(w.encoding);
+  if (w.data.size() < groups * bytes)
+    return fileError(w.sourceFile, "tensor '" + w.sourceKey + "' holds " +
+                                       Twine(w.data.size()) +
+                                       " bytes; its shape needs " +
+                                       Twine(groups * bytes));
+  // d leads the block, except in PTQ1_0 where it ends it.
+  size_t at = w.encoding == WeightEncoding::PTQ1_0 ? bytes - 2 : 0;
+  std::vector<uint16_t> scales(groups);
+  for (size_t g = 0; g < groups; ++g)
+    scales[g] = support::endian::read16le(w.data.data() + g * bytes + at);
+  return scales;
 }
 
 /// Scale of a float ternary weight: absmean for masters, max|w| otherwise.

@@ -12,6 +12,12 @@ float decodeBFloat16(uint16_t bits);
 /// Scale of a float ternary weight: absmean for masters, max|w| otherwise.
 float computeFloatTernaryScale(const Weight &weight);
 
+/// Bytes of one block of a group-scaled ternary encoding (Q2_0: 18 for 64
+/// weights; PQ2_0: 34, PTQ1_0: 28, Q1_0: 18 for 128); 0 for the others.
+uint64_t getGroupBlockBytes(WeightEncoding encoding);
+/// Weights per block of a group-scaled ternary encoding; 0 for the others.
+int64_t getEncodingGroupSize(WeightEncoding encoding);
+
 /// The per-layer linears of every architecture, by canonical suffix.
 inline bool isTernaryLinear(llvm::StringRef canonicalName) {
   for (llvm::StringRef suffix :

@@ -32,7 +32,13 @@ Error writeModelSummary(const Model &model, raw_ostream &os) {
      << ", rope: " << (c.ropeStyle == RopeStyle::NeoX ? "neox" : "interleaved")
      << " theta " << c.ropeTheta << ", norm eps " << c.normEps
      << ", sub-norms: " << (c.subNorms ? "yes" : "no")
-     << ", tied embedding: " << (c.tiedEmbedding ? "yes" : "no") << "\n";
+     << ", tied embedding: " << (c.tiedEmbedding ? "yes" : "no");
+  if (c.qkNorm)
+    os << ", qk-norm: yes";
+  if (c.ropeScalingFactor != 0)
+    os << ", yarn: factor " << c.ropeScalingFactor << " (original context "
+       << c.ropeOriginalContext << ")";
+  os << "\n";
   const TokenizerData &t = model.tokenizer;
   os << "tokenizer: " << t.model << (t.pre.empty() ? "" : " (" + t.pre + ")")
      << ", " << t.tokens.size() << " tokens, " << t.merges.size()
@@ -58,7 +64,21 @@ Error writeModelSummary(const Model &model, raw_ostream &os) {
       if (!values)
         return values.takeError();
       digest.add(values->data(), values->size());
-      os << "ternary scale " << format("%.9g", double(w->scale));
+      if (w->groupSize != 0) {
+        // The f16 bits of the group scales, row-major.
+        Expected<std::vector<uint16_t>> scales = decodeGroupScales(*w);
+        if (!scales)
+          return scales.takeError();
+        Digest scaleDigest;
+        for (uint16_t d : *scales) {
+          uint8_t bytes[2] = {uint8_t(d), uint8_t(d >> 8)};
+          scaleDigest.add(bytes, 2);
+        }
+        os << "ternary group " << w->groupSize << " scales "
+           << format_hex_no_prefix(scaleDigest.state, 16);
+      } else {
+        os << "ternary scale " << format("%.9g", double(w->scale));
+      }
     } else {
       for (size_t i = 0; i < n; ++i) {
         float f = loadFloatElement(*w, i);
