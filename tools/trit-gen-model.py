@@ -40,6 +40,19 @@ Architectures
       q/k rows are permuted like llama.cpp's converter; the HF form holds the
       unpermuted rows.  For bitnet and llama the packed HF weight_scale is the
       inverse scale (1/s), as in the HF1BitLLM / Falcon packed checkpoints.
+  qwen3: PrismML's Ternary Bonsai shape (../shared/reference/bonsai-ternary.md):
+      Qwen3 graph (QK-norm, SiLU, no sub-norms, head_dim = key_length), GGUF
+      only, every matrix -- embedding and head included -- group-scaled
+      ternary in one --type: Q2_0 (id 42, fp16 d + 16 bytes per 64 weights),
+      the legacy PrismML Q2_0 (id 42 with PQ2_0's block), PQ2_0 (id 142, fp16
+      d + 32 bytes per 128), PTQ1_0 (id 143, 24 + 2 bytes of base-3 digits then
+      the fp16 d per 128) or binary Q1_0 (id 41, fp16 d + 128 sign bits).
+      Norms (attn_q_norm / attn_k_norm head_dim wide) are F32.  Tied unless
+      --untied (or the bonsai-8b preset); --yarn writes YaRN rope scaling.
+      The tokenizer is Qwen3-shaped (qwen2 pre-tokenizer, its 26 added tokens,
+      ChatML template) with synthesized merges.  See Qwen3Model for the
+      scales and codes, and one seed giving the same weights in every
+      group-128 type.
 
 Exactness rules (why the decoded numbers agree bit for bit across formats)
 --------------------------------------------------------------------------
@@ -87,12 +100,27 @@ import numpy as np
 # Constants
 # ----------------------------------------------------------------------------
 
-ARCHS = ("bitnet-b1.58", "bitnet-25", "bitnet", "llama")
+ARCHS = ("bitnet-b1.58", "bitnet-25", "bitnet", "llama", "qwen3")
 
 PRESETS = {
     "tiny": dict(layers=2, dim=256, ffn=512, heads=4, kv_heads=2, vocab=512, ctx=256),
     "small": dict(layers=4, dim=512, ffn=1536, heads=8, kv_heads=2, vocab=2048, ctx=512),
     "2b4t": dict(layers=30, dim=2560, ffn=6912, heads=20, kv_heads=5, vocab=128256, ctx=4096),
+}
+
+# --arch qwen3 (Ternary Bonsai) shapes: ../shared/reference/bonsai-ternary.md
+# s. 2.1.  qwen3-tiny has head_dim != dim/heads, like the real models do not
+# but llama.cpp allows (key_length), and every row length (256, 384, 640) a
+# multiple of 128.
+QWEN3_PRESETS = {
+    "qwen3-tiny": dict(layers=2, dim=256, ffn=640, heads=4, kv_heads=2, head_dim=96,
+                       vocab=512, ctx=512, untied=False),
+    "bonsai-1.7b": dict(layers=28, dim=2048, ffn=6144, heads=16, kv_heads=8, head_dim=128,
+                        vocab=151936, ctx=40960, untied=False),
+    "bonsai-4b": dict(layers=36, dim=2560, ffn=9728, heads=32, kv_heads=8, head_dim=128,
+                      vocab=151936, ctx=40960, untied=False),
+    "bonsai-8b": dict(layers=36, dim=4096, ffn=12288, heads=32, kv_heads=8, head_dim=128,
+                      vocab=151936, ctx=65536, untied=True),
 }
 
 # ggml tensor type ids (FORK ggml.h) and llama file types (FORK llama.h).
@@ -192,9 +220,15 @@ class Config:
     """Model hyperparameters plus the output options that affect content."""
 
     def __init__(self, args):
-        p = PRESETS[args.preset]
         self.arch = args.arch
-        self.preset = args.preset
+        self.qwen3 = args.arch == "qwen3"
+        table = QWEN3_PRESETS if self.qwen3 else PRESETS
+        preset = args.preset or ("qwen3-tiny" if self.qwen3 else "tiny")
+        if preset not in table:
+            raise UsageError("--preset %s does not apply to --arch %s (its presets: %s)"
+                             % (preset, args.arch, ", ".join(table)))
+        p = table[preset]
+        self.preset = preset
         self.seed = args.seed
         self.layers = p["layers"] if args.layers is None else args.layers
         self.dim = p["dim"] if args.dim is None else args.dim
@@ -203,13 +237,33 @@ class Config:
         self.kv_heads = p["kv_heads"] if args.kv_heads is None else args.kv_heads
         self.vocab = p["vocab"] if args.vocab is None else args.vocab
         self.ctx = p["ctx"] if args.ctx is None else args.ctx
-        default_theta = 500000.0 if self.arch in ("bitnet-b1.58", "bitnet-25") else 10000.0
+        if self.qwen3:
+            default_theta, default_eps = 1000000.0, 1e-6
+        elif self.arch in ("bitnet-b1.58", "bitnet-25"):
+            default_theta, default_eps = 500000.0, 1e-5
+        else:
+            default_theta, default_eps = 10000.0, 1e-5
         self.rope_theta = default_theta if args.rope_theta is None else args.rope_theta
-        self.eps = 1e-5 if args.eps is None else args.eps
-        self.n_special = 256 if self.vocab == 128256 else 16
+        self.eps = default_eps if args.eps is None else args.eps
+        qwen3_only = {"--head-dim": args.head_dim, "--untied": args.untied or None,
+                      "--tied": args.tied or None, "--yarn": args.yarn,
+                      "--code3": args.code3 or None}
+        if self.qwen3:
+            self.n_special = len(QWEN3_SPECIALS)
+            self.head_dim = p["head_dim"] if args.head_dim is None else args.head_dim
+            self.untied = args.untied or (p["untied"] and not args.tied)
+            self.yarn = args.yarn
+            self.code3 = args.code3
+        else:
+            for flag, value in qwen3_only.items():
+                if value is not None:
+                    raise UsageError("%s applies to --arch qwen3 only" % flag)
+            self.n_special = 256 if self.vocab == 128256 else 16
         self.validate()
-        self.head_dim = self.dim // self.heads
+        if not self.qwen3:
+            self.head_dim = self.dim // self.heads
         self.kv_dim = self.kv_heads * self.head_dim
+        self.q_dim = self.heads * self.head_dim
 
     # Architecture traits.
     @property
@@ -218,10 +272,12 @@ class Config:
 
     @property
     def sub_norms(self):
-        return self.arch != "llama"
+        return self.arch not in ("llama", "qwen3")
 
     @property
     def tied(self):
+        if self.qwen3:
+            return not self.untied
         return self.arch != "llama"
 
     @property
@@ -239,13 +295,25 @@ class Config:
                 raise UsageError("--%s must be positive" % field.replace("_", "-"))
         if self.seed < 0:
             raise UsageError("--seed must be non-negative")
-        if self.dim % self.heads:
-            raise UsageError("--dim (%d) must be a multiple of --heads (%d)" % (self.dim, self.heads))
         if self.heads % self.kv_heads:
             raise UsageError("--heads (%d) must be a multiple of --kv-heads (%d)"
                              % (self.heads, self.kv_heads))
-        if (self.dim // self.heads) % 2:
-            raise UsageError("head dim (dim/heads = %d) must be even for RoPE" % (self.dim // self.heads))
+        if self.qwen3:
+            if self.head_dim <= 0 or self.head_dim % 2:
+                raise UsageError("--head-dim (%d) must be positive and even for RoPE"
+                                 % self.head_dim)
+            if self.yarn is not None and not (self.yarn > 1 and math.isfinite(self.yarn)):
+                raise UsageError("--yarn FACTOR must be a number above 1")
+            if self.yarn is not None and int(self.ctx / self.yarn) < 1:
+                raise UsageError("--yarn %g leaves no original context of --ctx %d"
+                                 % (self.yarn, self.ctx))
+        else:
+            if self.dim % self.heads:
+                raise UsageError("--dim (%d) must be a multiple of --heads (%d)"
+                                 % (self.dim, self.heads))
+            if (self.dim // self.heads) % 2:
+                raise UsageError("head dim (dim/heads = %d) must be even for RoPE"
+                                 % (self.dim // self.heads))
         if self.vocab <= 256 + self.n_special:
             raise UsageError("--vocab (%d) must exceed 256 byte tokens + %d special tokens"
                              % (self.vocab, self.n_special))
@@ -326,13 +394,13 @@ def special_token_names(n_special):
     return names
 
 
-def learn_bpe(text, byte_char, max_merges):
+def learn_bpe(text, byte_char, max_merges, presplit=_PRESPLIT):
     """Classic BPE on the pre-split words of `text`: repeatedly merge the most
     frequent adjacent pair (ties: lexicographically smallest pair) until no pair
     occurs twice or max_merges is reached.  A pair whose concatenation already
     exists as a token is skipped, so every merge creates a new token."""
     counts = {}
-    for piece in _PRESPLIT.findall(text):
+    for piece in presplit.findall(text):
         word = tuple(byte_char[b] for b in piece.encode("utf-8"))
         counts[word] = counts.get(word, 0) + 1
     words = list(counts.items())
@@ -989,49 +1057,432 @@ def write_hf(folder, model, hf_weights, shards):
 
 
 # ----------------------------------------------------------------------------
+# Qwen3 / Ternary Bonsai (--arch qwen3)
+# ----------------------------------------------------------------------------
+#
+# Written from ../shared/reference/bonsai-ternary.md (s. 1.2-1.4 block
+# layouts, s. 2 metadata, tensors and tokenizer); block layouts checked in
+# ggml-org/ggml's ggml-common.h and ggml-quants.c (Q1_0, Q2_0) and in
+# PrismML's fork's quants.c (PQ2_0, PTQ1_0).
+
+GGML_Q1_0, GGML_Q2_0, GGML_PQ2_0, GGML_PTQ1_0 = 41, 42, 142, 143
+
+# name -> (ggml type id, weights per block, bytes per block, general.file_type).
+# q2_0_g128 is the legacy PrismML layout stored under id 42: the PQ2_0 block
+# (same bytes, 5.6% smaller than Q2_0's), told apart from Q2_0 by its size.
+# File types as in PrismML's llama.h (LLAMA_FTYPE_MOSTLY_Q1_0 = 40, _Q2_0 =
+# 41, _PQ2_0 = 141, _PTQ1_0 = 143); readers must not rely on them.
+QWEN3_TYPES = {
+    "q2_0": (GGML_Q2_0, 64, 18, 41),
+    "q2_0_g128": (GGML_Q2_0, 128, 34, 41),
+    "pq2_0": (GGML_PQ2_0, 128, 34, 141),
+    "ptq1_0": (GGML_PTQ1_0, 128, 28, 143),
+    "q1_0": (GGML_Q1_0, 128, 18, 40),
+}
+# The types whose 2-bit codec can hold code 3 (value +2): --code3.
+QWEN3_CODE3_TYPES = ("q2_0", "q2_0_g128", "pq2_0")
+
+# Qwen2/Qwen3 pre-split (tokenizer.ggml.pre "qwen2"): Llama 3's with single
+# digits, in Python `re` spelling (see _PRESPLIT).
+_QWEN_PRESPLIT = re.compile(r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|(?:[^\r\n\w]|_)?[^\W\d_]+|\d|"
+                            r" ?(?:[^\s\w]|_)+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+# Qwen3's added tokens in id order after the regular ones (151643 ... 151668
+# in the real vocabulary), with the token type llama.cpp's converter gives
+# them: CONTROL (3) for special tokens and for "<|...|>" names, USER_DEFINED
+# (4) for the rest (<tool_call>, <think>, ...).  Pad entries "[PADn]" after
+# them are UNUSED (5).
+QWEN3_SPECIALS = (
+    ("<|endoftext|>", 3), ("<|im_start|>", 3), ("<|im_end|>", 3),
+    ("<|object_ref_start|>", 3), ("<|object_ref_end|>", 3), ("<|box_start|>", 3),
+    ("<|box_end|>", 3), ("<|quad_start|>", 3), ("<|quad_end|>", 3),
+    ("<|vision_start|>", 3), ("<|vision_end|>", 3), ("<|vision_pad|>", 3),
+    ("<|image_pad|>", 3), ("<|video_pad|>", 3), ("<tool_call>", 4), ("</tool_call>", 4),
+    ("<|fim_prefix|>", 3), ("<|fim_middle|>", 3), ("<|fim_suffix|>", 3),
+    ("<|fim_pad|>", 3), ("<|repo_name|>", 3), ("<|file_sep|>", 3),
+    ("<tool_response>", 4), ("</tool_response>", 4), ("<think>", 4), ("</think>", 4),
+)
+QWEN3_REGULAR = 151643          # regular tokens of the real vocabulary
+TOKEN_NORMAL, TOKEN_UNUSED = 1, 5
+
+# Qwen3-style ChatML: "<|im_start|>role\n...<|im_end|>\n" per message, the
+# generation prompt "<|im_start|>assistant\n", and with thinking switched
+# off the empty think block Qwen3's template pre-fills.
+QWEN3_CHAT_TEMPLATE = (
+    "{%- for message in messages %}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}"
+    "{{- '<|im_start|>assistant\\n' }}"
+    "{%- if enable_thinking is defined and enable_thinking is false %}"
+    "{{- '<think>\\n\\n</think>\\n\\n' }}"
+    "{%- endif %}"
+    "{%- endif %}"
+)
+
+QWEN3_LAYER_SLOTS = ("attn_norm", "q", "k", "v", "o", "q_norm", "k_norm",
+                     "ffn_norm", "gate", "up", "down")
+QWEN3_MATRICES = ("q", "k", "v", "o", "gate", "up", "down")
+QWEN3_GGUF_NAMES = {"q": "attn_q", "k": "attn_k", "v": "attn_v", "o": "attn_output",
+                    "q_norm": "attn_q_norm", "k_norm": "attn_k_norm", "gate": "ffn_gate",
+                    "up": "ffn_up", "down": "ffn_down"}
+
+# Rows per generated chunk of a matrix: fixed, so the values do not depend on
+# the type, and small enough that the 8B preset's 622M-weight embedding is
+# never in memory at once.
+QWEN3_CHUNK_ROWS = 1024
+
+
+class QwenTokenizer:
+    """A Qwen2/Qwen3-shaped byte-level BPE vocabulary, synthesized quickly.
+
+    256 byte tokens in GPT-2 order, merges learned from TRAINING_TEXT with the
+    qwen2 pre-split, then random merges (any token + a short one, so tokens
+    stay word-sized and few draws are rejected) up to the regular count
+    (151643 for a 151936 vocabulary, so 151387 merges as in the real file),
+    then QWEN3_SPECIALS, then "[PADn]" entries up to --vocab."""
+
+    def __init__(self, cfg, rng):
+        byte_char = [None] * 256
+        for b, ch in bytes_to_unicode():
+            byte_char[b] = ch
+        tokens = [ch for b, ch in bytes_to_unicode()]
+        n_real = min(cfg.vocab, QWEN3_REGULAR + len(QWEN3_SPECIALS))
+        n_regular = n_real - len(QWEN3_SPECIALS)
+        merges = learn_bpe(TRAINING_TEXT, byte_char, n_regular - 256, _QWEN_PRESPLIT)
+        tokens += [a + b for a, b in merges]
+        n_short = len(tokens)
+        known = set(tokens) | {s for s, _ in QWEN3_SPECIALS}
+        while len(tokens) < n_regular:
+            draws = rng.integers(0, 1 << 62, size=(4096, 2), dtype=np.int64)
+            for i, j in draws.tolist():
+                a = tokens[i % len(tokens)]
+                b = tokens[j % n_short]
+                ab = a + b
+                if len(ab) > MAX_RANDOM_TOKEN_CHARS or ab in known:
+                    continue
+                known.add(ab)
+                merges.append((a, b))
+                tokens.append(ab)
+                if len(tokens) == n_regular:
+                    break
+        self.regular = tokens
+        self.merges = merges
+        self.specials = [s for s, _ in QWEN3_SPECIALS]
+        self.tokens = tokens + self.specials + ["[PAD%d]" % i for i in range(n_real, cfg.vocab)]
+        self.types = np.full(cfg.vocab, TOKEN_NORMAL, dtype="<i4")
+        self.types[n_regular:n_real] = [t for _, t in QWEN3_SPECIALS]
+        self.types[n_real:] = TOKEN_UNUSED
+        self.endoftext_id = n_regular
+        self.eos_id = n_regular + self.specials.index("<|im_end|>")
+
+
+class Qwen3Model:
+    """Deterministic generator of a random Ternary-Bonsai-shaped model.
+
+    Slots as for the BitNet models (a seed per global slot, then one per
+    QWEN3_LAYER_SLOTS entry per layer).  A matrix slot's generator draws the
+    zero fraction, then independent seeds for the codes, the group-64 scales,
+    the group-128 scales and the code-3 sprinkles: so one seed gives the same
+    codes in every type, the same scales in every group-128 type (q2_0_g128,
+    pq2_0, ptq1_0 decode to identical weights), and q1_0 the signs of the
+    same draws.  Codes come from random bytes through a table: P(0) = p0 in
+    [0.30, 0.40] per matrix (absmean ternarization of Gaussian weights gives
+    about 0.31), -1 and +1 equally likely.  Scales are m * 2^(e-10) with m a
+    random 11-bit mantissa in [1024, 2047], so they are fp16-exact and
+    differ from group to group; e is chosen so the scales average about
+    gain / sqrt(nonzero * fan_in): outputs of std ~gain for unit-RMS inputs.
+    Gains: 1 for the layer matrices, 0.5 for the (tied) embedding, 2 for an
+    untied output.  A tied head computes logits e_v . h: the input token's
+    own logit grows with |e|^2 while the others grow with |e| |h|, so the
+    embedding must be small against the residual branches or greedy decoding
+    repeats the input token."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        main = np.random.default_rng(cfg.seed)
+        tok_seed, weight_seed = (int(s) for s in main.integers(0, 1 << 63, size=2, dtype=np.int64))
+        wrng = np.random.default_rng(weight_seed)
+        g = wrng.integers(0, 1 << 63, size=len(GLOBAL_SLOTS), dtype=np.int64)
+        self.global_seeds = {name: int(s) for name, s in zip(GLOBAL_SLOTS, g)}
+        ls = wrng.integers(0, 1 << 63, size=(cfg.layers, len(QWEN3_LAYER_SLOTS)), dtype=np.int64)
+        self.layer_seeds = [{name: int(s) for name, s in zip(QWEN3_LAYER_SLOTS, row)}
+                            for row in ls]
+        self.tokenizer = QwenTokenizer(cfg, np.random.default_rng(tok_seed))
+
+    def _rng(self, layer, slot):
+        seed = self.global_seeds[slot] if layer is None else self.layer_seeds[layer][slot]
+        return np.random.default_rng(seed)
+
+    def matrix_shape(self, slot):
+        """(rows, cols) = (out, in); cols is ggml's ne0."""
+        c = self.cfg
+        return {"embed": (c.vocab, c.dim), "output": (c.vocab, c.dim),
+                "q": (c.q_dim, c.dim), "k": (c.kv_dim, c.dim), "v": (c.kv_dim, c.dim),
+                "o": (c.dim, c.q_dim), "gate": (c.ffn, c.dim), "up": (c.ffn, c.dim),
+                "down": (c.dim, c.ffn)}[slot]
+
+    def norm(self, layer, slot):
+        """RMSNorm gamma (attn_q_norm / attn_k_norm are head_dim wide)."""
+        rng = self._rng(layer, slot)
+        n = self.cfg.head_dim if slot in ("q_norm", "k_norm") else self.cfg.dim
+        return round_bf16(1.0 + 0.1 * rng.standard_normal(n, dtype=np.float32))
+
+    def matrix_chunks(self, layer, slot, group, binary=False):
+        """Yields (codes, d) per QWEN3_CHUNK_ROWS rows: codes uint8 [rows,
+        cols] (value = code - 1; with `binary`, sign bits: 1 = +d), d float16
+        [rows, cols / group]."""
+        rng = self._rng(layer, slot)
+        rows, cols = self.matrix_shape(slot)
+        p0 = float(rng.uniform(0.30, 0.40))
+        s_codes, s64, s128, s3 = (int(v) for v in
+                                  rng.integers(0, 1 << 63, size=4, dtype=np.int64))
+        gain = {"embed": 0.5, "output": 2.0}.get(slot, 1.0)
+        nonzero = 1.0 if binary else 1.0 - p0
+        exp = int(round(math.log2(gain / math.sqrt(nonzero * cols) / 1.5)))
+        if not -14 <= exp <= 14:
+            raise UsageError("group scales near 2^%d are outside the fp16 normal range" % exp)
+        # Byte -> code: [0, t0) zero, [t0, t1) -1, [t1, 256) +1.  Binary: +1
+        # for [t1, 256) and for the upper half of the zeros.
+        t0 = int(round(p0 * 256))
+        t1 = t0 + (256 - t0) // 2
+        byte = np.arange(256)
+        if binary:
+            lut = ((byte >= t1) | ((byte >= t0 // 2) & (byte < t0))).astype(np.uint8)
+        else:
+            lut = np.where(byte < t0, 1, np.where(byte < t1, 0, 2)).astype(np.uint8)
+        crng = np.random.default_rng(s_codes)
+        srng = np.random.default_rng(s64 if group == 64 else s128)
+        rng3 = np.random.default_rng(s3)
+        for r0 in range(0, rows, QWEN3_CHUNK_ROWS):
+            r = min(QWEN3_CHUNK_ROWS, rows - r0)
+            u = np.frombuffer(crng.bytes(r * cols), dtype=np.uint8).reshape(r, cols)
+            codes = lut[u]
+            if self.cfg.code3 and not binary:
+                codes[rng3.random((r, cols), dtype=np.float32) < np.float32(1 / 256)] = 3
+            m = srng.integers(1024, 2048, size=(r, cols // group), dtype=np.int32)
+            d = np.ldexp(m.astype(np.float32), exp - 10).astype(np.float16)
+            yield codes, d
+
+
+def _d_bytes(d, shape):
+    return np.ascontiguousarray(d, dtype="<f2").view(np.uint8).reshape(shape + (2,))
+
+
+def pack_q2_0(codes, d, group):
+    """Q2_0 (group 64) and PQ2_0 / legacy Q2_0 (group 128): per group an fp16
+    d, then group/4 bytes; element j is the 2-bit field at bits 2*(j%4) of
+    byte j/4."""
+    rows, cols = codes.shape
+    ng = cols // group
+    c = codes.reshape(rows, ng, group // 4, 4)
+    out = np.empty((rows, ng, 2 + group // 4), dtype=np.uint8)
+    out[..., :2] = _d_bytes(d, (rows, ng))
+    out[..., 2:] = c[..., 0] | (c[..., 1] << 2) | (c[..., 2] << 4) | (c[..., 3] << 6)
+    return out.reshape(-1)
+
+
+def pack_ptq1_0(codes, d):
+    """PTQ1_0: per 128 weights qs[24], qh[2], then the fp16 d.  qs[m] (m < 16)
+    holds elements m + 16n, qs[16 + m] holds 80 + m + 8n (n = 0..4), qh[h]
+    holds 120 + h + 2n (n = 0..3); digit n = 0 most significant (as TQ1_0,
+    see _trits_to_byte)."""
+    blocks = codes.reshape(-1, 128).astype(np.uint16)
+    nb = blocks.shape[0]
+    out = np.empty((nb, 28), dtype=np.uint8)
+    out[:, 0:16] = _trits_to_byte(blocks[:, 0:80].reshape(nb, 5, 16).transpose(0, 2, 1))
+    out[:, 16:24] = _trits_to_byte(blocks[:, 80:120].reshape(nb, 5, 8).transpose(0, 2, 1))
+    out[:, 24:26] = _trits_to_byte(blocks[:, 120:128].reshape(nb, 4, 2).transpose(0, 2, 1))
+    out[:, 26:28] = _d_bytes(d, (nb,))
+    return out.reshape(-1)
+
+
+def pack_q1_0(bits, d):
+    """Q1_0: per 128 weights an fp16 d, then 16 bytes; bit j (LSB first) of
+    byte j/8 set means +d, clear -d."""
+    rows, cols = bits.shape
+    ng = cols // 128
+    out = np.empty((rows, ng, 18), dtype=np.uint8)
+    out[..., :2] = _d_bytes(d, (rows, ng))
+    out[..., 2:] = np.packbits(bits.reshape(rows, ng, 128), axis=-1, bitorder="little")
+    return out.reshape(-1)
+
+
+def qwen3_tensors(model, qtype):
+    """[(name, ne, ggml_type, nbytes, producer)] in file order."""
+    cfg = model.cfg
+    type_id, group, block_bytes, _ = QWEN3_TYPES[qtype]
+    binary = qtype == "q1_0"
+
+    def matrix(layer, slot):
+        rows, cols = model.matrix_shape(slot)
+
+        def produce():
+            for codes, d in model.matrix_chunks(layer, slot, group, binary):
+                if binary:
+                    yield pack_q1_0(codes, d)
+                elif qtype == "ptq1_0":
+                    yield pack_ptq1_0(codes, d)
+                else:
+                    yield pack_q2_0(codes, d, group)
+        return ([cols, rows], type_id, rows * (cols // group) * block_bytes, produce)
+
+    def norm(layer, slot):
+        n = cfg.head_dim if slot in ("q_norm", "k_norm") else cfg.dim
+        return ([n], GGML_F32, 4 * n, lambda: iter([model.norm(layer, slot).astype("<f4")]))
+
+    out = [("token_embd.weight",) + matrix(None, "embed"),
+           ("output_norm.weight",) + norm(None, "output_norm")]
+    if not cfg.tied:
+        out.append(("output.weight",) + matrix(None, "output"))
+    for i in range(cfg.layers):
+        for slot in QWEN3_LAYER_SLOTS:
+            name = "blk.%d.%s.weight" % (i, QWEN3_GGUF_NAMES.get(slot, slot))
+            if slot in QWEN3_MATRICES:
+                out.append((name,) + matrix(i, slot))
+            else:
+                out.append((name,) + norm(i, slot))
+    return out
+
+
+def write_gguf_qwen3(path, model, qtype, alignment):
+    """A qwen3 GGUF as llama.cpp's converter and quantizer write it (keys,
+    key order and tensor names of s. 2.1-2.3), streamed tensor by tensor and
+    chunk by chunk."""
+    cfg = model.cfg
+    tok = model.tokenizer
+    meta = GGUFMeta()
+    meta.string("general.architecture", "qwen3")
+    meta.string("general.type", "model")
+    meta.string("general.name", cfg.name)
+    if alignment != 32:
+        meta.u32("general.alignment", alignment)
+    meta.u32("qwen3.block_count", cfg.layers)
+    meta.u32("qwen3.context_length", cfg.ctx)
+    meta.u32("qwen3.embedding_length", cfg.dim)
+    meta.u32("qwen3.feed_forward_length", cfg.ffn)
+    meta.u32("qwen3.attention.head_count", cfg.heads)
+    meta.u32("qwen3.attention.head_count_kv", cfg.kv_heads)
+    meta.f32("qwen3.rope.freq_base", cfg.rope_theta)
+    meta.f32("qwen3.attention.layer_norm_rms_epsilon", cfg.eps)
+    meta.u32("qwen3.attention.key_length", cfg.head_dim)
+    meta.u32("qwen3.attention.value_length", cfg.head_dim)
+    if cfg.yarn is not None:
+        meta.string("qwen3.rope.scaling.type", "yarn")
+        meta.f32("qwen3.rope.scaling.factor", cfg.yarn)
+        meta.u32("qwen3.rope.scaling.original_context_length", int(cfg.ctx / cfg.yarn))
+    meta.u32("general.file_type", QWEN3_TYPES[qtype][3])
+    meta.string("tokenizer.ggml.model", "gpt2")
+    meta.string("tokenizer.ggml.pre", "qwen2")
+    meta.str_array("tokenizer.ggml.tokens", tok.tokens)
+    meta.num_array("tokenizer.ggml.token_type", GGUF_I32, tok.types)
+    meta.str_array("tokenizer.ggml.merges", ["%s %s" % m for m in tok.merges])
+    meta.u32("tokenizer.ggml.eos_token_id", tok.eos_id)
+    meta.u32("tokenizer.ggml.padding_token_id", tok.endoftext_id)
+    meta.u32("tokenizer.ggml.bos_token_id", tok.endoftext_id)
+    meta.boolean("tokenizer.ggml.add_bos_token", False)
+    meta.string("tokenizer.chat_template", QWEN3_CHAT_TEMPLATE)
+    meta.u32("general.quantization_version", 2)
+    return _write_gguf_file(path, meta, qwen3_tensors(model, qtype), alignment)
+
+
+def _write_gguf_file(path, meta, tensors, alignment):
+    """Header, metadata, tensor infos, then each tensor's bytes from its
+    producer, padded to the alignment.  tensors: [(name, ne, type, nbytes,
+    producer)]."""
+    infos = []
+    offset = 0
+    for name, ne, ttype, nbytes, _ in tensors:
+        infos.append(_gguf_str(name) + struct.pack("<I", len(ne))
+                     + struct.pack("<%dQ" % len(ne), *ne) + struct.pack("<IQ", ttype, offset))
+        offset += _pad(nbytes, alignment)
+    with open(path, "wb") as f:
+        f.write(b"GGUF" + struct.pack("<IQQ", 3, len(tensors), meta.count))
+        f.write(meta.serialize())
+        f.write(b"".join(infos))
+        f.write(b"\0" * (_pad(f.tell(), alignment) - f.tell()))
+        for name, ne, ttype, nbytes, produce in tensors:
+            size = 0
+            for part in produce():
+                f.write(memoryview(np.ascontiguousarray(part)).cast("B"))
+                size += part.nbytes
+            assert size == nbytes, (name, size, nbytes)
+            f.write(b"\0" * (_pad(size, alignment) - size))
+    return len(tensors)
+
+
+# ----------------------------------------------------------------------------
 # Command line
 # ----------------------------------------------------------------------------
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="trit-gen-model.py",
-        description="Generate a random ternary BitNet model (deterministic per seed) as a "
+        description="Generate a random ternary model (deterministic per seed) as a "
                     "GGUF file or a Hugging Face safetensors folder.  The GGUF and HF forms "
                     "of one seed decode to exactly the same ternary weights, scales, norms, "
-                    "embeddings and tokenizer.",
+                    "embeddings and tokenizer.  --arch qwen3 writes Ternary-Bonsai-shaped "
+                    "GGUF files (group-scaled ternary embedding, layers and head).",
         epilog="presets: tiny = 2 layers, dim 256, ffn 512, 4/2 heads, vocab 512, ctx 256; "
                "small = 4 layers, dim 512, ffn 1536, 8/2 heads, vocab 2048, ctx 512; "
                "2b4t = 30 layers, dim 2560, ffn 6912, 20/5 heads, vocab 128256, ctx 4096 "
-               "(the BitNet b1.58 2B4T shape).  Examples: "
+               "(the BitNet b1.58 2B4T shape).  --arch qwen3: qwen3-tiny (default) = 2 "
+               "layers, dim 256, ffn 640, 4/2 heads of 96, vocab 512, ctx 512; "
+               "bonsai-1.7b = 28 layers, dim 2048, ffn 6144, 16/8 heads of 128; "
+               "bonsai-4b = 36, 2560, 9728, 32/8 heads; bonsai-8b = 36, 4096, 12288, 32/8 "
+               "heads, untied output (the three with Qwen3's 151936-entry vocabulary).  "
+               "Examples: "
                "trit-gen-model.py tiny.gguf --format gguf --type tq2_0;  "
-               "trit-gen-model.py tiny-hf --format hf --arch llama --shards 2")
+               "trit-gen-model.py tiny-hf --format hf --arch llama --shards 2;  "
+               "trit-gen-model.py b.gguf --format gguf --arch qwen3 --preset bonsai-1.7b")
     ap.add_argument("out", metavar="OUT", help="output .gguf file (gguf) or folder (hf, created)")
     ap.add_argument("--format", required=True, choices=("gguf", "hf"), help="output format")
     ap.add_argument("--arch", default="bitnet-b1.58", choices=ARCHS,
                     help="architecture (default: %(default)s)")
-    ap.add_argument("--preset", default="tiny", choices=tuple(PRESETS),
-                    help="base shape (default: %(default)s); explicit flags override it")
+    ap.add_argument("--preset", choices=tuple(PRESETS) + tuple(QWEN3_PRESETS),
+                    help="base shape (default: tiny, qwen3-tiny for --arch qwen3); "
+                         "explicit flags override it")
     g = ap.add_argument_group("shape overrides")
     g.add_argument("--layers", type=int, help="number of transformer blocks")
     g.add_argument("--dim", type=int, help="hidden size")
     g.add_argument("--ffn", type=int, help="FFN intermediate size")
     g.add_argument("--heads", type=int, help="attention heads")
     g.add_argument("--kv-heads", type=int, help="key/value heads (GQA)")
+    g.add_argument("--head-dim", type=int,
+                   help="qwen3: attention head size (key_length = value_length), "
+                        "independent of dim/heads")
     g.add_argument("--vocab", type=int,
-                   help="vocabulary size incl. special tokens (256 specials if 128256, else 16)")
+                   help="vocabulary size incl. special tokens (256 specials if 128256, else 16; "
+                        "qwen3: Qwen3's 26 added tokens, then [PADn] entries past 151669)")
     g.add_argument("--ctx", type=int, help="context length")
     g.add_argument("--rope-theta", type=float,
-                   help="RoPE base (default 500000 for bitnet-b1.58/bitnet-25, else 10000)")
-    g.add_argument("--eps", type=float, help="RMSNorm epsilon (default 1e-5)")
+                   help="RoPE base (default 500000 for bitnet-b1.58/bitnet-25, 1000000 for "
+                        "qwen3, else 10000)")
+    g.add_argument("--eps", type=float, help="RMSNorm epsilon (default 1e-5; qwen3 1e-6)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     g = ap.add_argument_group("gguf options")
-    g.add_argument("--type", choices=tuple(GGML_TYPE_OF),
-                   help="type of the 7 ternary linears per layer (default: i2_s)")
+    g.add_argument("--type", choices=tuple(GGML_TYPE_OF) + tuple(QWEN3_TYPES),
+                   help="type of the 7 ternary linears per layer (default: i2_s); for "
+                        "--arch qwen3 the type of every matrix, embedding and head included: "
+                        "q2_0 (id 42, group 64; default), q2_0_g128 (the legacy PrismML "
+                        "group-128 block under id 42), pq2_0 (142), ptq1_0 (143), q1_0 (41)")
     g.add_argument("--embd-type", choices=("f16", "f32"),
                    help="type of token_embd (and llama output) (default: f16)")
     g.add_argument("--alignment", type=int,
                    help="data alignment, a power of two (default: 32; general.alignment "
                         "is written only when it differs from 32)")
+    g = ap.add_argument_group("qwen3 options")
+    t = g.add_mutually_exclusive_group()
+    t.add_argument("--untied", action="store_true",
+                   help="write output.weight (default for bonsai-8b)")
+    t.add_argument("--tied", action="store_true",
+                   help="no output.weight: the head is token_embd (default but for bonsai-8b)")
+    g.add_argument("--yarn", type=float, metavar="FACTOR",
+                   help="write rope.scaling.type=yarn, rope.scaling.factor=FACTOR and "
+                        "rope.scaling.original_context_length=ctx/FACTOR")
+    g.add_argument("--code3", action="store_true",
+                   help="fuzz case: sprinkle the legal but non-ternary code 3 (value +2) into "
+                        "about 1/256 of the weights (q2_0, q2_0_g128, pq2_0)")
     g = ap.add_argument_group("hf options")
     g.add_argument("--hf-weights", choices=("packed", "bf16", "f32"),
                    help="packed = uint8 + weight_scale (default); bf16/f32 = master weights t*scale")
@@ -1048,6 +1499,32 @@ def check_options(args, cfg):
     for flag, value in wrong.items():
         if value is not None:
             raise UsageError("%s does not apply to --format %s" % (flag, args.format))
+    if cfg.qwen3:
+        if args.format != "gguf":
+            raise UsageError("--arch qwen3 is written as GGUF only")
+        if args.embd_type is not None:
+            raise UsageError("--embd-type does not apply to --arch qwen3 (the embedding has "
+                             "the --type of every matrix)")
+        args.type = args.type or "q2_0"
+        if args.type not in QWEN3_TYPES:
+            raise UsageError("--type %s does not apply to --arch qwen3 (%s)"
+                             % (args.type, ", ".join(QWEN3_TYPES)))
+        if cfg.code3 and args.type not in QWEN3_CODE3_TYPES:
+            raise UsageError("--code3 needs a 2-bit codec type (%s), not %s"
+                             % (", ".join(QWEN3_CODE3_TYPES), args.type))
+        args.alignment = 32 if args.alignment is None else args.alignment
+        a = args.alignment
+        if a <= 0 or a & (a - 1):
+            raise UsageError("--alignment must be a positive power of two")
+        group = QWEN3_TYPES[args.type][1]
+        for what, v in (("--dim", cfg.dim), ("--ffn", cfg.ffn),
+                        ("--heads * --head-dim", cfg.q_dim)):
+            if v % group:
+                raise UsageError("%s (%d) must be a multiple of %d for --type %s"
+                                 % (what, v, group, args.type))
+        return
+    if args.type in QWEN3_TYPES:
+        raise UsageError("--type %s applies to --arch qwen3 only" % args.type)
     if args.format == "gguf":
         args.type = args.type or "i2_s"
         args.embd_type = args.embd_type or "f16"
@@ -1088,10 +1565,14 @@ def main(argv=None):
             raise UsageError("%s is a directory; --format gguf writes a file" % args.out)
         if args.format == "hf" and os.path.exists(args.out) and not os.path.isdir(args.out):
             raise UsageError("%s exists and is not a directory" % args.out)
-        model = Model(cfg)
-        if args.format == "gguf":
+        if cfg.qwen3:
+            model = Qwen3Model(cfg)
+            n = write_gguf_qwen3(args.out, model, args.type, args.alignment)
+        elif args.format == "gguf":
+            model = Model(cfg)
             n = write_gguf(args.out, model, args.type, args.embd_type, args.alignment)
         else:
+            model = Model(cfg)
             n = write_hf(args.out, model, args.hf_weights, args.shards)
     except UsageError as e:
         sys.exit("trit-gen-model.py: error: %s" % e)
