@@ -411,6 +411,25 @@ static Error addWeight(const gguf::File &file, const gguf::TensorInfo &info,
   return Error::success();
 }
 
+Error importGGUFFile(const gguf::File &file, Model &model) {
+  StringRef path = file.getFileName();
+  if (Error e = readConfig(file, model.config))
+    return e;
+  if (Error e = readTokenizer(file, model.tokenizer))
+    return e;
+  model.config.vocabSize = int64_t(model.tokenizer.tokens.size());
+  if (const gguf::Value *vocab =
+          file.lookup(model.config.architecture + ".vocab_size"))
+    if (std::optional<uint64_t> v = vocab->getUInt())
+      model.config.vocabSize = int64_t(std::min<uint64_t>(*v, INT32_MAX));
+  if (Error e = validateConfig(model.config, path))
+    return e;
+  for (const gguf::TensorInfo &info : file.getTensors())
+    if (Error e = addWeight(file, info, model))
+      return e;
+  return model.finalize(path);
+}
+
 Expected<std::unique_ptr<Model>> importGGUF(StringRef path) {
   Expected<std::shared_ptr<MappedFile>> mapped = MappedFile::open(path);
   if (!mapped)
@@ -421,21 +440,7 @@ Expected<std::unique_ptr<Model>> importGGUF(StringRef path) {
 
   auto model = std::make_unique<Model>();
   model->files.push_back(*mapped);
-  if (Error e = readConfig(*file, model->config))
-    return std::move(e);
-  if (Error e = readTokenizer(*file, model->tokenizer))
-    return std::move(e);
-  model->config.vocabSize = int64_t(model->tokenizer.tokens.size());
-  if (const gguf::Value *vocab =
-          file->lookup(model->config.architecture + ".vocab_size"))
-    if (std::optional<uint64_t> v = vocab->getUInt())
-      model->config.vocabSize = int64_t(std::min<uint64_t>(*v, INT32_MAX));
-  if (Error e = validateConfig(model->config, path))
-    return std::move(e);
-  for (const gguf::TensorInfo &info : file->getTensors())
-    if (Error e = addWeight(*file, info, *model))
-      return std::move(e);
-  if (Error e = model->finalize(path))
+  if (Error e = importGGUFFile(*file, *model))
     return std::move(e);
   return model;
 }

@@ -7,6 +7,14 @@
 
 namespace trit {
 
+namespace gguf {
+class File;
+} // namespace gguf
+
+/// Fills `model` from a parsed GGUF file whose bytes the caller keeps alive
+/// (importGGUF maps the file; the GGUF fuzzer imports from memory).
+llvm::Error importGGUFFile(const gguf::File &file, Model &model);
+
 float decodeHalf(uint16_t bits);
 float decodeBFloat16(uint16_t bits);
 /// Scale of a float ternary weight: absmean for masters, max|w| otherwise.

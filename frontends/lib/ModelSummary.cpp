@@ -36,7 +36,8 @@ Error writeModelSummary(const Model &model, raw_ostream &os) {
   if (c.qkNorm)
     os << ", qk-norm: yes";
   if (c.ropeScalingFactor != 0)
-    os << ", yarn: factor " << c.ropeScalingFactor << " (original context "
+    os << ", yarn: factor " << format("%g", c.ropeScalingFactor)
+       << " (original context "
        << c.ropeOriginalContext << ")";
   os << "\n";
   const TokenizerData &t = model.tokenizer;

@@ -1,6 +1,9 @@
-//===- GGUFFuzzer.cpp - libFuzzer target for the GGUF reader --------------===//
+//===- GGUFFuzzer.cpp - libFuzzer target for the GGUF reader and importer -===//
 
+#include "ModelInternal.h"
 #include "trit/Frontends/GGUF.h"
+
+#include "llvm/Support/raw_ostream.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::Expected<trit::gguf::File> file =
@@ -23,5 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const trit::gguf::TensorInfo &tensor : file->getTensors())
     for (uint8_t byte : tensor.data)
       sum += byte;
+  // Import it as a model and decode every weight (ternary values, group
+  // scales, floats), as the summary does.
+  trit::Model model;
+  if (llvm::Error e = trit::importGGUFFile(*file, model)) {
+    llvm::consumeError(std::move(e));
+    return int(sum & 0);
+  }
+  llvm::raw_null_ostream null;
+  llvm::consumeError(trit::writeModelSummary(model, null));
   return int(sum & 0);
 }

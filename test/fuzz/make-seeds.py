@@ -14,11 +14,11 @@ def gguf_string(s):
     return struct.pack("<Q", len(b)) + b
 
 
-def gguf_seed(tensors, alignment=32, extra_kv=b"", extra_count=0):
+def gguf_seed(tensors, alignment=32, extra_kv=b"", extra_count=0, arch="bitnet-b1.58"):
     kv = b""
-    kv += gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string("bitnet-b1.58")
-    kv += gguf_string("bitnet-b1.58.block_count") + struct.pack("<II", 4, 1)
-    kv += gguf_string("bitnet-b1.58.rope.freq_base") + struct.pack("<If", 6, 500000.0)
+    kv += gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string(arch)
+    kv += gguf_string(arch + ".block_count") + struct.pack("<II", 4, 1)
+    kv += gguf_string(arch + ".rope.freq_base") + struct.pack("<If", 6, 500000.0)
     kv += gguf_string("tokenizer.ggml.add_bos_token") + struct.pack("<IB", 7, 1)
     tokens = ["a", "b", "\u0120the"]
     kv += gguf_string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, len(tokens))
@@ -61,6 +61,63 @@ def main():
         ("token_embd.weight", [4, 1], 1, struct.pack("<4e", 1, -1, 0.5, 2)),
     ]))
     write("gguf", "aligned64.gguf", gguf_seed([("x", [2, 2], 0, f32)], alignment=64))
+
+    # Ternary Bonsai (qwen3): a 1-layer model that imports, one matrix of
+    # each group-scaled type (d = 2^-4 .. 2^-1, codes of every value, Q2_0's
+    # code 3 included), F16 norms and YaRN keys; and id 42's two layouts.
+    state = [12345]
+
+    def noise(n):
+        out = bytearray()
+        for _ in range(n):
+            state[0] = (state[0] * 1103515245 + 12345) & 0x7FFFFFFF
+            out.append(state[0] >> 16 & 0xFF)
+        return out
+
+    def grouped(rows, cols, group, block, scale_at):
+        data = noise(rows * cols // group * block)
+        for at in range(scale_at, len(data), block):
+            data[at:at + 2] = struct.pack("<e", 2.0 ** -(1 + data[at] % 4))
+        return bytes(data)
+
+    q2_0 = lambda r, c: grouped(r, c, 64, 18, 0)
+    pq2_0 = lambda r, c: grouped(r, c, 128, 34, 0)
+    ptq1_0 = lambda r, c: grouped(r, c, 128, 28, 26)
+    q1_0 = lambda r, c: grouped(r, c, 128, 18, 0)
+    norm = lambda n: struct.pack("<%de" % n, *([1.0] * n))
+    qwen3_kv, qwen3_count = b"", 0
+    for key, fmt, vtype, value in [
+            ("qwen3.context_length", "<I", 4, 64), ("qwen3.embedding_length", "<I", 4, 128),
+            ("qwen3.feed_forward_length", "<I", 4, 128), ("qwen3.attention.head_count", "<I", 4, 2),
+            ("qwen3.attention.head_count_kv", "<I", 4, 1), ("qwen3.attention.key_length", "<I", 4, 64),
+            ("qwen3.attention.value_length", "<I", 4, 64), ("qwen3.rope.scaling.factor", "<f", 6, 4.0),
+            ("qwen3.rope.scaling.original_context_length", "<I", 4, 32)]:
+        qwen3_kv += gguf_string(key) + struct.pack("<I", vtype) + struct.pack(fmt, value)
+        qwen3_count += 1
+    qwen3_kv += gguf_string("qwen3.rope.scaling.type") + struct.pack("<I", 8) + gguf_string("yarn")
+    qwen3_count += 1
+    write("gguf", "qwen3.gguf", gguf_seed([
+        ("token_embd.weight", [128, 3], 41, q1_0(3, 128)),
+        ("output_norm.weight", [128], 1, norm(128)),
+        ("blk.0.attn_norm.weight", [128], 1, norm(128)),
+        ("blk.0.attn_q.weight", [128, 128], 143, ptq1_0(128, 128)),
+        ("blk.0.attn_k.weight", [128, 64], 142, pq2_0(64, 128)),
+        ("blk.0.attn_v.weight", [128, 64], 42, q2_0(64, 128)),
+        ("blk.0.attn_output.weight", [128, 128], 41, q1_0(128, 128)),
+        ("blk.0.attn_q_norm.weight", [64], 1, norm(64)),
+        ("blk.0.attn_k_norm.weight", [64], 1, norm(64)),
+        ("blk.0.ffn_norm.weight", [128], 1, norm(128)),
+        ("blk.0.ffn_gate.weight", [128, 128], 41, q1_0(128, 128)),
+        ("blk.0.ffn_up.weight", [128, 128], 41, q1_0(128, 128)),
+        ("blk.0.ffn_down.weight", [128, 128], 41, q1_0(128, 128)),
+    ], arch="qwen3", extra_kv=qwen3_kv, extra_count=qwen3_count))
+    # 4096 weights: 1152 bytes in 64-weight blocks, 1088 in the legacy
+    # group-128 ones; the 128-weight tensor fits either.
+    write("gguf", "q2_0-layouts.gguf", gguf_seed([
+        ("legacy", [4096, 1], 42, pq2_0(1, 4096)),
+        ("small", [128, 1], 42, pq2_0(1, 128)),
+        ("after", [4], 0, f32),
+    ]))
     write("gguf", "empty.gguf", b"GGUF" + struct.pack("<IQQ", 3, 0, 0))
 
     def safetensors(entries):
