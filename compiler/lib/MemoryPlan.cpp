@@ -10,11 +10,13 @@ int64_t mlir::trit::getPlannedRows(int64_t rows, int64_t maxTokens) {
   return ShapedType::isDynamic(rows) ? maxTokens : rows;
 }
 
-QActLayout mlir::trit::getQActLayout(int64_t rows, int64_t cols) {
+QActLayout mlir::trit::getQActLayout(int64_t rows, int64_t cols,
+                                     int64_t block) {
   QActLayout layout;
+  int64_t scales = rows * (block > 0 ? cols / block : 1);
   layout.scales = alignArenaSize(rows * cols);
-  layout.sums = layout.scales + alignArenaSize(rows * 4);
-  layout.size = layout.sums + alignArenaSize(rows * 4);
+  layout.sums = layout.scales + alignArenaSize(scales * 4);
+  layout.size = layout.sums + alignArenaSize(scales * 4);
   return layout;
 }
 
@@ -22,7 +24,7 @@ std::optional<int64_t> mlir::trit::getBufferSize(Type type,
                                                  int64_t maxTokens) {
   if (auto qact = dyn_cast<QActType>(type))
     return getQActLayout(getPlannedRows(qact.getRows(), maxTokens),
-                         qact.getCols())
+                         qact.getCols(), qact.getBlock())
         .size;
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.getElementType().isIntOrFloat())

@@ -32,6 +32,10 @@ constexpr StringLiteral kT3X5x64Kernels[] = {"bitlinear_t3x5x64_range",
 constexpr StringLiteral kQ8Kernels[] = {"lm_head_q8"};
 constexpr StringLiteral kQ4Kernels[] = {"lm_head_q4"};
 constexpr StringLiteral kRerankKernels[] = {"lm_head_rerank"};
+constexpr StringLiteral kT2G64Kernels[] = {"bitlinear_t2g64_range",
+                                           "embedding_t2g", "lm_head_t2g"};
+constexpr StringLiteral kT2G128Kernels[] = {"bitlinear_t2g128_range",
+                                            "embedding_t2g", "lm_head_t2g"};
 
 const WeightLayoutInfo kWeightLayouts[] = {
     {WeightLayout::F32, "f32", {}, kFloatKernels, packAs<WeightLayout::F32>},
@@ -51,6 +55,10 @@ const WeightLayoutInfo kWeightLayouts[] = {
     {WeightLayout::TERNARY_ROWS_T3X5_X64, "ternary_rows_t3x5_x64",
      kRowsInLanesFeatures, kRerankKernels,
      packAs<WeightLayout::TERNARY_ROWS_T3X5_X64>},
+    {WeightLayout::T2G64_X16, "t2g64_x16", {}, kT2G64Kernels,
+     packAs<WeightLayout::T2G64_X16>},
+    {WeightLayout::T2G128_X16, "t2g128_x16", {}, kT2G128Kernels,
+     packAs<WeightLayout::T2G128_X16>},
 };
 
 static_assert(std::size(kWeightLayouts) == TRIT_WEIGHT_LAYOUT_COUNT,

@@ -397,4 +397,55 @@ packAs<WeightLayout::TERNARY_ROWS_T3X5_X64>(const Weight &weight,
   return packTernaryRows(weight, WeightLayout::TERNARY_ROWS_T3X5_X64, storage);
 }
 
+/// A group-scaled ternary weight (Ternary Bonsai) in T2G (kernels.h): its
+/// codes with 16 rows in lanes, each superblock's f16 group scales first.
+static Expected<ArrayRef<uint8_t>> packT2G(const Weight &w, int64_t group,
+                                           WeightLayout layout,
+                                           std::vector<uint8_t> &storage) {
+  if (!w.ternary || w.groupSize != group || w.shape.size() != 2 ||
+      w.shape[1] % group != 0)
+    return fileError(w.sourceFile,
+                     "tensor '" + w.sourceKey +
+                         "' is not a ternary matrix with one scale per " +
+                         Twine(group) + " weights; " +
+                         stringifyWeightLayout(layout) + " holds only those");
+  Expected<std::vector<int8_t>> values = decodeTernary(w);
+  if (!values)
+    return values.takeError();
+  Expected<std::vector<uint16_t>> scales = decodeGroupScales(w);
+  if (!scales)
+    return scales.takeError();
+  int64_t rows = w.shape[0], cols = w.shape[1], groups = cols / group;
+  int64_t superblock = trit_t2g_superblock_bytes(cols, group);
+  int64_t codesAt = superblock - cols * 4;
+  storage.assign(getBytes(layout, rows, cols), 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t *sb = storage.data() + r / 16 * superblock;
+    for (int64_t g = 0; g < groups; ++g) {
+      uint16_t d = (*scales)[r * groups + g];
+      sb[g * 32 + r % 16 * 2] = uint8_t(d);
+      sb[g * 32 + r % 16 * 2 + 1] = uint8_t(d >> 8);
+    }
+    const int8_t *row = values->data() + r * cols;
+    for (int64_t c = 0; c < cols; ++c)
+      sb[codesAt + c / 16 * 64 + 4 * (r % 16) + c % 4] |=
+          uint8_t((row[c] + 1) & 3) << (2 * (c % 16 / 4));
+  }
+  return ArrayRef<uint8_t>(storage);
+}
+
+template <>
+Expected<ArrayRef<uint8_t>>
+packAs<WeightLayout::T2G64_X16>(const Weight &weight,
+                                std::vector<uint8_t> &storage) {
+  return packT2G(weight, 64, WeightLayout::T2G64_X16, storage);
+}
+
+template <>
+Expected<ArrayRef<uint8_t>>
+packAs<WeightLayout::T2G128_X16>(const Weight &weight,
+                                 std::vector<uint8_t> &storage) {
+  return packT2G(weight, 128, WeightLayout::T2G128_X16, storage);
+}
+
 } // namespace trit

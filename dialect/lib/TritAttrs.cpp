@@ -34,7 +34,12 @@ int64_t PackingAttr::getDefaultBlock(PackingKind kind) {
   case PackingKind::TQ1_0:
     return 256;
   case PackingKind::T3X5:
+  case PackingKind::Q2_0:
+  case PackingKind::T2G:
     return 64;
+  case PackingKind::PTQ1_0:
+  case PackingKind::Q1_0:
+    return 128;
   }
   llvm_unreachable("unknown packing kind");
 }
@@ -49,6 +54,13 @@ double PackingAttr::getBitsPerWeight() const {
     return 54.0 * 8 / 256;
   case PackingKind::T3X5:
     return 40.0 * 8 / 192; // rows of whole groups; a 2-bit tail adds a little
+  case PackingKind::Q2_0:
+  case PackingKind::T2G: // t2g's padding (rows, scales) adds a little
+    return 2.0 + 16.0 / getBlock();
+  case PackingKind::PTQ1_0:
+    return 28.0 * 8 / 128;
+  case PackingKind::Q1_0:
+    return 18.0 * 8 / 128;
   }
   llvm_unreachable("unknown packing kind");
 }
@@ -65,6 +77,17 @@ int64_t PackingAttr::getPackedSizeInBytes(int64_t rows, int64_t cols) const {
     return trit_weight_layout_bytes(getInterleave() == 64
                                         ? TRIT_WEIGHT_LAYOUT_T3X5_X64
                                         : TRIT_WEIGHT_LAYOUT_T3X5,
+                                    rows, cols);
+  case PackingKind::Q2_0:
+    return rows * (cols / getBlock()) * (getBlock() / 4 + 2);
+  case PackingKind::PTQ1_0:
+    return rows * (cols / 128) * 28;
+  case PackingKind::Q1_0:
+    return rows * (cols / 128) * 18;
+  case PackingKind::T2G:
+    return trit_weight_layout_bytes(getBlock() == 128
+                                        ? TRIT_WEIGHT_LAYOUT_T2G128_X16
+                                        : TRIT_WEIGHT_LAYOUT_T2G64_X16,
                                     rows, cols);
   }
   llvm_unreachable("unknown packing kind");
@@ -102,8 +125,30 @@ LogicalResult PackingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                             "64), got interleave "
                          << interleave;
     break;
+  case PackingKind::Q2_0:
+  case PackingKind::T2G:
+    if (block != 64 && block != 128)
+      return emitError() << stringifyPackingKind(kind)
+                         << " scales blocks of 64 or 128 weights, got "
+                         << block;
+    if (kind == PackingKind::T2G && interleave != 16)
+      return emitError() << "t2g keeps 16 rows in lanes: interleave must be "
+                            "16, got "
+                         << interleave;
+    break;
+  case PackingKind::PTQ1_0:
+  case PackingKind::Q1_0:
+    if (block != 128)
+      return emitError() << stringifyPackingKind(kind)
+                         << " has fixed blocks of 128 weights, got " << block;
+    break;
   }
   return success();
+}
+
+bool mlir::trit::isGroupScaled(PackingKind kind) {
+  return kind == PackingKind::Q2_0 || kind == PackingKind::PTQ1_0 ||
+         kind == PackingKind::Q1_0 || kind == PackingKind::T2G;
 }
 
 LogicalResult PackingAttr::verifyEncoding(
@@ -124,7 +169,8 @@ LogicalResult PackingAttr::verifyEncoding(
                        << "> needs the column count to be a multiple of its "
                           "block of "
                        << getBlock() << ", got " << shape[1] << " columns";
-  if (shape[0] % getInterleave() != 0)
+  // t2g pads its last superblock of 16 rows.
+  if (getKind() != PackingKind::T2G && shape[0] % getInterleave() != 0)
     return emitError() << "#trit.packing interleaves " << getInterleave()
                        << " rows, but the row count " << shape[0]
                        << " is not a multiple of it";
@@ -139,7 +185,7 @@ Attribute PackingAttr::parse(AsmParser &parser, Type) {
   std::optional<PackingKind> kind = symbolizePackingKind(keyword);
   if (!kind) {
     parser.emitError(loc, "unknown ternary packing '")
-        << keyword << "'; expected i2_s, tq2_0, tq1_0 or t3x5";
+        << keyword << "'; expected i2_s, tq2_0, tq1_0, t3x5, q2_0, ptq1_0, q1_0 or t2g";
     return {};
   }
   int64_t block = getDefaultBlock(*kind);

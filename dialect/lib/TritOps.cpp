@@ -147,13 +147,36 @@ LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
 
+/// A ternary table (embedding, LM head) must be group-scaled and come with
+/// its block scales; a float table takes none.
+static LogicalResult verifyTableScales(Operation *op, Value table,
+                                       Value scales) {
+  auto type = cast<RankedTensorType>(table.getType());
+  if (!isa<TernaryType>(type.getElementType())) {
+    if (scales)
+      return op->emitOpError() << "has scales, but its table is not ternary";
+    return success();
+  }
+  auto packing = dyn_cast_or_null<PackingAttr>(type.getEncoding());
+  if (!packing || !isGroupScaled(packing.getKind()))
+    return op->emitOpError() << "has a ternary table without a group-scaled "
+                                "packing (q2_0, ptq1_0, q1_0 or t2g)";
+  if (!scales)
+    return op->emitOpError() << "has a ternary table but no block scales";
+  auto scaleType = cast<RankedTensorType>(scales.getType());
+  if (scaleType.getRank() != 2)
+    return op->emitOpError() << "needs block scales of rank 2, got rank "
+                             << scaleType.getRank();
+  return verifyWeightScale(op, scaleType, type, "table scale");
+}
+
 LogicalResult EmbeddingOp::verify() {
   if (failed(checkSize(*this, dim(getTokens(), 0), "tokens",
                        dim(getResult(), 0), "the result", "row count")) ||
       failed(checkSize(*this, dim(getTable(), 1), "the table",
                        dim(getResult(), 1), "the result", "embedding width")))
     return failure();
-  return success();
+  return verifyTableScales(*this, getTable(), getScales());
 }
 
 //===----------------------------------------------------------------------===//
@@ -161,9 +184,14 @@ LogicalResult EmbeddingOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult RMSNormOp::verify() {
-  if (failed(checkSize(*this, dim(getInput(), 1), "the input",
-                       dim(getWeight(), 0), "the weight", "width")))
-    return failure();
+  // A narrower weight normalizes each slice of its width (QK-norm).
+  int64_t width = dim(getInput(), 1), slice = dim(getWeight(), 0);
+  if (!ShapedType::isDynamic(width) && !ShapedType::isDynamic(slice) &&
+      (slice <= 0 || width % slice != 0))
+    return emitOpError() << "has a weight of " << slice
+                         << " elements, which does not divide the input's "
+                            "width of "
+                         << width;
   if (!(getEps().convertToDouble() > 0.0))
     return emitOpError() << "eps must be positive, got "
                          << getEps().convertToDouble();
@@ -202,10 +230,10 @@ LogicalResult BitLinearOp::verify() {
                        dim(getResult(), 1), "the result",
                        "output size (weight rows vs result columns)")))
     return failure();
-  // Per-block activations (Q8_K style) pair with weights of the same block.
+  // Per-block activations pair with weights whose blocks they tile.
   if (!input.isPerRow()) {
     auto packing = dyn_cast_or_null<PackingAttr>(weight.getEncoding());
-    if (!packing || packing.getBlock() != input.getBlock())
+    if (!packing || packing.getBlock() % input.getBlock() != 0)
       return emitOpError() << "input is quantized in blocks of "
                            << input.getBlock()
                            << " but the weight's packing has "
@@ -435,5 +463,5 @@ LogicalResult LMHeadOp::verify() {
       failed(checkSize(*this, dim(getTable(), 0), "the table (vocabulary)",
                        dim(getResult(), 1), "the result", "column count")))
     return failure();
-  return success();
+  return verifyTableScales(*this, getTable(), getScales());
 }

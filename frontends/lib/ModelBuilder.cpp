@@ -45,6 +45,14 @@ private:
       encoding = mlir::trit::PackingAttr::get(&ctx, mlir::trit::PackingKind::TQ2_0);
     else if (w.encoding == WeightEncoding::TQ1_0)
       encoding = mlir::trit::PackingAttr::get(&ctx, mlir::trit::PackingKind::TQ1_0);
+    else if (w.encoding == WeightEncoding::Q2_0 ||
+             w.encoding == WeightEncoding::PQ2_0)
+      encoding = mlir::trit::PackingAttr::get(
+          &ctx, mlir::trit::PackingKind::Q2_0, w.groupSize, 1);
+    else if (w.encoding == WeightEncoding::PTQ1_0)
+      encoding = mlir::trit::PackingAttr::get(&ctx, mlir::trit::PackingKind::PTQ1_0);
+    else if (w.encoding == WeightEncoding::Q1_0)
+      encoding = mlir::trit::PackingAttr::get(&ctx, mlir::trit::PackingKind::Q1_0);
     return RankedTensorType::get(w.shape, mlir::trit::TernaryType::get(&ctx),
                                  encoding);
   }
@@ -86,10 +94,14 @@ private:
     return b.create<mlir::trit::BitLinearOp>(loc, rows(out), quantized, w, s,
                                              mlir::trit::KernelKindAttr());
   }
+  /// Per-row activations (BitNet), or Q8_0 blocks of 32 for the
+  /// group-scaled weights of Qwen3 (Ternary Bonsai).
   Value quantize(Value x) {
     int64_t width = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    int64_t shape[] = {ShapedType::kDynamic, width};
+    int64_t block = c.family == ModelFamily::Qwen3 ? 32 : 0;
     return b.create<mlir::trit::QuantizeOp>(
-        loc, mlir::trit::QActType::get(&ctx, ShapedType::kDynamic, width), x);
+        loc, mlir::trit::QActType::get(&ctx, shape, block), x);
   }
   Value rope(Value x, Value start) {
     auto mode = c.ropeStyle == RopeStyle::NeoX
@@ -120,9 +132,10 @@ void Builder::declareGlobals(ModuleOp module) {
     if (!w.ternary)
       continue;
     std::string name = scaleName(w.name);
-    if (w.blockScales) {
-      // One f16 scale per 256-weight block, read from the TQ blocks.
-      auto type = RankedTensorType::get({w.shape[0], w.shape[1] / 256},
+    if (w.blockScales || w.groupSize) {
+      // One f16 scale per block (256 weights of TQ, a group of Bonsai's).
+      int64_t block = w.groupSize ? w.groupSize : 256;
+      auto type = RankedTensorType::get({w.shape[0], w.shape[1] / block},
                                         b.getF16Type());
       globals[name] = b.create<mlir::trit::GlobalOp>(
           loc, name, type,
@@ -150,9 +163,15 @@ void Builder::buildForward(ModuleOp module) {
   Value tokens = entry->getArgument(0), start = entry->getArgument(1);
   Value cache = entry->getArgument(2);
 
+  // A ternary table (Ternary Bonsai) comes with its group scales.
+  auto tableScales = [&](StringRef name) -> Value {
+    const Weight *w = model.lookup(name);
+    return w && w->groupSize ? weight(scaleName(name)) : Value();
+  };
   Value table = weight("token_embd.weight");
-  Value h = b.create<mlir::trit::EmbeddingOp>(loc, rows(c.hiddenSize), table,
-                                              tokens);
+  Value h = b.create<mlir::trit::EmbeddingOp>(
+      loc, rows(c.hiddenSize), table, tokens,
+      tableScales("token_embd.weight"));
   int64_t qWidth = c.heads * c.headDim;
   auto gate = c.activation == Activation::Relu2 ? mlir::trit::GateKind::Relu2
                                                 : mlir::trit::GateKind::Silu;
@@ -160,8 +179,14 @@ void Builder::buildForward(ModuleOp module) {
     std::string p = "blk." + std::to_string(i) + ".";
     // Attention: q, k and v read one normalized, quantized input.
     Value qa = quantize(rmsNorm(h, p + "attn_norm.weight"));
-    Value q = rope(bitLinear(qa, p + "attn_q.weight"), start);
-    Value k = rope(bitLinear(qa, p + "attn_k.weight"), start);
+    Value q = bitLinear(qa, p + "attn_q.weight");
+    Value k = bitLinear(qa, p + "attn_k.weight");
+    if (c.qkNorm) { // per head, before RoPE (Qwen3)
+      q = rmsNorm(q, p + "attn_q_norm.weight");
+      k = rmsNorm(k, p + "attn_k_norm.weight");
+    }
+    q = rope(q, start);
+    k = rope(k, start);
     Value v = bitLinear(qa, p + "attn_v.weight");
     cache = b.create<mlir::trit::KVStoreOp>(loc, cacheType, k, v, cache,
                                             b.getI64IntegerAttr(i), start);
@@ -185,8 +210,10 @@ void Builder::buildForward(ModuleOp module) {
     h = b.create<mlir::trit::AddOp>(loc, h, d);
   }
   Value y = rmsNorm(h, "output_norm.weight");
-  Value head = c.tiedEmbedding ? table : weight("output.weight");
-  Value logits = b.create<mlir::trit::LMHeadOp>(loc, logitsType, y, head);
+  StringRef headName = c.tiedEmbedding ? "token_embd.weight" : "output.weight";
+  Value head = c.tiedEmbedding ? table : weight(headName);
+  Value logits = b.create<mlir::trit::LMHeadOp>(loc, logitsType, y, head,
+                                                tableScales(headName));
   b.create<func::ReturnOp>(loc, ValueRange{logits, cache});
 }
 

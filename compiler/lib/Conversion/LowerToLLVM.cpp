@@ -20,6 +20,7 @@
 #include "mlir/IR/Builders.h"
 
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
@@ -117,6 +118,11 @@ private:
   FailureOr<Value> scratchPointer(Operation *op, unsigned i);
   FailureOr<Value> operand(Operation *op, Value v);
   FailureOr<Value> scaleOf(Operation *op, Value v);
+  /// The layout of the weight-table entry a trit.weight value reads.
+  WeightLayout weightLayoutOf(Value v) {
+    auto weight = v.getDefiningOp<WeightOp>();
+    return weight ? weightLayout.lookup(weight.getName()) : WeightLayout::F32;
+  }
   FailureOr<Value> indexOf(Operation *op, Value v);
 
   ModuleOp module;
@@ -141,6 +147,8 @@ private:
   SmallVector<Attribute> weightNames;
   llvm::StringMap<ElementsAttr> inlineWeights;
   llvm::StringMap<WeightLayout> weightLayout;
+  /// Globals that are the block scales of a group-scaled (T2G) weight.
+  llvm::StringSet<> groupScales;
   DenseMap<Value, bool> f16Tables;
 
   // Per model function.
@@ -178,6 +186,9 @@ Value ModuleLowering::callKernel(StringRef name, ValueRange args,
 /// which the AVX-512 VBMI kernels read), else I2_S.
 static WeightLayout getTernaryLayout(RankedTensorType type) {
   auto packing = dyn_cast_or_null<PackingAttr>(type.getEncoding());
+  if (packing && packing.getKind() == PackingKind::T2G)
+    return packing.getBlock() == 128 ? WeightLayout::T2G128_X16
+                                     : WeightLayout::T2G64_X16;
   if (!packing || packing.getKind() != PackingKind::T3X5)
     return WeightLayout::I2_S;
   return packing.getInterleave() == 64 ? WeightLayout::T3X5_X64
@@ -197,8 +208,12 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
   bool lut = (t3x5 || rowsInLanes) && promptLut &&
              kind == KernelKind::AVX512VNNI;
   bool t3x5Vbmi = t3x5 && vbmi && kind == KernelKind::AVX512VNNI;
+  bool t2g64 = layout == WeightLayout::T2G64_X16,
+       t2g128 = layout == WeightLayout::T2G128_X16;
   std::string name = ("trit.bitlinear." + stringifyKernelKind(kind) + "." +
-                      (rowsInLanes && lut ? "t3x5x64lut."
+                      (t2g64              ? "t2g64."
+                       : t2g128           ? "t2g128."
+                       : rowsInLanes && lut ? "t3x5x64lut."
                        : rowsInLanes      ? "t3x5x64."
                        : lut              ? "t3x5lut."
                        : t3x5Vbmi         ? "t3x5vbmi."
@@ -216,7 +231,9 @@ ModuleLowering::getOrCreateRangeFunction(KernelKind kind,
       LLVM::Linkage::Internal);
   Block *body = func.addEntryBlock(builder);
   builder.setInsertionPointToStart(body);
-  callKernel(rowsInLanes && lut ? "bitlinear_t3x5x64_lut_range"
+  callKernel(t2g64              ? "bitlinear_t2g64_range"
+             : t2g128           ? "bitlinear_t2g128_range"
+             : rowsInLanes && lut ? "bitlinear_t3x5x64_lut_range"
              : rowsInLanes      ? "bitlinear_t3x5x64_range"
              : lut              ? "bitlinear_t3x5_lut_range"
              : t3x5Vbmi  ? "bitlinear_t3x5_vbmi_range"
@@ -240,6 +257,10 @@ FailureOr<Value> ModuleLowering::operand(Operation *op, Value v) {
 FailureOr<Value> ModuleLowering::scaleOf(Operation *op, Value v) {
   if (Value constant = scalars.lookup(v))
     return constant;
+  // Block scales of a group-scaled weight live in its T2G layout.
+  if (auto weight = v.getDefiningOp<WeightOp>();
+      weight && groupScales.contains(weight.getName()))
+    return constF32(0.0f);
   FailureOr<Value> ptr = operand(op, v);
   if (failed(ptr))
     return failure();
@@ -296,6 +317,14 @@ LogicalResult ModuleLowering::collectWeights() {
       inlineWeights[global.getSymName()] = value;
       continue;
     }
+    // The block scales of a group-scaled ternary weight are part of its
+    // T2G layout, not a weight of their own.
+    auto external = dyn_cast<ExternalAttr>(global.getValue());
+    if (external && external.getPart() == WeightPart::Scale &&
+        global.getTensorType().getRank() == 2) {
+      groupScales.insert(global.getSymName());
+      continue;
+    }
     // The layout the kernels read the weight in. A 16-bit weight that is
     // only ever widened (a norm weight of a Hugging Face model) is stored as
     // f32, exactly. A bf16 table (embedding, LM head) is stored as f16, as
@@ -305,7 +334,7 @@ LogicalResult ModuleLowering::collectWeights() {
     WeightLayout layout;
     if (isa<TernaryType>(element)) {
       layout = getTernaryLayout(global.getTensorType());
-      if (layout != WeightLayout::I2_S &&
+      if ((layout == WeightLayout::T3X5 || layout == WeightLayout::T3X5_X64) &&
           ternaryLayout != WeightLayout::T3X5_X64)
         ternaryLayout = layout;
     } else if (element.isF32()) {
@@ -357,7 +386,7 @@ LogicalResult ModuleLowering::lowerBitLinear(BitLinearOp op) {
   if (failed(input) || failed(weights) || failed(scale) || failed(out))
     return failure();
   QActLayout layout = getQActLayout(getPlannedRows(qact.getRows(), maxTokens),
-                                    qact.getCols());
+                                    qact.getCols(), qact.getBlock());
   auto at = [&](int64_t offset) {
     return builder.create<LLVM::GEPOp>(loc, ptrType, builder.getI8Type(),
                                        *input,
@@ -476,6 +505,8 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           weightLayout.lookup(weight.getName()) == WeightLayout::F16;
       return success();
     }
+    if (groupScales.contains(weight.getName()))
+      return success(); // read from the weight's T2G layout (scaleOf)
     ElementsAttr value = inlineWeights.lookup(weight.getName());
     if (!value)
       return op->emitOpError() << "names no trit.global";
@@ -535,6 +566,17 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
         if (failed(t) || failed(out))
           return failure();
         vocab = table.getDimSize(0);
+        WeightLayout layout = weightLayoutOf(e.getTable());
+        if (layout == WeightLayout::T2G64_X16 ||
+            layout == WeightLayout::T2G128_X16) {
+          callKernel("embedding_t2g",
+                     {*t, tokensArg, rowsOf(e.getResult()),
+                      constI64(table.getDimSize(1)),
+                      constI64(layout == WeightLayout::T2G128_X16 ? 128 : 64),
+                      *out});
+          setResult(*out);
+          return success();
+        }
         callKernel(f16 ? "embedding_f16" : "embedding_f32",
                    {*t, tokensArg, rowsOf(e.getResult()),
                     constI64(table.getDimSize(1)), *out});
@@ -549,35 +591,43 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           return failure();
         Value eps =
             constF32(static_cast<float>(n.getEps().convertToDouble()));
-        int64_t cols = colsOf(n.getInput());
+        // A narrower weight (QK-norm) normalizes each slice of its width:
+        // rows of that width, `slices` times as many.
+        int64_t cols = cast<RankedTensorType>(n.getWeight().getType())
+                           .getDimSize(0);
+        int64_t slices = colsOf(n.getInput()) / cols;
+        Value rows = rowsOf(n.getInput());
+        if (slices != 1)
+          rows = builder.create<LLVM::MulOp>(loc, rows, constI64(slices));
         if (vectorNorms && cols % kVectorRMSNormLanes == 0) {
           builder.create<LLVM::CallOp>(
               loc, getOrCreateVectorRMSNorm(module, cols),
-              ValueRange{*x, *w, eps, rowsOf(n.getInput()), *out});
+              ValueRange{*x, *w, eps, rows, *out});
         } else {
-          callKernel("rms_norm", {*x, *w, eps, rowsOf(n.getInput()),
-                                  constI64(cols), *out});
+          callKernel("rms_norm", {*x, *w, eps, rows, constI64(cols), *out});
         }
         setResult(*out);
         return success();
       })
       .Case([&](QuantizeOp q) -> LogicalResult {
         auto type = cast<QActType>(q.getResult().getType());
-        if (!type.isPerRow())
+        if (!type.isPerRow() && type.getBlock() != 32)
           return q.emitOpError()
-                 << "quantizes per block, which no kernel implements";
+                 << "quantizes in blocks of " << type.getBlock()
+                 << "; the kernels implement rows and Q8_0's blocks of 32";
         FailureOr<Value> x = operand(q, q.getInput());
         FailureOr<Value> out = resultPointer(q, 0);
         if (failed(x) || failed(out))
           return failure();
-        QActLayout layout = getQActLayout(
-            getPlannedRows(type.getRows(), maxTokens), type.getCols());
+        QActLayout layout =
+            getQActLayout(getPlannedRows(type.getRows(), maxTokens),
+                          type.getCols(), type.getBlock());
         auto at = [&](int64_t offset) {
           return builder.create<LLVM::GEPOp>(
               loc, ptrType, builder.getI8Type(), *out,
               ArrayRef<LLVM::GEPArg>{constI64(offset)});
         };
-        callKernel("norm_quantize",
+        callKernel(type.isPerRow() ? "norm_quantize" : "norm_quantize_q8_0",
                    {ctxArg, *x, nullPtr(), constF32(0.0f), rowsOf(q.getInput()),
                     constI64(type.getCols()), nullPtr(), at(layout.codes),
                     at(layout.scales), at(layout.sums)});
@@ -683,6 +733,23 @@ LogicalResult ModuleLowering::lowerOp(Operation *op) {
           *x = builder.create<LLVM::GEPOp>(loc, ptrType, builder.getI8Type(),
                                            *x, ArrayRef<LLVM::GEPArg>{bytes});
           rows = logitRowsArg;
+        }
+        if (isa<TernaryType>(table.getElementType())) {
+          // A group-scaled ternary head: a BitLinear over the vocabulary.
+          if (lmHead != LMHead::Exact)
+            return h.emitOpError()
+                   << "has a ternary table, which lm-head="
+                   << stringifyEnumOption(lmHead)
+                   << " does not apply to (it makes compact copies of "
+                      "float tables)";
+          auto range = getOrCreateRangeFunction(opsKernel, table);
+          Value rangePtr = builder.create<LLVM::AddressOfOp>(loc, range);
+          callKernel("lm_head_t2g",
+                     {ctxArg, rangePtr, *x, rows,
+                      constI64(colsOf(h.getInput())), *t,
+                      constI64(table.getDimSize(0)), *scratch, *out});
+          setResult(*out);
+          return success();
         }
         if (lmHead != LMHead::Exact) {
           // An int8 (q8_rows), 4-bit (q4_blocks) or ternary
@@ -951,10 +1018,13 @@ static LogicalResult checkPromptLut(ModuleOp module, TargetAttr target) {
       llvm::append_range(weights, fused.getWeights());
       kind = fused.getKernel();
     }
-    for (Value weight : weights)
+    for (Value weight : weights) {
+      WeightLayout layout =
+          getTernaryLayout(cast<RankedTensorType>(weight.getType()));
       any |= kind == KernelKind::AVX512VNNI &&
-             getTernaryLayout(cast<RankedTensorType>(weight.getType())) !=
-                 WeightLayout::I2_S;
+             (layout == WeightLayout::T3X5 ||
+              layout == WeightLayout::T3X5_X64);
+    }
   });
   if (!any)
     return module.emitError()

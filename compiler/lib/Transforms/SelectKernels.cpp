@@ -103,6 +103,17 @@ struct SelectKernelsPass
       RankedTensorType type = global.getTensorType();
       if (!isa<TernaryType>(type.getElementType()))
         continue;
+      // Group-scaled weights (Ternary Bonsai) take T2G whatever the target:
+      // every kernel family reads it, at 2 + 16/B bits per weight.
+      if (auto source = dyn_cast_or_null<PackingAttr>(type.getEncoding());
+          source && isGroupScaled(source.getKind())) {
+        auto packed = RankedTensorType::get(
+            type.getShape(), type.getElementType(),
+            PackingAttr::get(ctx, PackingKind::T2G, source.getBlock(), 16));
+        global.setType(packed);
+        newTypes[global.getSymName()] = packed;
+        continue;
+      }
       if (type.getRank() != 2 || type.getDimSize(1) % columnMultiple != 0)
         return global.emitOpError()
                << "has rows of " << type.getDimSize(type.getRank() - 1)
@@ -140,14 +151,24 @@ struct SelectKernelsPass
     auto perTensor = [](Value scale) {
       return cast<RankedTensorType>(scale.getType()).getRank() < 2;
     };
+    auto groupScaled = [](Value weight) {
+      auto packing = dyn_cast_or_null<PackingAttr>(
+          cast<RankedTensorType>(weight.getType()).getEncoding());
+      return packing && isGroupScaled(packing.getKind());
+    };
     WalkResult result = module.walk([&](Operation *op) {
       if (auto bitlinear = dyn_cast<BitLinearOp>(op)) {
-        if (!bitlinear.getInput().getType().isPerRow())
+        // Group-scaled weights read Q8_0 blocks of 32; the others rows.
+        bool grouped = groupScaled(bitlinear.getWeight());
+        QActType input = bitlinear.getInput().getType();
+        if (grouped ? input.getBlock() != 32 : !input.isPerRow())
           return bitlinear.emitOpError()
-                     << "has per-block activations, which no kernel "
-                        "implements",
+                     << (grouped ? "has a group-scaled weight, whose kernels "
+                                   "read activations in Q8_0 blocks of 32"
+                                 : "has per-block activations, which no "
+                                   "kernel implements for its weight"),
                  WalkResult::interrupt();
-        if (!perTensor(bitlinear.getWeightScale()))
+        if (!grouped && !perTensor(bitlinear.getWeightScale()))
           return bitlinear.emitOpError()
                      << "has per-block weight scales, which the I2_S kernels "
                         "do not apply",

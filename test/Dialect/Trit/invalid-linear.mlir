@@ -27,7 +27,7 @@ func.func @f(%table: tensor<100x64xi8>, %tokens: tensor<3xi32>) {
 // -----
 
 func.func @f(%h: tensor<?x2560xf32>, %g: tensor<2048xf32>) {
-  // expected-error @+1 {{'trit.rms_norm' op width mismatch: the input has 2560 but the weight has 2048}}
+  // expected-error @+1 {{'trit.rms_norm' op has a weight of 2048 elements, which does not divide the input's width of 2560}}
   %0 = trit.rms_norm %h, %g eps 1.0e-5 : tensor<?x2560xf32>, tensor<2048xf32>
   return
 }
@@ -313,9 +313,9 @@ func.func @f(%qa: !trit.qact<?x512, block = 256>, %w: tensor<8x512x!trit.ternary
 
 // -----
 
-func.func @f(%qa: !trit.qact<?x512, block = 64>, %w: tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, %s: tensor<f32>) {
-  // expected-error @+1 {{'trit.bitlinear' op input is quantized in blocks of 64 but the weight's packing has blocks of 256}}
-  %0 = trit.bitlinear %qa, %w, %s : !trit.qact<?x512, block = 64>, tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, tensor<f32> -> tensor<?x8xf32>
+func.func @f(%qa: !trit.qact<?x512, block = 512>, %w: tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, %s: tensor<f32>) {
+  // expected-error @+1 {{'trit.bitlinear' op input is quantized in blocks of 512 but the weight's packing has blocks of 256}}
+  %0 = trit.bitlinear %qa, %w, %s : !trit.qact<?x512, block = 512>, tensor<8x512x!trit.ternary, #trit.packing<tq2_0>>, tensor<f32> -> tensor<?x8xf32>
   return
 }
 
@@ -332,5 +332,45 @@ func.func @f(%qa: !trit.qact<?x512, block = 256>, %w: tensor<8x512x!trit.ternary
 func.func @f(%h: tensor<?x?xf32>) {
   // expected-error @+1 {{'trit.quantize' op needs a static column count in the input}}
   %0 = trit.quantize %h : tensor<?x?xf32> -> !trit.qact<?x256>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<512x256x!trit.ternary, #trit.packing<q2_0>>, %tok: tensor<?xi32>) {
+  // expected-error @+1 {{'trit.embedding' op has a ternary table but no block scales}}
+  %0 = trit.embedding %t[%tok] : tensor<512x256x!trit.ternary, #trit.packing<q2_0>>, tensor<?xi32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<512x256x!trit.ternary, #trit.packing<i2_s>>, %tok: tensor<?xi32>, %s: tensor<512x2xf16>) {
+  // expected-error @+1 {{'trit.embedding' op has a ternary table without a group-scaled packing (q2_0, ptq1_0, q1_0 or t2g)}}
+  %0 = trit.embedding %t[%tok] scales %s : tensor<512x2xf16> : tensor<512x256x!trit.ternary, #trit.packing<i2_s>>, tensor<?xi32> -> tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @f(%y: tensor<?x256xf32>, %t: tensor<512x256x!trit.ternary, #trit.packing<q2_0>>, %s: tensor<512x2xf16>) {
+  // expected-error @+1 {{'trit.lm_head' op table scale has 2 block scales per row but the weight's packing has 4 blocks of 64 per row}}
+  %0 = trit.lm_head %y, %t scales %s : tensor<512x2xf16> : tensor<?x256xf32>, tensor<512x256x!trit.ternary, #trit.packing<q2_0>> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+func.func @f(%y: tensor<?x256xf32>, %t: tensor<512x256xf16>, %s: tensor<512x4xf16>) {
+  // expected-error @+1 {{'trit.lm_head' op has scales, but its table is not ternary}}
+  %0 = trit.lm_head %y, %t scales %s : tensor<512x4xf16> : tensor<?x256xf32>, tensor<512x256xf16> -> tensor<?x512xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<?x384xf32>, %w: tensor<100xf32>) {
+  // expected-error @+1 {{'trit.rms_norm' op has a weight of 100 elements, which does not divide the input's width of 384}}
+  %0 = trit.rms_norm %q, %w eps 1.0e-6 : tensor<?x384xf32>, tensor<100xf32>
   return
 }

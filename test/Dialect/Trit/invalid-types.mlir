@@ -1,7 +1,7 @@
 // Every rule of the trit types and attributes, broken once.
 // RUN: trit-opt %s -split-input-file -verify-diagnostics
 
-// expected-error @+1 {{unknown ternary packing 'i3_s'; expected i2_s, tq2_0, tq1_0 or t3x5}}
+// expected-error @+1 {{unknown ternary packing 'i3_s'; expected i2_s, tq2_0, tq1_0, t3x5, q2_0, ptq1_0, q1_0 or t2g}}
 func.func private @f(tensor<4x128x!trit.ternary, #trit.packing<i3_s>>)
 
 // -----
@@ -108,3 +108,18 @@ module attributes {trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver
 
 // expected-error @+1 {{#trit.target needs a triple and a CPU name}}
 module attributes {trit.target = #trit.target<"", "znver4", "+avx2">} {}
+
+// -----
+
+// expected-error @+1 {{t2g keeps 16 rows in lanes: interleave must be 16, got 1}}
+func.func private @f(tensor<16x128x!trit.ternary, #trit.packing<t2g>>)
+
+// -----
+
+// expected-error @+1 {{q2_0 scales blocks of 64 or 128 weights, got 32}}
+func.func private @f(tensor<16x128x!trit.ternary, #trit.packing<q2_0, block = 32>>)
+
+// -----
+
+// expected-error @+1 {{ptq1_0 has fixed blocks of 128 weights, got 64}}
+func.func private @f(tensor<16x128x!trit.ternary, #trit.packing<ptq1_0, block = 64>>)

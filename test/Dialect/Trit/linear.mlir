@@ -74,3 +74,28 @@ func.func @lm_head(%y: tensor<?x2560xf32>, %table: tensor<128256x2560xf16>) -> t
   %logits = trit.lm_head %y, %table : tensor<?x2560xf32>, tensor<128256x2560xf16> -> tensor<?x128256xf32>
   return %logits : tensor<?x128256xf32>
 }
+
+// Ternary Bonsai (qwen3): a ternary embedding and LM head with group
+// scales, Q8_0 activations, group-scaled BitLinears, per-head RMSNorm.
+// CHECK-LABEL: func.func @group_scaled
+func.func @group_scaled(%tokens: tensor<?xi32>,
+    %table: tensor<512x256x!trit.ternary, #trit.packing<q2_0>>, %ts: tensor<512x4xf16>,
+    %wq: tensor<384x256x!trit.ternary, #trit.packing<q2_0, block = 128>>, %sq: tensor<384x2xf16>,
+    %qn: tensor<96xf32>,
+    %wt: tensor<40x256x!trit.ternary, #trit.packing<t2g, block = 64, interleave = 16>>, %st: tensor<40x4xf16>)
+    -> (tensor<?x384xf32>, tensor<?x40xf32>, tensor<?x512xf32>) {
+  // CHECK: trit.embedding %{{.*}}[%{{.*}}] scales %{{.*}} : tensor<512x4xf16> : tensor<512x256x!trit.ternary, #{{.*}}>, tensor<?xi32> -> tensor<?x256xf32>
+  %h = trit.embedding %table[%tokens] scales %ts : tensor<512x4xf16> : tensor<512x256x!trit.ternary, #trit.packing<q2_0>>, tensor<?xi32> -> tensor<?x256xf32>
+  // CHECK: trit.quantize %{{.*}} : tensor<?x256xf32> -> !trit.qact<?x256, block = 32>
+  %qa = trit.quantize %h : tensor<?x256xf32> -> !trit.qact<?x256, block = 32>
+  // CHECK: trit.bitlinear %{{.*}}, %{{.*}}, %{{.*}} : !trit.qact<?x256, block = 32>, tensor<384x256x!trit.ternary, #{{.*}}>, tensor<384x2xf16> -> tensor<?x384xf32>
+  %q = trit.bitlinear %qa, %wq, %sq : !trit.qact<?x256, block = 32>, tensor<384x256x!trit.ternary, #trit.packing<q2_0, block = 128>>, tensor<384x2xf16> -> tensor<?x384xf32>
+  // CHECK: trit.rms_norm %{{.*}}, %{{.*}} eps {{.*}} : tensor<?x384xf32>, tensor<96xf32>
+  %qk = trit.rms_norm %q, %qn eps 1.0e-6 : tensor<?x384xf32>, tensor<96xf32>
+  // A t2g weight of 40 rows: the layout pads the last 16.
+  // CHECK: trit.bitlinear %{{.*}}, %{{.*}}, %{{.*}} : !trit.qact<?x256, block = 32>, tensor<40x256x!trit.ternary, #{{.*}}>, tensor<40x4xf16> -> tensor<?x40xf32>
+  %t = trit.bitlinear %qa, %wt, %st : !trit.qact<?x256, block = 32>, tensor<40x256x!trit.ternary, #trit.packing<t2g, block = 64, interleave = 16>>, tensor<40x4xf16> -> tensor<?x40xf32>
+  // CHECK: trit.lm_head %{{.*}}, %{{.*}} scales %{{.*}} : tensor<512x4xf16> : tensor<?x256xf32>, tensor<512x256x!trit.ternary, #{{.*}}> -> tensor<?x512xf32>
+  %logits = trit.lm_head %h, %table scales %ts : tensor<512x4xf16> : tensor<?x256xf32>, tensor<512x256x!trit.ternary, #trit.packing<q2_0>> -> tensor<?x512xf32>
+  return %qk, %t, %logits : tensor<?x384xf32>, tensor<?x40xf32>, tensor<?x512xf32>
+}

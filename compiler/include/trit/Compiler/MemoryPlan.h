@@ -29,11 +29,12 @@ inline int64_t alignArenaSize(int64_t size) {
 int64_t getPlannedRows(int64_t rows, int64_t maxTokens);
 
 /// Where the parts of quantized activations [rows][cols] live in their
-/// buffer: int8 codes, then f32 scales, then int32 sums, each aligned.
+/// buffer: int8 codes, then f32 scales, then int32 sums (one per row, or
+/// per block of `block` columns), each aligned.
 struct QActLayout {
   int64_t codes = 0, scales = 0, sums = 0, size = 0;
 };
-QActLayout getQActLayout(int64_t rows, int64_t cols);
+QActLayout getQActLayout(int64_t rows, int64_t cols, int64_t block = 0);
 
 /// Bytes of the arena buffer for a value of `type`; nullopt for values that
 /// do not live in the arena (the KV cache).

@@ -17,7 +17,11 @@ def Trit_PackingKind : I32EnumAttr<"PackingKind",
       I32EnumAttrCase<"TQ2_0", 1, "tq2_0">,
       I32EnumAttrCase<"TQ1_0", 2, "tq1_0">,
       // 3 and 4 were tl1 and tl2, lookup-table layouts that no kernel read.
-      I32EnumAttrCase<"T3X5", 5, "t3x5">
+      I32EnumAttrCase<"T3X5", 5, "t3x5">,
+      I32EnumAttrCase<"Q2_0", 6, "q2_0">,
+      I32EnumAttrCase<"PTQ1_0", 7, "ptq1_0">,
+      I32EnumAttrCase<"Q1_0", 8, "q1_0">,
+      I32EnumAttrCase<"T2G", 9, "t2g">
     ]> {
   let cppNamespace = "::mlir::trit";
   let genSpecializedAttr = 0;
@@ -73,6 +77,10 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     | `tq2_0` | 2.0625      | 256              | llama.cpp TQ2_0: 64 code bytes + f16 scale per block |
     | `tq1_0` | 1.6875      | 256              | llama.cpp TQ1_0: base-3, 5 trits per byte + f16 scale |
     | `t3x5`  | 1.67-1.75   | 64               | bitnet.cpp's TL2 idea in Trit's own byte layout: 192-weight groups of 64 five-bit codes (4-bit index of a triple + sign bit), 40 bytes each, stored in pairs that share their index bytes; the row's last K mod 192 weights in I2_S (kernels/include/trit/kernels.h) |
+    | `q2_0`  | 2 + 16/B    | 64 or 128        | Ternary Bonsai's Q2_0 (B = 64, GGUF id 42) and PQ2_0 (B = 128, id 142 or the legacy id 42): per block an f16 scale, then 2-bit codes LSB first |
+    | `ptq1_0`| 1.75        | 128              | PrismML's PTQ1_0 (id 143): base-3, 24 + 2 bytes of trits, then the f16 scale |
+    | `q1_0`  | 1.125       | 128              | llama.cpp's binary Q1_0 (id 41): f16 scale, then 128 sign bits |
+    | `t2g`   | 2 + 16/B    | 64 or 128        | Trit's kernel layout of the three above: 2-bit codes with 16 rows in lanes and the blocks' f16 scales (interleave 16; rows padded to 16; kernels/include/trit/kernels.h) |
 
     `interleave` is the number of consecutive rows whose blocks are stored
     together (1 = plain row-major); target-specific kernels choose it.
@@ -82,7 +90,10 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     bytes per pair of quads and 16 rows; rows padded to 24 weights;
     kernels/include/trit/kernels.h). Blocks
     never straddle rows: K must be a multiple of `block`, and N a multiple of
-    `interleave`.
+    `interleave` (but for `t2g`, which pads its last 16 rows). The
+    group-scaled kinds (`q2_0`, `ptq1_0`, `q1_0`, `t2g`) scale each block by
+    its own f16 value: their BitLinears take a `tensor<N x K/B x f16>`
+    weight scale.
 
     Example:
 
@@ -92,6 +103,8 @@ def Trit_PackingAttr : Trit_Attr<"Packing", "packing",
     tensor<2560x6912x!trit.ternary, #trit.packing<tq1_0>>
     tensor<2560x2560x!trit.ternary, #trit.packing<t3x5>>
     tensor<2560x2560x!trit.ternary, #trit.packing<t3x5, interleave = 64>>
+    tensor<4096x4096x!trit.ternary, #trit.packing<q2_0>>
+    tensor<4096x4096x!trit.ternary, #trit.packing<t2g, block = 128, interleave = 16>>
     ```
   }];
   let parameters = (ins

@@ -85,21 +85,29 @@ def Trit_EmbeddingOp : Trit_Op<"embedding", [Pure]> {
   let summary = "Looks up token embeddings";
   let description = [{
     Row `i` of the result is row `tokens[i]` of `table` converted to f32.
-    Token ids outside `[0, vocab)` are undefined behaviour here; the runtime
-    rejects them before they reach compiled code.
+    A ternary table with a group-scaled packing (Ternary Bonsai) takes its
+    block scales as `scales` (`tensor<V x K/B x f16>`): element k of a row
+    is `t_k * scale[k / B]`, exact in f32. Token ids outside `[0, vocab)`
+    are undefined behaviour here; the runtime rejects them before they
+    reach compiled code.
 
     Example:
 
     ```mlir
     %h = trit.embedding %table[%tokens]
         : tensor<128256x2560xf16>, tensor<?xi32> -> tensor<?x2560xf32>
+    %h = trit.embedding %table[%tokens] scales %s : tensor<151936x64xf16>
+        : tensor<151936x4096x!trit.ternary, #trit.packing<q2_0>>,
+          tensor<?xi32> -> tensor<?x4096xf32>
     ```
   }];
-  let arguments = (ins Trit_FloatMatrix:$table, Trit_TokenVector:$tokens);
+  let arguments = (ins AnyTypeOf<[Trit_FloatMatrix, Trit_TernaryMatrix]>:$table,
+                       Trit_TokenVector:$tokens,
+                       Optional<Trit_WeightScale>:$scales);
   let results = (outs Trit_F32Matrix:$result);
   let assemblyFormat = [{
-    $table `[` $tokens `]` attr-dict `:` type($table) `,` type($tokens)
-    `->` type($result)
+    $table `[` $tokens `]` (`scales` $scales^ `:` type($scales))? attr-dict
+    `:` type($table) `,` type($tokens) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -112,12 +120,16 @@ def Trit_RMSNormOp : Trit_Op<"rms_norm",
     `y_k = x_k * (1 / sqrt(mean(x^2) + eps)) * weight_k`, with the sum of
     squares accumulated in double and everything else in f32 (ggml's
     `rms_norm` followed by a separate multiply). `eps` is rounded to f32.
+    A weight narrower than the row normalizes each slice of its width on
+    its own: Qwen3's per-head RMSNorm of q and k (QK-norm).
 
     Example:
 
     ```mlir
     %a = trit.rms_norm %h, %g eps 1.000000e-05
         : tensor<?x2560xf32>, tensor<2560xf32>
+    %qn = trit.rms_norm %q, %qnorm eps 1.000000e-06
+        : tensor<?x4096xf32>, tensor<128xf32>
     ```
   }];
   let arguments = (ins Trit_F32Matrix:$input, Trit_F32Vector:$weight,
@@ -166,6 +178,15 @@ def Trit_BitLinearOp : Trit_Op<"bitlinear", [Pure]> {
     output row (`tensor<Nxf32>`), or one per block of each row
     (`tensor<N x K/B x f16|f32>`, as in TQ1_0/TQ2_0). `kernel`, set by
     `--trit-select-kernels`, names the microkernel family that runs it.
+
+    Group-scaled weights (Ternary Bonsai: `q2_0`, `ptq1_0`, `q1_0`, `t2g`
+    packings with f16 block scales of B = 64 or 128 weights) read
+    activations in Q8_0 blocks of 32 and compute what ggml's generic
+    `ggml_vec_dot_q2_0_q8_0` does: for each weight block b, in order,
+    `sumf += scale[n, b] * sumi_b` with
+    `sumi_b = sum over its activation blocks j, in order, of d[m, j] * isum_j`
+    and `isum_j` the exact integer dot of block j; every product and sum is
+    rounded to f32 (no fused multiply-add).
 
     Example:
 
@@ -400,20 +421,29 @@ def Trit_LMHeadOp : Trit_Op<"lm_head", [Pure]> {
   let description = [{
     `logits[m, v] = sum_k x[m, k] * table[v, k]`, accumulated in f32. With
     an f16 table (the tied token embedding of BitNet 2B4T) each activation
-    row is first rounded to f16, as ggml does for an F16 weight.
+    row is first rounded to f16, as ggml does for an F16 weight. A ternary
+    table with group scales (Ternary Bonsai's head or tied embedding) is a
+    BitLinear: each row quantized to Q8_0 blocks of 32, then the
+    group-scaled dot of `trit.bitlinear`.
 
     Example:
 
     ```mlir
     %logits = trit.lm_head %y, %table
         : tensor<?x2560xf32>, tensor<128256x2560xf16> -> tensor<?x128256xf32>
+    %logits = trit.lm_head %y, %table scales %s : tensor<151936x32xf16>
+        : tensor<?x4096xf32>,
+          tensor<151936x4096x!trit.ternary, #trit.packing<q2_0, block = 128>>
+          -> tensor<?x151936xf32>
     ```
   }];
-  let arguments = (ins Trit_F32Matrix:$input, Trit_FloatMatrix:$table);
+  let arguments = (ins Trit_F32Matrix:$input,
+                       AnyTypeOf<[Trit_FloatMatrix, Trit_TernaryMatrix]>:$table,
+                       Optional<Trit_WeightScale>:$scales);
   let results = (outs Trit_F32Matrix:$result);
   let assemblyFormat = [{
-    $input `,` $table attr-dict `:` type($input) `,` type($table)
-    `->` type($result)
+    $input `,` $table (`scales` $scales^ `:` type($scales))? attr-dict `:`
+    type($input) `,` type($table) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -25,20 +25,25 @@ def Trit_QActType : Trit_Type<"QAct", "qact"> {
   let summary = "Quantized activations: int8 rows with a scale and a row sum";
   let description = [{
     A `rows x cols` matrix of activations quantized to int8 for BitLinear,
-    together with one f32 scale and one i32 sum of the int8 codes per row
-    (per block of `block` columns when `block` is given, as llama.cpp's Q8_K
-    does with blocks of 256). `rows` may be dynamic (the number of tokens);
-    `cols` is static.
+    together with one f32 scale and one i32 sum of the int8 codes per row,
+    or per block of `block` columns when `block` is given. `rows` may be
+    dynamic (the number of tokens); `cols` is static.
 
     With per-row quantization (bitnet.cpp's I8_S), for a row x:
     `scale = 127 / max(max_k |x_k|, 1e-5)`,
     `q_k = clamp(round_half_even(x_k * scale), -128, 127)`, `sum = sum_k q_k`.
 
+    With blocks (llama.cpp's Q8_0 with `block = 32`, which the group-scaled
+    ternary BitLinears of Ternary Bonsai read), for each block x:
+    `d = max_k |x_k| / 127`, `q_k = round_half_away(x_k * (1 / d))` (0 when
+    d is 0), and the scale is d rounded to f16 (ggml's generic
+    quantize_row_q8_0).
+
     Example:
 
     ```mlir
     !trit.qact<?x2560>
-    !trit.qact<7x6912, block = 256>
+    !trit.qact<?x4096, block = 32>
     ```
   }];
   let parameters = (ins
