@@ -139,7 +139,8 @@ struct Weight {
   /// import from the format's own scale (I2_S trailing f32, uniform TQ block
   /// scales, HF weight_scale or its inverse) or derived from float weights
   /// (absmean for Hugging Face masters, max|w| for GGUF floats, as
-  /// bitnet.cpp does). Not used when `blockScales` is set.
+  /// bitnet.cpp does). Not used when `blockScales` is set, nor for
+  /// group-scaled weights (`groupSize` != 0), where it is 1.
   float scale = 1.0f;
   /// TQ weights whose blocks have different scales keep them per block.
   bool blockScales = false;
