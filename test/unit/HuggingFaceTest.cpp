@@ -146,6 +146,10 @@ TEST(HFConfig, ReportsMissingAndInvalidFields) {
   };
   EXPECT_EQ(error(R"({"architectures": ["BitNetForCausalLM"]})"),
             "config.json: missing 'hidden_size'");
+  EXPECT_EQ(error(R"({"architectures": ["Qwen3ForCausalLM"]})"),
+            "config.json: Qwen3 models (Qwen3ForCausalLM) are imported from "
+            "GGUF files only (Ternary Bonsai's Q2_0, PQ2_0, PTQ1_0 or Q1_0), "
+            "not from Hugging Face folders");
   std::string bad = kConfig;
   bad.replace(bad.find("\"relu2\""), 7, "\"gelu\"");
   EXPECT_EQ(error(bad), "config.json: unsupported hidden_act 'gelu' (Trit "
