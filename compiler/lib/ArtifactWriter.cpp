@@ -136,7 +136,14 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     flatbuffers::Offset<fa::Rope> ropeInfo =
         rope ? fa::CreateRope(
                    fbb, getInt(rope, "head_dim"),
-                   rope.getAs<mlir::FloatAttr>("theta").getValueAsDouble())
+                   rope.getAs<mlir::FloatAttr>("theta").getValueAsDouble(),
+                   rope.getAs<mlir::FloatAttr>("yarn_factor")
+                       ? rope.getAs<mlir::FloatAttr>("yarn_factor")
+                             .getValueAsDouble()
+                       : 0.0,
+                   rope.getAs<mlir::IntegerAttr>("yarn_original_context")
+                       ? getInt(rope, "yarn_original_context")
+                       : 0)
              : 0;
     auto compiler = fbb.CreateString("tritc");
     auto root = fa::CreateArtifact(

@@ -371,6 +371,16 @@ LogicalResult RopeOp::verify() {
   if (!(getTheta().convertToDouble() > 0.0))
     return emitOpError() << "theta must be positive, got "
                          << getTheta().convertToDouble();
+  if (getYarnFactor().has_value() != getYarnOriginalContext().has_value())
+    return emitOpError() << "needs both yarn_factor and "
+                            "yarn_original_context, or neither";
+  if (getYarnFactor()) {
+    double factor = getYarnFactor()->convertToDouble();
+    if (!(factor >= 1.0) || *getYarnOriginalContext() <= 0)
+      return emitOpError() << "needs a YaRN factor of at least 1 and a "
+                              "positive original context, got "
+                           << factor << " and " << *getYarnOriginalContext();
+  }
   return success();
 }
 

@@ -107,9 +107,16 @@ private:
     auto mode = c.ropeStyle == RopeStyle::NeoX
                     ? mlir::trit::RopeMode::NeoX
                     : mlir::trit::RopeMode::Interleaved;
+    FloatAttr yarnFactor;
+    IntegerAttr yarnContext;
+    if (c.ropeScalingFactor != 0) {
+      yarnFactor = b.getF64FloatAttr(c.ropeScalingFactor);
+      yarnContext = b.getI64IntegerAttr(c.ropeOriginalContext);
+    }
     return b.create<mlir::trit::RopeOp>(
         loc, x.getType(), mlir::trit::RopeModeAttr::get(&ctx, mode), x, start,
-        b.getI64IntegerAttr(c.headDim), b.getF64FloatAttr(c.ropeTheta));
+        b.getI64IntegerAttr(c.headDim), b.getF64FloatAttr(c.ropeTheta),
+        yarnFactor, yarnContext);
   }
 
   MLIRContext &ctx;

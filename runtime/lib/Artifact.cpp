@@ -282,11 +282,17 @@ Error Artifact::load(const ArtifactOpenOptions &options,
   if (header->rope()) {
     info.ropeDim = header->rope()->head_dim();
     info.ropeTheta = header->rope()->theta();
+    info.ropeYarnFactor = header->rope()->yarn_factor();
+    info.ropeYarnOriginalContext = header->rope()->yarn_original_context();
   }
   if (info.maxTokens < 1 || info.maxContext < 1 || info.vocab < 1 ||
       info.layers < 0 || info.kvHeads < 0 || info.headDim < 0 ||
       info.arenaSize < 0 || info.maxContext > (1 << 24) ||
       info.vocab > (1 << 24) || info.ropeDim < 0 || info.ropeDim > 4096 ||
+      !(info.ropeYarnFactor == 0 || (info.ropeYarnFactor >= 1 &&
+                                     info.ropeYarnFactor <= 1e6)) ||
+      info.ropeYarnOriginalContext < 0 ||
+      (info.ropeYarnFactor != 0 && info.ropeYarnOriginalContext == 0) ||
       info.layers > 4096 || info.kvHeads > 4096 || info.headDim > 4096 ||
       info.arenaSize > (int64_t(1) << 40))
     return fail("the header's model dimensions are implausible");

@@ -44,18 +44,59 @@ Expected<void *> trit::loadCompiledCode(const uint8_t *code, size_t size,
   return library;
 }
 
+namespace {
+/// What ggml's rope_yarn needs besides the angle, computed in float as
+/// llama.cpp does (ggml_rope_yarn_corr_dims; llama-context's attn_factor,
+/// which cancels ggml's own 1 + 0.1 ln(factor) when ext_factor is set).
+struct Yarn {
+  float freqScale = 1.0f, low = 0.0f, high = 0.0f, mscale = 1.0f;
+};
+
+Yarn getYarn(double base, int64_t dim, double factor,
+             int64_t originalContext) {
+#pragma clang fp contract(off) // every step rounded, as llama.cpp's
+  Yarn y;
+  y.freqScale = 1.0f / static_cast<float>(factor);
+  const float pi = static_cast<float>(M_PI);
+  auto corrDim = [&](float rotations) {
+    return static_cast<float>(dim) *
+           logf(static_cast<float>(originalContext) / (rotations * 2.0f * pi)) /
+           (2.0f * logf(static_cast<float>(base)));
+  };
+  y.low = std::max(0.0f, floorf(corrDim(32.0f)));
+  y.high = std::min(static_cast<float>(dim - 1), ceilf(corrDim(1.0f)));
+  float scale = 1.0f / y.freqScale;
+  float mscale = scale <= 1.0f ? 1.0f : 0.1f * logf(scale) + 1.0f;
+  float attnFactor = (1.0f * mscale) * (1.0f / (1.0f + 0.1f * logf(scale)));
+  y.mscale = attnFactor * (1.0f + 0.1f * logf(1.0f / y.freqScale));
+  return y;
+}
+} // namespace
+
 void trit::computeRopeTables(double base, int64_t dim, int64_t positions,
-                             std::vector<float> &cos,
-                             std::vector<float> &sin) {
+                             std::vector<float> &cos, std::vector<float> &sin,
+                             double yarnFactor, int64_t yarnOriginalContext) {
+#pragma clang fp contract(off) // every step rounded, as ggml's
   int64_t half = dim / 2;
   cos.assign(positions * half, 0.0f);
   sin.assign(positions * half, 0.0f);
   float thetaScale = powf(static_cast<float>(base), -2.0f / dim);
+  bool yarn = yarnFactor > 0;
+  Yarn y = yarn ? getYarn(base, dim, yarnFactor, yarnOriginalContext) : Yarn();
   for (int64_t p = 0; p < positions; ++p) {
     float theta = static_cast<float>(p);
     for (int64_t i = 0; i < half; ++i) {
-      cos[p * half + i] = cosf(theta);
-      sin[p * half + i] = sinf(theta);
+      float angle = theta, mscale = 1.0f;
+      if (yarn) {
+        float interpolated = y.freqScale * theta;
+        float ramp = (static_cast<float>(i) - y.low) /
+                     std::max(0.001f, y.high - y.low);
+        float mix = 1.0f - std::min(1.0f, std::max(0.0f, ramp));
+        angle = interpolated * (1.0f - mix) + theta * mix;
+        mscale = y.mscale;
+      }
+      cos[p * half + i] = cosf(angle) * mscale;
+      sin[p * half + i] = sinf(angle) * mscale;
       theta *= thetaScale;
     }
   }
@@ -90,7 +131,8 @@ Executor::create(const CompiledModelInfo &info,
                      "-byte scratch arena");
   if (info.ropeDim > 0)
     computeRopeTables(info.ropeTheta, info.ropeDim, capacity, exec->ropeCos,
-                      exec->ropeSin);
+                      exec->ropeSin, info.ropeYarnFactor,
+                      info.ropeYarnOriginalContext);
   trit_exec_context &ctx = exec->context;
   ctx.abi_version = TRIT_ABI_VERSION;
   ctx.weights = exec->weights.data();

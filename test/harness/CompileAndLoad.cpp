@@ -41,6 +41,10 @@ llvm::Error trit::harness::compileAndLoad(
   if (rope) {
     info.ropeDim = getInt(rope, "head_dim");
     info.ropeTheta = rope.getAs<mlir::FloatAttr>("theta").getValueAsDouble();
+    if (auto factor = rope.getAs<mlir::FloatAttr>("yarn_factor")) {
+      info.ropeYarnFactor = factor.getValueAsDouble();
+      info.ropeYarnOriginalContext = getInt(rope, "yarn_original_context");
+    }
   }
   weightTable.clear();
   for (auto entry : module->getAttrOfType<mlir::ArrayAttr>("trit.weights")

@@ -363,10 +363,13 @@ LogicalResult ModuleLowering::checkRope(RopeOp op) {
   }
   if (op.getHeadDim() != ropeReference->getHeadDim() ||
       op.getTheta().convertToDouble() !=
-          ropeReference->getTheta().convertToDouble())
+          ropeReference->getTheta().convertToDouble() ||
+      op.getYarnFactorAttr() != ropeReference->getYarnFactorAttr() ||
+      op.getYarnOriginalContext() != ropeReference->getYarnOriginalContext())
     return op.emitOpError()
            << "uses head_dim " << op.getHeadDim() << " and theta "
            << op.getTheta().convertToDouble()
+           << (op.getYarnFactor() ? " with YaRN" : "")
            << ", but the runtime provides one RoPE table and an earlier "
               "rope uses head_dim "
            << ropeReference->getHeadDim() << " and theta "
@@ -985,12 +988,17 @@ LogicalResult ModuleLowering::run() {
   module->setAttr(kMemoryPlanAttr, models.front()->getAttr(kMemoryPlanAttr));
   if (promptLut) // the artifact records it for trit-bench's roofline
     module->setAttr("trit.prompt_lut", builder.getUnitAttr());
-  if (ropeReference)
-    module->setAttr(
-        "trit.rope",
-        DictionaryAttr::get(
-            ctx, {builder.getNamedAttr("head_dim", ropeReference->getHeadDimAttr()),
-                  builder.getNamedAttr("theta", ropeReference->getThetaAttr())}));
+  if (ropeReference) {
+    NamedAttrList rope;
+    rope.append("head_dim", ropeReference->getHeadDimAttr());
+    rope.append("theta", ropeReference->getThetaAttr());
+    if (ropeReference->getYarnFactor()) {
+      rope.append("yarn_factor", ropeReference->getYarnFactorAttr());
+      rope.append("yarn_original_context",
+                  ropeReference->getYarnOriginalContextAttr());
+    }
+    module->setAttr("trit.rope", rope.getDictionary(ctx));
+  }
   for (func::FuncOp func : llvm::concat<func::FuncOp>(entries, models))
     func.erase();
   for (GlobalOp global : llvm::make_early_inc_range(module.getOps<GlobalOp>()))

@@ -280,15 +280,26 @@ def Trit_RopeOp : Trit_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
     NEOX mode, used by BitNet); `interleaved` pairs elements 2j and 2j+1
     (llama.cpp's NORM mode, used by llama-architecture models).
 
+    `yarn_factor` and `yarn_original_context` (both or neither) extend the
+    context with YaRN as llama.cpp does for `rope.scaling.type = yarn`
+    (freq_scale 1/factor, ext_factor 1, beta_fast 32, beta_slow 1, the
+    magnitude scale 1 + 0.1 ln(factor) times llama.cpp's attn_factor); the
+    runtime's RoPE tables apply it at every position.
+
     Example:
 
     ```mlir
     %qr = trit.rope neox %q at %pos head_dim 128 theta 5.000000e+05
         : tensor<?x2560xf32>
+    %kr = trit.rope neox %k at %pos head_dim 128 theta 1.000000e+06
+        {yarn_factor = 4.000000e+00 : f64, yarn_original_context = 32768 : i64}
+        : tensor<?x1024xf32>
     ```
   }];
   let arguments = (ins Trit_RopeMode:$mode, Trit_F32Matrix:$input,
-                       Index:$start, I64Attr:$head_dim, F64Attr:$theta);
+                       Index:$start, I64Attr:$head_dim, F64Attr:$theta,
+                       OptionalAttr<F64Attr>:$yarn_factor,
+                       OptionalAttr<I64Attr>:$yarn_original_context);
   let results = (outs Trit_F32Matrix:$result);
   let assemblyFormat = [{
     $mode $input `at` $start `head_dim` $head_dim `theta` $theta attr-dict

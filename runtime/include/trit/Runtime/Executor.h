@@ -31,6 +31,9 @@ struct CompiledModelInfo {
   int64_t layers = 0, kvHeads = 0, headDim = 0, vocab = 0;
   int64_t ropeDim = 0;
   double ropeTheta = 0;
+  /// YaRN: 0 when the model has none.
+  double ropeYarnFactor = 0;
+  int64_t ropeYarnOriginalContext = 0;
 };
 
 /// One row of Executor::decodeBatch: the next token of one sequence.
@@ -105,9 +108,14 @@ Expected<void *> loadCompiledCode(const uint8_t *code, size_t size,
                                   CompiledModelInfo &info);
 
 /// ggml's RoPE tables: for position p and pair i < dim/2,
-/// theta = p * (base^(-2/dim))^i, multiplied up iteratively in float.
+/// theta = p * (base^(-2/dim))^i, multiplied up iteratively in float; with
+/// a YaRN factor (> 0), ggml's rope_yarn mix of interpolated and
+/// extrapolated angles and magnitude scale, as llama.cpp runs it for
+/// rope.scaling.type = yarn (ext_factor 1, beta_fast 32, beta_slow 1).
 void computeRopeTables(double base, int64_t dim, int64_t positions,
-                       std::vector<float> &cos, std::vector<float> &sin);
+                       std::vector<float> &cos, std::vector<float> &sin,
+                       double yarnFactor = 0,
+                       int64_t yarnOriginalContext = 0);
 
 } // namespace trit
 
