@@ -40,7 +40,7 @@ static Expected<ModelFamily> getFamily(StringRef arch, StringRef file) {
 /// which Trit does not do, and ignoring it gives garbage.
 static Error refuseHadamard(const gguf::File &file) {
   for (const std::string &key : file.getKeys())
-    if (StringRef(key).starts_with("prism.hadamard."))
+    if (StringRef(key).starts_with("prism.hadamard"))
       return fileError(file.getFileName(),
                        "metadata key '" + key +
                            "': the weights are Hadamard-folded (Ternary "
