@@ -214,9 +214,10 @@ static inline void t2g_superblock_token(const uint8_t *sb, const int8_t *x,
       int32x4_t acc[4];
       for (int j = 0; j < 4; ++j)
         acc[j] = vdupq_n_s32(0);
-      TRIT_MCA_BEGIN("t2g_32x16");
+      TRIT_MCA_BEGIN("t2g_gemm/512");
       for (int c2 = 0; c2 < 2; ++c2) {
         int64_t chunk = 2 * k + c2;
+        __builtin_prefetch(codes + chunk * 64 + 4096);
         int8x16_t a = vld1q_s8(x + chunk * 16);
         for (int j = 0; j < 4; ++j) {
           uint8x16_t v = vld1q_u8(codes + chunk * 64 + 16 * j);
@@ -233,7 +234,7 @@ static inline void t2g_superblock_token(const uint8_t *sb, const int8_t *x,
               acc[j], vreinterpretq_s8_u8(vshrq_n_u8(v, 6)), a, 3);
         }
       }
-      TRIT_MCA_END("t2g_32x16", acc[0]);
+      TRIT_MCA_END("t2g_gemm/512", acc[0]);
       float32x4_t da = vdupq_n_f32(q_d[k]);
       int32x4_t qs = vdupq_n_s32(q_sums[k]);
       for (int j = 0; j < 4; ++j)
