@@ -54,7 +54,8 @@ SmallVector<int64_t> mlir::trit::getScratchSizes(Operation *op,
     if (fused.getGate())
       gated = rows * cast<RankedTensorType>(fused.getWeights()[0].getType())
                          .getDimSize(0) * 4;
-    return {normed, getQActLayout(rows, cols).size, gated, gated};
+    return {normed, getQActLayout(rows, cols, fused.getBlock().value_or(0)).size,
+            gated, gated};
   }
   if (auto attention = dyn_cast<AttentionOp>(op)) {
     auto cache = cast<KVCacheType>(attention.getCache().getType());

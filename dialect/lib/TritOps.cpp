@@ -269,9 +269,25 @@ LogicalResult FusedBitLinearOp::verify() {
                          "the norm weight", "width")))
       return failure();
 
+  if (getBlock() && (*getBlock() <= 0 || width % *getBlock() != 0))
+    return emitOpError() << "quantizes in blocks of " << *getBlock()
+                         << ", which do not tile the input's width of "
+                         << width;
   for (auto [index, weightValue] : llvm::enumerate(getWeights())) {
     auto weight = cast<RankedTensorType>(weightValue.getType());
     std::string name = "weight #" + std::to_string(index);
+    // Group-scaled weights read blocks that tile theirs; the others rows.
+    auto packing = dyn_cast_or_null<PackingAttr>(weight.getEncoding());
+    bool grouped = packing && isGroupScaled(packing.getKind());
+    if (grouped != bool(getBlock()) ||
+        (grouped && packing.getBlock() % *getBlock() != 0))
+      return emitOpError()
+             << name
+             << (grouped ? " is group-scaled, which needs activations in "
+                           "blocks that tile its blocks of " +
+                               std::to_string(packing.getBlock())
+                         : " is not group-scaled, which needs activations "
+                           "quantized per row (no block)");
     if (failed(checkSize(*this, width, "the input", weight.getDimSize(1), name,
                          "reduction size (columns)")) ||
         failed(verifyWeightScale(*this, getScales()[index].getType(), weight,
@@ -340,7 +356,8 @@ struct DropUnusedFusedResults : OpRewritePattern<FusedBitLinearOp> {
     }
     auto fused = rewriter.create<FusedBitLinearOp>(
         op.getLoc(), types, op.getInput(), op.getNormWeight(), weights, scales,
-        op.getEpsAttr(), op.getGateAttr(), op.getKernelAttr());
+        op.getEpsAttr(), op.getGateAttr(), op.getKernelAttr(),
+        op.getBlockAttr());
     for (auto [newIndex, oldIndex] : llvm::enumerate(live))
       rewriter.replaceAllUsesWith(op->getResult(oldIndex),
                                   fused->getResult(newIndex));

@@ -106,7 +106,8 @@ func.func @other_user(%h: tensor<?x256xf32>, %w: !w, %s: tensor<f32>) -> (tensor
 
 // -----
 
-// Negative: per-block (Q8_K-style) quantization is not what the fused op does.
+// Negative: per-block quantization of weights that are not group-scaled
+// (TQ2_0's Q8_K blocks, which no kernel reads) stays unfused.
 !w = tensor<128x256x!trit.ternary, #trit.packing<tq2_0>>
 // CHECK-LABEL: func.func @per_block_quantization
 // CHECK: trit.quantize
@@ -116,4 +117,21 @@ func.func @per_block_quantization(%h: tensor<?x256xf32>, %w: !w, %s: tensor<f32>
   %qa = trit.quantize %h : tensor<?x256xf32> -> !trit.qact<?x256, block = 256>
   %y = trit.bitlinear %qa, %w, %s : !trit.qact<?x256, block = 256>, !w, tensor<f32> -> tensor<?x128xf32>
   return %y : tensor<?x128xf32>
+}
+
+// -----
+
+// Q8_0 activations (group-scaled weights, Ternary Bonsai) fuse the same way;
+// the fused op quantizes in their blocks.
+// CHECK-LABEL: func.func @q8_0_blocks
+// CHECK: trit.fused_bitlinear %{{.*}} norm(%{{.*}}, eps {{.*}} : tensor<256xf32>) weights(%{{.*}}, %{{.*}} : {{.*}}) scales(%{{.*}}, %{{.*}} : tensor<384x4xf16>, tensor<128x4xf16>) block 32 : tensor<?x256xf32> -> tensor<?x384xf32>, tensor<?x128xf32>
+// CHECK-NOT: trit.quantize
+func.func @q8_0_blocks(%h: tensor<?x256xf32>, %g: tensor<256xf32>,
+    %wq: tensor<384x256x!trit.ternary, #trit.packing<q2_0>>, %sq: tensor<384x4xf16>,
+    %wk: tensor<128x256x!trit.ternary, #trit.packing<q2_0>>, %sk: tensor<128x4xf16>) -> (tensor<?x384xf32>, tensor<?x128xf32>) {
+  %a = trit.rms_norm %h, %g eps 1.0e-6 : tensor<?x256xf32>, tensor<256xf32>
+  %qa = trit.quantize %a : tensor<?x256xf32> -> !trit.qact<?x256, block = 32>
+  %q = trit.bitlinear %qa, %wq, %sq : !trit.qact<?x256, block = 32>, tensor<384x256x!trit.ternary, #trit.packing<q2_0>>, tensor<384x4xf16> -> tensor<?x384xf32>
+  %k = trit.bitlinear %qa, %wk, %sk : !trit.qact<?x256, block = 32>, tensor<128x256x!trit.ternary, #trit.packing<q2_0>>, tensor<128x4xf16> -> tensor<?x128xf32>
+  return %q, %k : tensor<?x384xf32>, tensor<?x128xf32>
 }

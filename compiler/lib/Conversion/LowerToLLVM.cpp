@@ -428,10 +428,11 @@ LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
   FailureOr<Value> quantized = scratchPointer(op, 1);
   if (failed(normed) || failed(quantized))
     return failure();
+  int64_t block = op.getBlock().value_or(0);
   QActLayout layout = getQActLayout(
       getPlannedRows(cast<RankedTensorType>(input.getType()).getDimSize(0),
                      maxTokens),
-      cols);
+      cols, block);
   auto at = [&](int64_t offset) {
     return builder.create<LLVM::GEPOp>(loc, ptrType, builder.getI8Type(),
                                        *quantized,
@@ -439,8 +440,12 @@ LogicalResult ModuleLowering::lowerFusedBitLinear(FusedBitLinearOp op) {
   };
   Value codes = at(layout.codes), scales = at(layout.scales),
         sums = at(layout.sums), tokens = rowsOf(input);
-  callKernel("norm_quantize", {ctxArg, *x, normWeight, constF32(eps), tokens,
-                               constI64(cols), *normed, codes, scales, sums});
+  if (block != 0 && block != 32)
+    return op.emitOpError() << "quantizes in blocks of " << block
+                            << "; the kernels implement Q8_0's blocks of 32";
+  callKernel(block ? "norm_quantize_q8_0" : "norm_quantize",
+             {ctxArg, *x, normWeight, constF32(eps), tokens, constI64(cols),
+              *normed, codes, scales, sums});
 
   bool gated = op.getGate().has_value();
   SmallVector<Value> outputs;

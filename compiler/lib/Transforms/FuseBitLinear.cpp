@@ -57,11 +57,19 @@ struct FuseBitLinearPass
   }
 
   void fuse(QuantizeOp quantize) {
-    if (!quantize.getResult().getType().isPerRow())
-      return;
+    QActType type = quantize.getResult().getType();
     SmallVector<BitLinearOp> bitlinears = getBitLinearUsers(quantize);
     if (bitlinears.empty())
       return;
+    // Blocks are fused for group-scaled weights (Q8_0) only: no kernel
+    // reads other weights with block-quantized activations.
+    if (!type.isPerRow())
+      for (BitLinearOp op : bitlinears) {
+        auto packing = dyn_cast_or_null<PackingAttr>(
+            cast<RankedTensorType>(op.getWeight().getType()).getEncoding());
+        if (!packing || !isGroupScaled(packing.getKind()))
+          return;
+      }
     Operation *first = bitlinears.front();
     for (BitLinearOp op : bitlinears)
       if (!makeAvailableBefore(op.getWeight(), first) ||
@@ -91,7 +99,9 @@ struct FuseBitLinearPass
     OpBuilder builder(first);
     auto fused = builder.create<FusedBitLinearOp>(
         quantize.getLoc(), types, input, normWeight, weights, scales, eps,
-        GateKindAttr(), bitlinears.front().getKernelAttr());
+        GateKindAttr(), bitlinears.front().getKernelAttr(),
+        type.isPerRow() ? IntegerAttr()
+                        : builder.getI64IntegerAttr(type.getBlock()));
     for (auto [op, result] : llvm::zip(bitlinears, fused.getResults())) {
       op.getResult().replaceAllUsesWith(result);
       op->erase();

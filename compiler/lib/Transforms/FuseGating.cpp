@@ -45,7 +45,7 @@ struct FuseGatingPass
     auto gated = builder.create<FusedBitLinearOp>(
         fused.getLoc(), TypeRange{gate.getType()}, fused.getInput(),
         fused.getNormWeight(), weights, scales, fused.getEpsAttr(),
-        gate.getKindAttr(), fused.getKernelAttr());
+        gate.getKindAttr(), fused.getKernelAttr(), fused.getBlockAttr());
     gate.getResult().replaceAllUsesWith(gated.getResult(0));
     gate->erase();
     fused->erase();

@@ -175,7 +175,8 @@ struct SelectKernelsPass
                  WalkResult::interrupt();
         bitlinear.setKernelAttr(attr);
       } else if (auto fused = dyn_cast<FusedBitLinearOp>(op)) {
-        if (!llvm::all_of(fused.getScales(), perTensor))
+        // Its verifier pairs group-scaled weights with Q8_0 blocks.
+        if (!fused.getBlock() && !llvm::all_of(fused.getScales(), perTensor))
           return fused.emitOpError()
                      << "has per-block weight scales, which the I2_S kernels "
                         "do not apply",

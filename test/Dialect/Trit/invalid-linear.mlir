@@ -374,3 +374,19 @@ func.func @f(%q: tensor<?x384xf32>, %w: tensor<100xf32>) {
   %0 = trit.rms_norm %q, %w eps 1.0e-6 : tensor<?x384xf32>, tensor<100xf32>
   return
 }
+
+// -----
+
+func.func @f(%h: tensor<?x256xf32>, %w: tensor<40x256x!trit.ternary, #trit.packing<q2_0>>, %s: tensor<40x4xf16>) {
+  // expected-error @+1 {{'trit.fused_bitlinear' op weight #0 is group-scaled, which needs activations in blocks that tile its blocks of 64}}
+  %0 = trit.fused_bitlinear %h weights(%w : tensor<40x256x!trit.ternary, #trit.packing<q2_0>>) scales(%s : tensor<40x4xf16>) : tensor<?x256xf32> -> tensor<?x40xf32>
+  return
+}
+
+// -----
+
+func.func @f(%h: tensor<?x256xf32>, %w: tensor<40x256x!trit.ternary, #trit.packing<i2_s>>, %s: tensor<f32>) {
+  // expected-error @+1 {{'trit.fused_bitlinear' op weight #0 is not group-scaled, which needs activations quantized per row (no block)}}
+  %0 = trit.fused_bitlinear %h weights(%w : tensor<40x256x!trit.ternary, #trit.packing<i2_s>>) scales(%s : tensor<f32>) block 32 : tensor<?x256xf32> -> tensor<?x40xf32>
+  return
+}

@@ -221,8 +221,11 @@ def Trit_FusedBitLinearOp : Trit_Op<"fused_bitlinear",
     result `act(x W_gate^T) * (x W_up^T)`.
 
     Numerically identical to the unfused `trit.rms_norm`, `trit.quantize`,
-    `trit.bitlinear` (and `trit.gate`) sequence. `kernel`, set by
-    `--trit-select-kernels`, names the microkernel family that runs it.
+    `trit.bitlinear` (and `trit.gate`) sequence. `block` quantizes in Q8_0
+    blocks of that many columns instead of rows (`!trit.qact` with a
+    block), as the group-scaled weights of Ternary Bonsai need. `kernel`,
+    set by `--trit-select-kernels`, names the microkernel family that runs
+    it.
 
     Example (q, k and v of one layer):
 
@@ -252,15 +255,16 @@ def Trit_FusedBitLinearOp : Trit_Op<"fused_bitlinear",
     Variadic<Trit_WeightScale>:$scales,
     OptionalAttr<F64Attr>:$eps,
     OptionalAttr<Trit_GateKind>:$gate,
-    OptionalAttr<Trit_KernelKind>:$kernel
+    OptionalAttr<Trit_KernelKind>:$kernel,
+    OptionalAttr<I64Attr>:$block
   );
   let results = (outs Variadic<Trit_F32Matrix>:$results);
   let assemblyFormat = [{
     $input (`norm` `(` $norm_weight^ `,` `eps` $eps `:` type($norm_weight) `)`)?
     `weights` `(` $weights `:` type($weights) `)`
     `scales` `(` $scales `:` type($scales) `)`
-    (`gate` $gate^)? (`kernel` $kernel^)? attr-dict `:` type($input) `->`
-    type($results)
+    (`block` $block^)? (`gate` $gate^)? (`kernel` $kernel^)? attr-dict `:`
+    type($input) `->` type($results)
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
