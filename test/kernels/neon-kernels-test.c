@@ -140,6 +140,57 @@ static int check_t3x5(int64_t rows, int64_t cols) {
   return errors;
 }
 
+/* T2G (group-scaled ternary, kernels.h): packs values -1..2 and f16 scale
+ * bits, then compares the NEON kernel with the generic one for 1 to 5
+ * tokens and for the rows of a second thread's chunk. */
+static int check_t2g(int64_t rows, int64_t cols, int64_t group) {
+  int64_t groups = cols / group, sb = trit_t2g_superblock_bytes(cols, group);
+  int64_t scale_bytes = sb - cols * 4, tokens = 5;
+  uint8_t *w = calloc((size_t)((rows + 15) / 16 * sb), 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    uint8_t *s = w + r / 16 * sb;
+    for (int64_t g = 0; g < groups; ++g) {
+      /* small normal f16 scales: exponent 5..12, random mantissa */
+      uint16_t h = (uint16_t)((5 + next() % 8) << 10 | (next() & 0x3ff));
+      s[g * 32 + r % 16 * 2] = (uint8_t)h;
+      s[g * 32 + r % 16 * 2 + 1] = (uint8_t)(h >> 8);
+    }
+    for (int64_t c = 0; c < cols; ++c) {
+      int code = next() % 100 == 0 ? 3 : (int)(next() % 3);
+      s[scale_bytes + c / 16 * 64 + 4 * (r % 16) + c % 4] |=
+          (uint8_t)(code << (2 * (c % 16 / 4)));
+    }
+  }
+  int8_t *q = malloc((size_t)(tokens * cols));
+  float *d = malloc(sizeof(float) * (size_t)(tokens * cols / 32));
+  int32_t *sums = malloc(sizeof(int32_t) * (size_t)(tokens * cols / 32));
+  float *x = malloc(sizeof(float) * (size_t)cols);
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t c = 0; c < cols; ++c)
+      x[c] = (float)((int)(next() % 2001) - 1000) / 137.0f;
+    trit_q8_0_quantize_row_generic(x, cols, q + t * cols, d + t * cols / 32,
+                                   sums + t * cols / 32);
+  }
+  float *want = malloc(sizeof(float) * (size_t)(tokens * rows));
+  float *have = malloc(sizeof(float) * (size_t)(tokens * rows));
+  int errors = 0;
+  for (int64_t n = 1; n <= tokens; ++n) {
+    int64_t begin = n == tokens && rows > 16 ? 16 : 0;
+    memset(want, 0, sizeof(float) * (size_t)(tokens * rows));
+    memset(have, 0, sizeof(float) * (size_t)(tokens * rows));
+    trit_t2g_gemm_generic(w, q, d, sums, cols, group, begin, rows, n, want,
+                          rows);
+    trit_t2g_gemm_neon_dotprod(w, q, d, sums, cols, group, begin, rows, n,
+                               have, rows);
+    errors += memcmp(want, have, sizeof(float) * (size_t)(n * rows)) != 0;
+  }
+  if (errors)
+    printf("MISMATCH t2g %lldx%lld group %lld\n", (long long)rows,
+           (long long)cols, (long long)group);
+  free(w), free(q), free(d), free(sums), free(x), free(want), free(have);
+  return errors;
+}
+
 int main(void) {
   static const int64_t shapes[][2] = {{1, 128},   {3, 256},  {7, 384},
                                       {33, 2560}, {130, 640}, {5, 6912}};
@@ -156,6 +207,12 @@ int main(void) {
   for (size_t i = 0; i < sizeof(t3x5_shapes) / sizeof(t3x5_shapes[0]);
        ++i, ++cases)
     errors += check_t3x5(t3x5_shapes[i][0], t3x5_shapes[i][1]);
+  /* T2G: rows that are not a multiple of 16, both group sizes. */
+  static const int64_t t2g_shapes[][3] = {
+      {1, 64, 64}, {15, 128, 128}, {17, 192, 64}, {40, 1024, 128}, {33, 4096, 64}};
+  for (size_t i = 0; i < sizeof(t2g_shapes) / sizeof(t2g_shapes[0]);
+       ++i, ++cases)
+    errors += check_t2g(t2g_shapes[i][0], t2g_shapes[i][1], t2g_shapes[i][2]);
   printf("neon_dotprod: %d cases, %d mismatches\n", cases, errors);
   return errors != 0;
 }
