@@ -247,12 +247,10 @@ t2g_half_tokens(const uint8_t *sb, int half, const int8_t *q, const float *q_d,
         TRIT_MCA_BEGIN("t2g_gemm/256");
       for (int c2 = 0; c2 < 2; ++c2) {
         int64_t chunk = 2 * k + c2;
-        /* Far into L2, near into L1 (avx512vnni.c); the second half's pass
-         * finds the superblock in cache. */
-        if (half == 0) {
-          _mm_prefetch((const char *)(codes + chunk * 64) + 8192, _MM_HINT_T1);
-          _mm_prefetch((const char *)(codes + chunk * 64) + 1024, _MM_HINT_T0);
-        }
+        /* Far into L2, near into L1 (avx512vnni.c); in the second half's
+         * pass the lines are in cache already. */
+        _mm_prefetch((const char *)(codes + chunk * 64) + 8192, _MM_HINT_T1);
+        _mm_prefetch((const char *)(codes + chunk * 64) + 2048, _MM_HINT_T0);
         __m256i v = _mm256_loadu_si256((const __m256i *)(codes + chunk * 64));
         __m256i c[4] = {_mm256_and_si256(v, three),
                         _mm256_and_si256(_mm256_srli_epi16(v, 2), three),

@@ -1412,7 +1412,7 @@ t2g_superblocks_tokens(const uint8_t *sb, int64_t sb_bytes, int S,
           /* Far into L2, near into L1, as the T3X5 row dots: without, one
            * core streamed 11.8 GB/s of a 12288 x 4096 matrix from DRAM. */
           _mm_prefetch((const char *)codes + TRIT_PREFETCH_BYTES, _MM_HINT_T1);
-          _mm_prefetch((const char *)codes + 1024, _MM_HINT_T0);
+          _mm_prefetch((const char *)codes + 2048, _MM_HINT_T0);
           __m512i v = _mm512_loadu_si512(codes);
           __m512i c[4] = {_mm512_and_si512(v, three),
                           _mm512_and_si512(_mm512_srli_epi16(v, 2), three),
