@@ -750,35 +750,153 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids,
   return out;
 }
 
-Expected<std::string> trit::formatChatTurn(const TokenizerSpec &spec,
-                                           std::string_view role,
-                                           std::string_view content,
-                                           bool first, bool addAssistant) {
-  std::string bos = first && spec.bosId >= 0 ? spec.tokens[spec.bosId] : "";
+namespace {
+
+enum class ChatFormat { BitNet, Llama3, ChatML, Unknown };
+
+ChatFormat chatFormatOf(const TokenizerSpec &spec) {
   auto contains = [&](const char *s) {
     return spec.chatTemplate.find(s) != std::string::npos;
   };
-  if (contains("Assistant: ") && contains("<|eot_id|>")) {
+  if (contains("Assistant: ") && contains("<|eot_id|>"))
+    return ChatFormat::BitNet;
+  if (contains("<|start_header_id|>"))
+    return ChatFormat::Llama3;
+  if (contains("<|im_start|>"))
+    return ChatFormat::ChatML;
+  return ChatFormat::Unknown;
+}
+
+Error unknownChatFormat() {
+  return makeError("the model's chat template is not one trit-run knows "
+                   "(BitNet b1.58 2B4T's, Llama 3's or ChatML)");
+}
+
+/// One turn in `format` (not Unknown), without the generation prompt.
+std::string formatTurn(ChatFormat format, const TokenizerSpec &spec,
+                       std::string_view role, std::string_view content,
+                       bool first) {
+  std::string bos = first && spec.bosId >= 0 ? spec.tokens[spec.bosId] : "";
+  switch (format) {
+  case ChatFormat::BitNet: {
     // BitNet b1.58 2B4T: "Role: content<|eot_id|>", no newlines.
     std::string name(role);
     if (!name.empty())
       name[0] = char(toupper(name[0]));
-    return bos + name + ": " + std::string(trim(content)) + "<|eot_id|>" +
-           (addAssistant ? "Assistant: " : "");
+    return bos + name + ": " + std::string(trim(content)) + "<|eot_id|>";
   }
-  if (contains("<|start_header_id|>")) {
-    // Llama 3 instruct.
+  case ChatFormat::Llama3:
     return bos + "<|start_header_id|>" + std::string(role) +
-           "<|end_header_id|>\n\n" + std::string(trim(content)) + "<|eot_id|>" +
-           (addAssistant ? "<|start_header_id|>assistant<|end_header_id|>\n\n"
-                         : "");
-  }
-  if (contains("<|im_start|>")) {
-    // ChatML (Qwen2, Qwen3): the content as it is; no BOS. A Qwen3
-    // template's thinking stays on, as its default is.
+           "<|end_header_id|>\n\n" + std::string(trim(content)) + "<|eot_id|>";
+  default:
+    // ChatML (Qwen2, Qwen3): the content as it is; no BOS.
     return "<|im_start|>" + std::string(role) + "\n" + std::string(content) +
-           "<|im_end|>\n" + (addAssistant ? "<|im_start|>assistant\n" : "");
+           "<|im_end|>\n";
   }
-  return makeError("the model's chat template is not one trit-run knows "
-                   "(BitNet b1.58 2B4T's, Llama 3's or ChatML)");
+}
+
+const char *generationPrompt(ChatFormat format) {
+  switch (format) {
+  case ChatFormat::BitNet:
+    return "Assistant: ";
+  case ChatFormat::Llama3:
+    return "<|start_header_id|>assistant<|end_header_id|>\n\n";
+  default:
+    return "<|im_start|>assistant\n";
+  }
+}
+
+/// Python's str.lstrip('\n'), rstrip('\n') and strip('\n').
+std::string_view lstripNewlines(std::string_view s) {
+  size_t begin = s.find_first_not_of('\n');
+  return begin == std::string_view::npos ? std::string_view() : s.substr(begin);
+}
+std::string_view rstripNewlines(std::string_view s) {
+  size_t end = s.find_last_not_of('\n');
+  return end == std::string_view::npos ? std::string_view()
+                                       : s.substr(0, end + 1);
+}
+
+/// An assistant message as Qwen3's template renders it: `keepThinking`
+/// for one after the last user query.
+std::string formatQwen3Assistant(const ChatMessage &m, bool keepThinking,
+                                 bool last) {
+  std::string_view content = m.content, reasoning;
+  if (m.reasoning) {
+    reasoning = *m.reasoning;
+  } else if (size_t close = content.find("</think>");
+             close != std::string_view::npos) {
+    // The reasoning: from the last <think> before the first </think> to it;
+    // the content: what follows the last </think>.
+    std::string_view before = rstripNewlines(content.substr(0, close));
+    size_t open = before.rfind("<think>");
+    reasoning = lstripNewlines(open == std::string_view::npos
+                                   ? before
+                                   : before.substr(open + 7));
+    content = lstripNewlines(content.substr(content.rfind("</think>") + 8));
+  }
+  std::string out = "<|im_start|>assistant\n";
+  if (keepThinking && (last || !reasoning.empty()))
+    out += "<think>\n" +
+           std::string(rstripNewlines(lstripNewlines(reasoning))) +
+           "\n</think>\n\n" + std::string(lstripNewlines(content));
+  else
+    out += content;
+  return out + "<|im_end|>\n";
+}
+
+} // namespace
+
+Expected<std::string> trit::formatChatTurn(const TokenizerSpec &spec,
+                                           std::string_view role,
+                                           std::string_view content,
+                                           bool first, bool addAssistant) {
+  ChatFormat format = chatFormatOf(spec);
+  if (format == ChatFormat::Unknown)
+    return unknownChatFormat();
+  return formatTurn(format, spec, role, content, first) +
+         (addAssistant ? generationPrompt(format) : "");
+}
+
+bool trit::chatTemplateThinks(const TokenizerSpec &spec) {
+  return chatFormatOf(spec) == ChatFormat::ChatML &&
+         spec.chatTemplate.find("<think>") != std::string::npos &&
+         spec.chatTemplate.find("</think>") != std::string::npos;
+}
+
+Expected<std::string> trit::formatChat(const TokenizerSpec &spec,
+                                       const std::vector<ChatMessage> &messages,
+                                       const ChatOptions &options) {
+  ChatFormat format = chatFormatOf(spec);
+  if (format == ChatFormat::Unknown)
+    return unknownChatFormat();
+  bool thinks = chatTemplateThinks(spec);
+  // Qwen3's last query: the last user message that is not a tool's answer
+  // (without one, the last message, so that nothing comes after it).
+  size_t lastQuery = messages.empty() ? 0 : messages.size() - 1;
+  for (size_t i = messages.size(); i-- > 0;) {
+    std::string_view c = messages[i].content;
+    bool toolResponse = startsWith(c, "<tool_response>") &&
+                        c.size() >= 16 &&
+                        c.substr(c.size() - 16) == "</tool_response>";
+    if (messages[i].role == "user" && !toolResponse) {
+      lastQuery = i;
+      break;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const ChatMessage &m = messages[i];
+    if (thinks && m.role == "assistant")
+      out += formatQwen3Assistant(m, /*keepThinking=*/i > lastQuery,
+                                  /*last=*/i + 1 == messages.size());
+    else
+      out += formatTurn(format, spec, m.role, m.content, /*first=*/i == 0);
+  }
+  if (options.addGenerationPrompt) {
+    out += generationPrompt(format);
+    if (thinks && !options.enableThinking)
+      out += "<think>\n\n</think>\n\n";
+  }
+  return out;
 }

@@ -283,6 +283,148 @@ TEST(Tokenizer, FormatsChatMLTurns) {
   EXPECT_EQ(*system, "<|im_start|>system\nBe brief.<|im_end|>\n");
 }
 
+/// Qwen3's template in brief: what formatChat looks for in it.
+trit::TokenizerSpec qwen3Spec() {
+  trit::TokenizerSpec spec = byteLevelSpec();
+  spec.bosId = -1;
+  spec.chatTemplate =
+      "{%- for message in messages %}<|im_start|>{{ message.role }}..."
+      "{%- set content = content.split('</think>')[-1] %}...'<think>\\n' + "
+      "reasoning_content + '\\n</think>\\n\\n'...{%- endfor %}"
+      "{%- if add_generation_prompt %}<|im_start|>assistant\\n"
+      "{%- if enable_thinking is defined and enable_thinking is false %}"
+      "<think>\\n\\n</think>\\n\\n{%- endif %}{%- endif %}";
+  return spec;
+}
+
+std::string chat(const trit::TokenizerSpec &spec,
+                 const std::vector<trit::ChatMessage> &messages,
+                 bool enableThinking = true, bool addGenerationPrompt = true) {
+  trit::ChatOptions options;
+  options.enableThinking = enableThinking;
+  options.addGenerationPrompt = addGenerationPrompt;
+  auto text = trit::formatChat(spec, messages, options);
+  EXPECT_TRUE(bool(text));
+  return text ? *text : trit::toString(text.takeError());
+}
+
+TEST(Tokenizer, Qwen3ThinkingIsOnUnlessDisabled) {
+  trit::TokenizerSpec spec = qwen3Spec();
+  EXPECT_TRUE(trit::chatTemplateThinks(spec));
+  std::vector<trit::ChatMessage> hi = {{"system", "Be brief.", {}},
+                                       {"user", "Hi", {}}};
+  const std::string prompt = "<|im_start|>system\nBe brief.<|im_end|>\n"
+                             "<|im_start|>user\nHi<|im_end|>\n"
+                             "<|im_start|>assistant\n";
+  EXPECT_EQ(chat(spec, hi), prompt);
+  EXPECT_EQ(chat(spec, hi, /*enableThinking=*/false),
+            prompt + "<think>\n\n</think>\n\n");
+  // No generation prompt: nothing to pre-fill.
+  EXPECT_EQ(chat(spec, hi, false, /*addGenerationPrompt=*/false),
+            prompt.substr(0, prompt.size() - 22));
+}
+
+TEST(Tokenizer, Qwen3HistoryLosesItsThinking) {
+  trit::TokenizerSpec spec = qwen3Spec();
+  std::vector<trit::ChatMessage> turns = {
+      {"user", "Hi", {}},
+      {"assistant", "<think>\nA greeting.\n</think>\n\nHello!", {}},
+      {"user", "Again", {}},
+      {"assistant", "\n\n<think>\n\n</think>\n\n\nHello again.", {}},
+      {"user", "Bye", {}}};
+  const std::string expected = "<|im_start|>user\nHi<|im_end|>\n"
+                               "<|im_start|>assistant\nHello!<|im_end|>\n"
+                               "<|im_start|>user\nAgain<|im_end|>\n"
+                               "<|im_start|>assistant\nHello again.<|im_end|>\n"
+                               "<|im_start|>user\nBye<|im_end|>\n"
+                               "<|im_start|>assistant\n";
+  EXPECT_EQ(chat(spec, turns), expected);
+  EXPECT_EQ(chat(spec, turns, false), expected + "<think>\n\n</think>\n\n");
+
+  // The content after the last </think>; an unclosed think block, and a
+  // reply without one, stay as they are.
+  EXPECT_EQ(chat(spec, {{"user", "a", {}},
+                        {"assistant", "<think>x</think>y</think>\nz", {}},
+                        {"assistant", "<think>never closed", {}},
+                        {"assistant", " plain\n", {}},
+                        {"user", "b", {}}},
+                 true, false),
+            "<|im_start|>user\na<|im_end|>\n<|im_start|>assistant\nz<|im_end|>\n"
+            "<|im_start|>assistant\n<think>never closed<|im_end|>\n"
+            "<|im_start|>assistant\n plain\n<|im_end|>\n"
+            "<|im_start|>user\nb<|im_end|>\n");
+  // reasoning_content given apart: the content is taken as it is.
+  EXPECT_EQ(chat(spec, {{"user", "a", {}},
+                        {"assistant", "<think>kept</think>c", "r"},
+                        {"user", "b", {}}},
+                 true, false),
+            "<|im_start|>user\na<|im_end|>\n"
+            "<|im_start|>assistant\n<think>kept</think>c<|im_end|>\n"
+            "<|im_start|>user\nb<|im_end|>\n");
+}
+
+TEST(Tokenizer, Qwen3KeepsThinkingAfterTheLastQuery) {
+  trit::TokenizerSpec spec = qwen3Spec();
+  // The last message, an assistant's: its think block, empty or not.
+  EXPECT_EQ(chat(spec, {{"user", "Hi", {}}, {"assistant", "Hello", {}}}, true,
+                 false),
+            "<|im_start|>user\nHi<|im_end|>\n"
+            "<|im_start|>assistant\n<think>\n\n</think>\n\nHello<|im_end|>\n");
+  EXPECT_EQ(chat(spec, {{"user", "Hi", {}},
+                        {"assistant", "<think>\n\nhm\n</think>\n\nHello", {}}},
+                 true, false),
+            "<|im_start|>user\nHi<|im_end|>\n"
+            "<|im_start|>assistant\n<think>\nhm\n</think>\n\nHello<|im_end|>\n");
+  // Before the last: only with reasoning. A tool's answer as a user
+  // message is no query, so what precedes it keeps its thinking.
+  EXPECT_EQ(chat(spec, {{"user", "Q", {}},
+                        {"assistant", "\nA", "\nr\n\n"},
+                        {"assistant", "B", {}},
+                        {"user", "<tool_response>42</tool_response>", {}}},
+                 true, false),
+            "<|im_start|>user\nQ<|im_end|>\n"
+            "<|im_start|>assistant\n<think>\nr\n</think>\n\nA<|im_end|>\n"
+            "<|im_start|>assistant\nB<|im_end|>\n"
+            "<|im_start|>user\n<tool_response>42</tool_response><|im_end|>\n");
+}
+
+TEST(Tokenizer, TemplatesThatDoNotThink) {
+  // ChatML without thinking (Qwen2.5): messages as they are, and
+  // enable_thinking changes nothing.
+  trit::TokenizerSpec chatml = byteLevelSpec();
+  chatml.bosId = -1;
+  chatml.chatTemplate = "{% for message in messages %}<|im_start|>"
+                        "{{ message.role }}\n{{ message.content }}<|im_end|>\n"
+                        "{% endfor %}";
+  EXPECT_FALSE(trit::chatTemplateThinks(chatml));
+  std::vector<trit::ChatMessage> turns = {
+      {"user", "Hi", {}}, {"assistant", "<think>x</think>Hello", {}}};
+  const std::string expected =
+      "<|im_start|>user\nHi<|im_end|>\n"
+      "<|im_start|>assistant\n<think>x</think>Hello<|im_end|>\n"
+      "<|im_start|>assistant\n";
+  EXPECT_EQ(chat(chatml, turns), expected);
+  EXPECT_EQ(chat(chatml, turns, false), expected);
+
+  // BitNet b1.58 2B4T's: formatChatTurn's turns, the BOS once.
+  trit::TokenizerSpec bitnet = byteLevelSpec();
+  EXPECT_FALSE(trit::chatTemplateThinks(bitnet));
+  EXPECT_EQ(chat(bitnet, {{"system", "Be brief.", {}},
+                          {"user", " Hi ", {}},
+                          {"assistant", "<think>x</think>Hello", {}},
+                          {"user", "Bye", {}}},
+                 false),
+            "<|begin_of_text|>System: Be brief.<|eot_id|>User: Hi<|eot_id|>"
+            "Assistant: <think>x</think>Hello<|eot_id|>User: Bye<|eot_id|>"
+            "Assistant: ");
+
+  bitnet.chatTemplate = "{% for m in messages %}{{ m.content }}{% endfor %}";
+  auto unknown = trit::formatChat(bitnet, {{"user", "x", {}}});
+  ASSERT_FALSE(bool(unknown));
+  EXPECT_NE(trit::toString(unknown.takeError()).find("not one trit-run knows"),
+            std::string::npos);
+}
+
 /// A SentencePiece vocabulary for runs of 'a' and 'b', with equal scores
 /// where the leftmost pair must win.
 trit::TokenizerSpec sentencePieceRunSpec() {

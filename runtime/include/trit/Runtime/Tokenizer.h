@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,11 +117,48 @@ private:
 /// The chat formats trit-run knows: BitNet b1.58 2B4T's
 /// ("<|begin_of_text|>User: ...<|eot_id|>Assistant: "), Llama 3's and
 /// ChatML's ("<|im_start|>user\n...<|im_end|>\n"). Returns the text of
-/// one user turn (with the BOS text on the first) and the generation prompt.
+/// one turn (with the BOS text on the first) and, with `addAssistant`, the
+/// generation prompt. One turn alone knows nothing of thinking: formatChat
+/// renders a conversation as Qwen3's template does.
 Expected<std::string> formatChatTurn(const TokenizerSpec &spec,
                                      std::string_view role,
                                      std::string_view content, bool first,
                                      bool addAssistant);
+
+/// One message of a conversation: its role ("system", "user" or
+/// "assistant") and text. `reasoning` is an assistant's reasoning_content
+/// when one was given apart; then `content` is taken as it is, not searched
+/// for a think block (as Qwen3's template reads a message).
+struct ChatMessage {
+  std::string role;
+  std::string content;
+  std::optional<std::string> reasoning;
+};
+
+struct ChatOptions {
+  /// End with the assistant's turn opened, for the model to answer.
+  bool addGenerationPrompt = true;
+  /// Qwen3's enable_thinking. When false, a thinking template's generation
+  /// prompt is followed by an empty think block, "<think>\n\n</think>\n\n",
+  /// so that the model answers at once. Other templates ignore it.
+  bool enableThinking = true;
+};
+
+/// Whether the model's chat template is a thinking one as Qwen3's: ChatML
+/// whose template spells both <think> and </think>.
+bool chatTemplateThinks(const TokenizerSpec &spec);
+
+/// A whole conversation in the model's chat format (see formatChatTurn),
+/// and the generation prompt. With a thinking template (Qwen3's), an
+/// assistant message before the last user message loses its think block:
+/// only what follows its last </think> (without leading newlines) is kept.
+/// An assistant message after the last user message keeps it, spelled
+/// "<think>\nREASONING\n</think>\n\nCONTENT", when it is the last message or
+/// has reasoning. A user message that is a whole <tool_response>...
+/// </tool_response> is not a user query there.
+Expected<std::string> formatChat(const TokenizerSpec &spec,
+                                 const std::vector<ChatMessage> &messages,
+                                 const ChatOptions &options = {});
 
 } // namespace trit
 
