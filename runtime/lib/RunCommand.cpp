@@ -49,6 +49,7 @@ struct Settings {
   std::string promptFile;
   std::string promptTokens;
   bool chat = false;
+  int reasoningBudget = -1;
   int generate = 128;
   int threads = 0; // the host's default
   int64_t contextSize = 0;
@@ -85,6 +86,11 @@ std::vector<Option> describeOptions(Settings &s, bool builtIn,
        "Hold a conversation: one user turn per line of standard input (-p "
        "or -f is the first)",
        &s.chat},
+      {"reasoning-budget", "N",
+       "Thinking in --chat, for models whose template thinks (Qwen3): -1 "
+       "(the default) lets the model think first, 0 turns thinking off (an "
+       "empty think block follows each generation prompt)",
+       &s.reasoningBudget},
       {"n", "N",
        "Tokens to generate, per turn in a chat (default 128; 0: evaluate the "
        "prompt only)",
@@ -103,7 +109,8 @@ std::vector<Option> describeOptions(Settings &s, bool builtIn,
       {"ignore-eos", nullptr, "Keep generating after end-of-sequence",
        &s.ignoreEos},
       {"print-token-ids", nullptr,
-       "Print the generated ids on one line instead of the text",
+       "Print the generated ids on one line instead of the text (with "
+       "--chat, a line per reply)",
        &s.printTokenIds},
       {"tokenize", nullptr, "Print the prompt's token ids and exit",
        &s.tokenizeOnly},
@@ -408,6 +415,12 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
     return fail("--repeat-penalty must be above 0 (1: off)");
   if (s.chat && !s.dumpLogits.empty())
     return fail("--dump-logits is for a single prompt, not --chat");
+  if (s.reasoningBudget != -1 && s.reasoningBudget != 0)
+    return fail("--reasoning-budget must be -1 (think, the default) or 0 (no "
+                "thinking); budgets of N tokens are not supported");
+  if (s.reasoningBudget == 0 && !s.chat)
+    return fail("--reasoning-budget 0 is for --chat turns: a prompt of -p or "
+                "-f goes to the model as it is");
   // Read before the model is opened, so that a wrong name fails fast.
   std::string prompt = s.prompt;
   if (!s.promptFile.empty()) {
@@ -438,7 +451,7 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
     if (spec.chatTemplate.empty())
       return fail(model + "the model has no chat template, so --chat cannot "
                           "format its turns; give the prompt with -p or -f");
-    if (auto probe = formatChatTurn(spec, "user", "", true, true); !probe)
+    if (auto probe = formatChat(spec, {{"user", "", std::nullopt}}); !probe)
       return fail(model + toString(probe.takeError()));
   }
 
@@ -449,6 +462,30 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
   if (tokenizer)
     for (const std::string &token : tokenizer->getSpec().tokens)
       longestToken = std::max(longestToken, token.size());
+
+  // A chat's conversation so far, rendered whole for each turn (see
+  // chatTurn below), after the tokens of --prompt-tokens and the reply to
+  // them if the chat began so.
+  std::vector<ChatMessage> conversation;
+  std::vector<int32_t> chatPrefix;
+  ChatOptions chatOptions;
+  chatOptions.enableThinking = s.reasoningBudget != 0;
+  auto renderChat = [&](std::vector<int32_t> &out) -> Error {
+    const TokenizerSpec &spec = tokenizer->getSpec();
+    auto text = formatChat(spec, conversation, chatOptions);
+    if (!text)
+      return makeError(model + toString(text.takeError()));
+    std::string_view body = *text;
+    // After a prefix the first turn does not begin the context: no BOS.
+    if (!chatPrefix.empty() && spec.bosId >= 0 &&
+        body.substr(0, spec.tokens[spec.bosId].size()) ==
+            spec.tokens[spec.bosId])
+      body.remove_prefix(spec.tokens[spec.bosId].size());
+    out = chatPrefix;
+    std::vector<int32_t> turns = tokenizer->encode(body, false, true);
+    out.insert(out.end(), turns.begin(), turns.end());
+    return Error::success();
+  };
 
   // The first prompt.
   std::vector<int32_t> tokens;
@@ -466,11 +503,9 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
         if (Error e =
                 checkTextFits(prompt.size(), longestToken, capacity, capacity))
           return fail(toString(std::move(e)));
-      auto turn = formatChatTurn(tokenizer->getSpec(), "user", prompt,
-                                 /*first=*/true, /*addAssistant=*/true);
-      if (!turn)
-        return fail(model + toString(turn.takeError()));
-      tokens = tokenizer->encode(*turn, false, true);
+      conversation.push_back({"user", prompt, std::nullopt});
+      if (Error e = renderChat(tokens))
+        return fail(toString(std::move(e)));
     }
   } else if (!prompt.empty()) {
     if (!s.tokenizeOnly)
@@ -528,13 +563,52 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
   };
 
   if (s.chat) {
-    bool first = tokens.empty();
-    if (!tokens.empty()) {
-      if (Error e = session.evaluate(tokens))
-        return fail(toString(std::move(e)));
-      if (auto reply = session.generate(s.generate); !reply)
-        return fail(toString(reply.takeError()));
+    // A turn: `rendered` is the whole conversation as the template renders
+    // it, which is not always what the context holds: an earlier reply
+    // loses its think block (Qwen3), a reply cut by -n is closed, and the
+    // reply's text may tokenize otherwise than it was generated. What the
+    // context holds of it is kept, the rest evaluated from there on.
+    auto chatTurn = [&](const std::vector<int32_t> &rendered,
+                        std::string &replyText) -> Error {
+      const std::vector<int32_t> &held = session.history;
+      size_t keep = std::mismatch(held.begin(),
+                                  held.begin() +
+                                      std::min(held.size(), rendered.size()),
+                                  rendered.begin())
+                        .first -
+                    held.begin();
+      // At least one token is evaluated, for the logits of the next.
+      keep = std::min(keep, rendered.size() - 1);
+      session.history.resize(keep);
+      if (Error e = session.evaluate(std::vector<int32_t>(
+              rendered.begin() + int64_t(keep), rendered.end())))
+        return e;
+      auto reply = session.generate(s.generate);
+      if (!reply)
+        return reply.takeError();
+      if (s.printTokenIds)
+        for (size_t i = 0; i < reply->size(); ++i)
+          std::printf("%s%d", i ? "," : "", (*reply)[i]);
+      std::vector<int32_t> said = *reply;
+      said.erase(std::remove_if(said.begin(), said.end(),
+                                [&](int32_t id) {
+                                  return tokenizer->isEndOfGeneration(id);
+                                }),
+                 said.end());
+      replyText = tokenizer->decode(said);
       std::printf("\n");
+      return Error::success();
+    };
+    std::string reply;
+    if (!s.promptTokens.empty()) {
+      // Token ids and their reply stay as they are, before the turns.
+      if (Error e = chatTurn(tokens, reply))
+        return fail(toString(std::move(e)));
+      chatPrefix = session.history;
+    } else if (!tokens.empty()) {
+      if (Error e = chatTurn(tokens, reply))
+        return fail(toString(std::move(e)));
+      conversation.push_back({"assistant", reply, std::nullopt});
     }
     std::string line;
     for (;;) {
@@ -552,16 +626,13 @@ int trit::runCommand(int argc, char **argv, const RunCommandOptions &options) {
       int64_t room = capacity - int64_t(session.history.size());
       if (Error e = checkTextFits(line.size(), longestToken, room, capacity))
         return fail(toString(std::move(e)));
-      auto turn = formatChatTurn(tokenizer->getSpec(), "user", line, first,
-                                 /*addAssistant=*/true);
-      if (!turn)
-        return fail(model + toString(turn.takeError()));
-      first = false;
-      if (Error e = session.evaluate(tokenizer->encode(*turn, false, true)))
+      conversation.push_back({"user", line, std::nullopt});
+      std::vector<int32_t> rendered;
+      if (Error e = renderChat(rendered))
         return fail(toString(std::move(e)));
-      if (auto reply = session.generate(s.generate); !reply)
-        return fail(toString(reply.takeError()));
-      std::printf("\n");
+      if (Error e = chatTurn(rendered, reply))
+        return fail(toString(std::move(e)));
+      conversation.push_back({"assistant", reply, std::nullopt});
       std::fflush(stdout);
     }
     std::fputs("\n", stderr);
