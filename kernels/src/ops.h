@@ -269,6 +269,11 @@ void TRIT_OP(gate)(int32_t kind, const float *g, const float *u,
 
 /*===--- activation quantization and BitLinear ----------------------------===*/
 
+/* An instruction set may quantize Q8_0 rows its own way (same bits). */
+#ifndef TRIT_Q8_0_QUANTIZE_ROW
+#define TRIT_Q8_0_QUANTIZE_ROW trit_q8_0_quantize_row_generic
+#endif
+
 /* Per row: the optional RMSNorm into `normed`, then quantize_row_i8_s. */
 typedef struct TRIT_CAT(norm_quantize_args_, TRIT_ISA) {
   const float *x, *norm_weight;
@@ -290,7 +295,7 @@ static void TRIT_CAT(norm_quantize_row_, TRIT_ISA)(
     row = normed;
   }
   if (a->q8_0)
-    trit_q8_0_quantize_row_generic(row, a->cols, a->q + t * a->cols,
+    TRIT_Q8_0_QUANTIZE_ROW(row, a->cols, a->q + t * a->cols,
                                    a->q_scales + t * (a->cols / 32),
                                    a->q_sums + t * (a->cols / 32));
   else

@@ -96,6 +96,34 @@ TEST(T2GKernels, Q8_0FollowsItsDefinition) {
   }
 }
 
+TEST(T2GKernels, Q8_0AVX512MatchesGenericExactly) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw")) {
+    std::printf("skipping avx512vnni: not supported by this CPU\n");
+    return;
+  }
+  std::mt19937 rng(9);
+  std::normal_distribution<float> normal(0.0f, 4.0f);
+  int64_t cols = 12288;
+  std::vector<float> x(cols);
+  for (float &v : x)
+    v = normal(rng);
+  // Ties, an all-zero block, a tiny block whose d is subnormal in f16.
+  for (int k = 0; k < 32; ++k) {
+    x[k] = k == 0 ? 127.0f : 0.5f * float(k % 7) - 1.5f;
+    x[32 + k] = 0.0f;
+    x[64 + k] = 1e-6f * float(k - 16);
+  }
+  std::vector<int8_t> q1(cols), q2(cols);
+  std::vector<float> d1(cols / 32), d2(cols / 32);
+  std::vector<int32_t> s1(cols / 32), s2(cols / 32);
+  trit_q8_0_quantize_row_generic(x.data(), cols, q1.data(), d1.data(), s1.data());
+  trit_q8_0_quantize_row_avx512vnni(x.data(), cols, q2.data(), d2.data(), s2.data());
+  EXPECT_EQ(q1, q2);
+  EXPECT_EQ(0, std::memcmp(d1.data(), d2.data(), 4 * d1.size()));
+  EXPECT_EQ(s1, s2);
+}
+
 struct Case {
   int64_t rows, cols, group;
   std::vector<int8_t> t;     // values, -1..2

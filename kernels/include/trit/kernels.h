@@ -271,6 +271,8 @@ void trit_t3x5x64_lut_dot_tile_avx512vbmi(const uint8_t *weights,
  * `sums` each block's sum of codes. */
 void trit_q8_0_quantize_row_generic(const float *x, int64_t cols, int8_t *q,
                                     float *d, int32_t *sums);
+void trit_q8_0_quantize_row_avx512vnni(const float *x, int64_t cols,
+                                       int8_t *q, float *d, int32_t *sums);
 
 /* Rows [row_begin, row_end) (row_begin a multiple of 16) of a T2G matrix
  * with `group`-weight scale groups (64 or 128) times `tokens` Q8_0 rows:
