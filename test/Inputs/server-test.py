@@ -8,7 +8,8 @@ The server command gets --port 0 and more options appended; the port is
 read from its "listening on http://127.0.0.1:PORT" line. Scenarios: basic
 (answers, streaming, stop strings, logprobs, errors, tokenize), batch (a
 request's greedy text alone and beside others), disconnect, soak, auth,
-shutdown. Exits non-zero with a message on the first failure.
+shutdown, think (a Qwen3 model's thinking: prompts, reasoning_content).
+Exits non-zero with a message on the first failure.
 """
 import argparse
 import http.client
@@ -848,6 +849,170 @@ def scenario_compat(server, args):
     check(prompt_tokens(hi) > 0, "after the errors")
 
 
+# A thinking model's answers. A random Qwen3-shaped model never opens with
+# <think> greedily, so the answers split here are sampled (temperature 1.5,
+# top_k and top_p off) with seeds that made the model think first and
+# close the block within THINK_TOKENS tokens (of `--gen-model --arch qwen3
+# --seed 3`): found by asking with max_tokens 1 and reasoning_format none
+# for seed after seed until the content was "<think>".
+THINK_QUESTION = "What is this"
+THINK_SEEDS = [1039, 10360]
+THINK_TOKENS = 40
+WS = " \t\n\v\f\r"
+
+
+def split_reasoning(text):
+    """llama-server's default reasoning format, written from its
+    description: a leading <think>...</think> (after whitespace) is the
+    reasoning, stripped; what follows, without leading whitespace, the
+    content. Without <think> all is content; without </think> all is
+    reasoning."""
+    rest = text.lstrip(WS)
+    if not rest.startswith("<think>"):
+        return "", text
+    rest = rest[len("<think>"):]
+    end = rest.find("</think>")
+    if end < 0:
+        return rest.strip(WS), ""
+    return rest[:end].strip(WS), rest[end + len("</think>"):].lstrip(WS)
+
+
+def think_body(seed, **options):
+    body = {"messages": [{"role": "user", "content": THINK_QUESTION}], "max_tokens": THINK_TOKENS,
+            "temperature": 1.5, "top_k": 0, "top_p": 1, "seed": seed}
+    body.update(options)
+    return body
+
+
+def thinking_answer(server):
+    """A seed whose answer opens and closes a think block, and that answer
+    as generated (reasoning_format none)."""
+    for seed in THINK_SEEDS:
+        status, a = server.post("/v1/chat/completions", think_body(seed, reasoning_format="none"))
+        check(status == 200, "raw answer: %d %s" % (status, a))
+        raw = a["choices"][0]["message"]
+        check("reasoning_content" not in raw, "reasoning_content with format none: %s" % raw)
+        if raw["content"].startswith("<think>") and "</think>" in raw["content"]:
+            return seed, raw["content"], a["usage"]
+    fail("no seed of %s makes the model think and stop thinking any more; search new "
+         "ones as THINK_SEEDS says" % THINK_SEEDS)
+
+
+def scenario_think(server, args):
+    """Qwen3 thinking: the prompt with thinking on and off (the server's
+    --reasoning-budget, a request's chat_template_kwargs), earlier answers
+    without their think blocks, and answers split into reasoning_content
+    and content, whole and streamed, cut inside the reasoning, and kept
+    whole with reasoning_format none."""
+    chat = "/v1/chat/completions"
+    question = [{"role": "user", "content": THINK_QUESTION}]
+
+    # The prompt: what trit-run --chat tokenizes, with and without thinking.
+    def prompt_tokens(srv, messages, **options):
+        body = {"messages": messages, "max_tokens": 1}
+        body.update(options)
+        status, a = srv.post(chat, body)
+        check(status == 200, "%s: %d %s" % (body, status, a))
+        return a["usage"]["prompt_tokens"]
+    def run_count(*flags):
+        return len(trit_run(args.trit_run, "--chat", "--tokenize", "-p", THINK_QUESTION,
+                            *flags).strip().split(","))
+    on, off = run_count(), run_count("--reasoning-budget", "0")
+    check(prompt_tokens(server, question) == on, "prompt with thinking on")
+    no_think = {"chat_template_kwargs": {"enable_thinking": False}}
+    check(prompt_tokens(server, question, **no_think) == off, "enable_thinking false")
+    status, a = server.post("/apply-template", dict(messages=question, **no_think))
+    check(status == 200 and a["prompt"] == "<|im_start|>user\n%s<|im_end|>\n"
+          "<|im_start|>assistant\n<think>\n\n</think>\n\n" % THINK_QUESTION,
+          "/apply-template: %d %s" % (status, a))
+    for bad, param in [({"chat_template_kwargs": 5}, "chat_template_kwargs"),
+                       ({"chat_template_kwargs": {"enable_thinking": "no"}},
+                        "chat_template_kwargs.enable_thinking"),
+                       ({"reasoning_format": "deepseek-legacy"}, "reasoning_format")]:
+        expect_error(server, dict(messages=question, **bad), 400, param, path=chat)
+
+    # A thinking answer, as generated and split.
+    seed, raw, raw_usage = thinking_answer(server)
+    reasoning, content = split_reasoning(raw)
+    check(reasoning and content, "nothing to split in %r" % raw)
+    status, a = server.post(chat, think_body(seed))
+    message = a["choices"][0]["message"]
+    check(message.get("reasoning_content") == reasoning and message["content"] == content,
+          "split %r into %s" % (raw, message))
+    check(a["usage"] == raw_usage, "usage: %s, as generated %s" % (a["usage"], raw_usage))
+
+    # Streamed: reasoning_content deltas until </think>, then content ones;
+    # no tags shown, the same text and usage.
+    chunks = server.stream(chat, think_body(seed, stream=True,
+                                            stream_options={"include_usage": True}))
+    deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+    check(deltas[0] == {"role": "assistant", "content": ""}, "first delta: %s" % deltas[0])
+    got_reasoning = "".join(d.get("reasoning_content", "") for d in deltas)
+    got_content = "".join(d.get("content", "") for d in deltas)
+    check(got_reasoning == reasoning and got_content == content,
+          "streamed %r / %r, expected %r / %r" % (got_reasoning, got_content, reasoning, content))
+    first_content = next(i for i, d in enumerate(deltas) if d.get("content"))
+    check(not any("reasoning_content" in d for d in deltas[first_content:]),
+          "reasoning after content: %s" % deltas)
+    check(sum("reasoning_content" in d for d in deltas) > 1, "reasoning in one piece: %s" % deltas)
+    check(chunks[-1]["usage"] == raw_usage, "streamed usage: %s" % chunks[-1])
+
+    # Cut by max_tokens inside the reasoning: all of it reasoning.
+    status, short = server.post(chat, think_body(seed, max_tokens=3, reasoning_format="none"))
+    status, a = server.post(chat, think_body(seed, max_tokens=3))
+    message = a["choices"][0]["message"]
+    check(a["choices"][0]["finish_reason"] == "length" and message["content"] == "" and
+          message.get("reasoning_content", "") == split_reasoning(
+              short["choices"][0]["message"]["content"])[0],
+          "cut: %s, as generated %s" % (a, short))
+    chunks = server.stream(chat, think_body(seed, max_tokens=3, stream=True))
+    check("".join(c["choices"][0]["delta"].get("content", "") for c in chunks) == "",
+          "cut, streamed: content in %s" % chunks)
+
+    # The answer back in the history: Qwen3's template keeps what follows
+    # the last </think>, without leading newlines (other whitespace stays).
+    after = raw.split("</think>")[-1].lstrip("\n")
+    history = question + [{"role": "assistant", "content": raw}, {"role": "user", "content": "Why"}]
+    bare = question + [{"role": "assistant", "content": after}, {"role": "user", "content": "Why"}]
+    check(prompt_tokens(server, history) == prompt_tokens(server, bare), "history thinking")
+    status, a = server.post("/apply-template", {"messages": history})
+    check(a["prompt"] == "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n%s<|im_end|>\n"
+          "<|im_start|>user\nWhy<|im_end|>\n<|im_start|>assistant\n" % (THINK_QUESTION, after),
+          "/apply-template of the history: %s" % a)
+    # Sent back split, as clients keep it: the content as it is.
+    split = question + [{"role": "assistant", "content": content, "reasoning_content": reasoning},
+                        {"role": "user", "content": "Why"}]
+    status, a = server.post("/apply-template", {"messages": split})
+    check(a["prompt"] == "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n%s<|im_end|>\n"
+          "<|im_start|>user\nWhy<|im_end|>\n<|im_start|>assistant\n" % (THINK_QUESTION, content),
+          "/apply-template of the split history: %s" % a)
+
+    # --reasoning-budget 0 --reasoning-format none, and requests that ask
+    # otherwise.
+    plain = Server(args.server, ["--reasoning-budget", "0", "--reasoning-format", "none"])
+    try:
+        check(prompt_tokens(plain, question) == off, "--reasoning-budget 0")
+        check(prompt_tokens(plain, question, chat_template_kwargs={"enable_thinking": True}) == on,
+              "enable_thinking true over --reasoning-budget 0")
+        body = think_body(seed, chat_template_kwargs={"enable_thinking": True})
+        status, a = plain.post(chat, body)
+        check(a["choices"][0]["message"]["content"] == raw, "--reasoning-format none: %s" % a)
+        body["reasoning_format"] = "auto"
+        status, a = plain.post(chat, body)
+        check(a["choices"][0]["message"]["content"] == content and
+              a["choices"][0]["message"]["reasoning_content"] == reasoning, "auto: %s" % a)
+    finally:
+        plain.terminate()
+
+    # The Node SDK sees the same, when it is there.
+    if args.node:
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "server-openai-think.cjs")
+        expected = {"seed": seed, "question": THINK_QUESTION, "max_tokens": THINK_TOKENS,
+                    "reasoning": reasoning, "content": content, "on": on, "off": off}
+        result = subprocess.run(["node", script, str(server.port), json.dumps(expected)])
+        check(result.returncode == 0, "the Node client failed")
+
+
 def scenario_node(server, args):
     """The official OpenAI Node SDK (NODE_PATH has it)."""
     expected = subprocess.run(shlex.split(args.trit_run) + ["--chat", "-p", "Tell me a joke", "-n", "24"],
@@ -865,6 +1030,7 @@ def main():
     ap.add_argument("--server-args", default="")
     ap.add_argument("--trit-run")
     ap.add_argument("--model-name", default="")
+    ap.add_argument("--node", action="store_true", help="think: also the OpenAI Node SDK")
     ap.add_argument("--context", type=int, default=0)
     ap.add_argument("--requests", type=int, default=320)
     ap.add_argument("--rss-growth-kib", type=int, default=32 * 1024,

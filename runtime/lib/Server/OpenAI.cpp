@@ -145,9 +145,41 @@ std::optional<ApiError> readContent(const json &message, size_t index,
   return std::nullopt;
 }
 
+/// How a chat request asks for thinking: the server's settings, which
+/// chat_template_kwargs.enable_thinking (as llama-server reads it, for
+/// Qwen3's template) and reasoning_format override.
+std::optional<ApiError> readThinking(const json &body,
+                                     const ReasoningSettings &settings,
+                                     ChatOptions &options, bool &split) {
+  options.enableThinking = settings.enableThinking;
+  split = settings.splitReasoning;
+  if (const json *kwargs = field(body, "chat_template_kwargs")) {
+    if (!kwargs->is_object())
+      return invalid("chat_template_kwargs",
+                     "'chat_template_kwargs' must be an object");
+    // The other arguments mean nothing to the templates this server knows.
+    if (auto e = readBool(*kwargs, "enable_thinking", options.enableThinking)) {
+      e->param = "chat_template_kwargs.enable_thinking";
+      e->message = "'chat_template_kwargs.enable_thinking' must be a boolean";
+      return e;
+    }
+  }
+  if (const json *format = field(body, "reasoning_format")) {
+    if (!format->is_string() ||
+        (*format != "none" && *format != "auto" && *format != "deepseek"))
+      return invalid("reasoning_format",
+                     "'reasoning_format' must be \"none\" (the reasoning "
+                     "stays in the content), \"auto\" or \"deepseek\" (it "
+                     "comes apart as reasoning_content)");
+    split = *format != "none";
+  }
+  return std::nullopt;
+}
+
 /// The chat's messages in the model's template, as one text.
 std::optional<ApiError> formatMessages(const json &body,
                                        const Tokenizer &tokenizer,
+                                       const ChatOptions &options,
                                        std::string &out) {
   const json *messages = field(body, "messages");
   if (!messages)
@@ -158,6 +190,7 @@ std::optional<ApiError> formatMessages(const json &body,
   if (spec.chatTemplate.empty())
     return invalid("messages", "the model has no chat template; use "
                                "/v1/completions with a prompt");
+  std::vector<ChatMessage> chat;
   for (size_t i = 0; i < messages->size(); ++i) {
     const json &m = (*messages)[i];
     std::string param = "messages[" + std::to_string(i) + "]";
@@ -184,20 +217,29 @@ std::optional<ApiError> formatMessages(const json &body,
                      "'" + param +
                          ".tool_calls': tool calls are not "
                          "supported");
-    std::string content;
-    if (auto e = readContent(m, i, name, content))
+    ChatMessage message{name, "", std::nullopt};
+    if (auto e = readContent(m, i, name, message.content))
       return e;
-    auto turn = formatChatTurn(spec, name, content, /*first=*/i == 0,
-                               /*addAssistant=*/i + 1 == messages->size());
-    if (!turn) {
-      ApiError e;
-      e.status = 500;
-      e.type = "server_error";
-      e.message = toString(turn.takeError());
-      return e;
+    // An earlier answer's reasoning, given back apart (Qwen3's template
+    // reads it; a string or null).
+    if (const json *reasoning = field(m, "reasoning_content");
+        reasoning && name == "assistant") {
+      if (!reasoning->is_string())
+        return invalid(param + ".reasoning_content",
+                       "'" + param + ".reasoning_content' must be a string");
+      message.reasoning = reasoning->get<std::string>();
     }
-    out += *turn;
+    chat.push_back(std::move(message));
   }
+  auto text = formatChat(spec, chat, options);
+  if (!text) {
+    ApiError e;
+    e.status = 500;
+    e.type = "server_error";
+    e.message = toString(text.takeError());
+    return e;
+  }
+  out = std::move(*text);
   return std::nullopt;
 }
 
@@ -240,7 +282,8 @@ std::optional<ApiError> readPrompt(const json &body, const Tokenizer &tokenizer,
 
 std::optional<ApiError> trit::server::parseCompletionRequest(
     const json &body, Endpoint endpoint, const Tokenizer &tokenizer,
-    int64_t contextSize, CompletionRequest &out) {
+    int64_t contextSize, CompletionRequest &out,
+    const ReasoningSettings &reasoning) {
   if (!body.is_object())
     return invalid("", "the request body must be a JSON object");
   bool chat = endpoint == Endpoint::ChatCompletions;
@@ -273,10 +316,15 @@ std::optional<ApiError> trit::server::parseCompletionRequest(
 
   // The prompt.
   if (chat) {
+    ChatOptions options;
+    bool split;
+    if (auto e = readThinking(body, reasoning, options, split))
+      return e;
     std::string text;
-    if (auto e = formatMessages(body, tokenizer, text))
+    if (auto e = formatMessages(body, tokenizer, options, text))
       return e;
     g.prompt = tokenizer.encode(text, /*addBos=*/false, /*parseSpecial=*/true);
+    out.splitReasoning = split && chatTemplateThinks(tokenizer.getSpec());
   } else if (auto e = readPrompt(body, tokenizer, g.prompt)) {
     return e;
   }
@@ -382,6 +430,19 @@ std::optional<ApiError> trit::server::parseCompletionRequest(
   return std::nullopt;
 }
 
+std::optional<ApiError>
+trit::server::applyChatTemplate(const json &body, const Tokenizer &tokenizer,
+                                const ReasoningSettings &reasoning,
+                                std::string &prompt) {
+  if (!body.is_object())
+    return invalid("", "the request body must be a JSON object");
+  ChatOptions options;
+  bool split;
+  if (auto e = readThinking(body, reasoning, options, split))
+    return e;
+  return formatMessages(body, tokenizer, options, prompt);
+}
+
 ResponseWriter::ResponseWriter(const CompletionRequest &request,
                                const Tokenizer &tokenizer, std::string model)
     : request(request), tokenizer(tokenizer), model(std::move(model)) {
@@ -393,6 +454,8 @@ ResponseWriter::ResponseWriter(const CompletionRequest &request,
                 static_cast<unsigned long long>(++counter & 0xFFFFFF));
   bool chat = request.endpoint == Endpoint::ChatCompletions;
   id = std::string(chat ? "chatcmpl-" : "cmpl-") + buffer;
+  if (chat && request.splitReasoning)
+    splitter.emplace();
   created = std::chrono::duration_cast<std::chrono::seconds>(
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
@@ -468,18 +531,60 @@ json ResponseWriter::complete(const std::string &text,
   json choice = {{"index", 0},
                  {"logprobs", logprobs(lp, 0)},
                  {"finish_reason", finishReasonName(last.finish)}};
-  if (request.endpoint == Endpoint::ChatCompletions)
+  if (request.endpoint == Endpoint::ChatCompletions) {
     choice["message"] = {
         {"role", "assistant"}, {"content", text}, {"refusal", nullptr}};
-  else
+    if (splitter) {
+      // As llama-server: reasoning_content only when there is some.
+      ReasoningPieces pieces = ReasoningSplitter::split(text);
+      choice["message"]["content"] = pieces.content;
+      if (!pieces.reasoning.empty())
+        choice["message"]["reasoning_content"] = pieces.reasoning;
+    }
+  } else
     choice["text"] = text;
   out["choices"] = json::array({choice});
   out["usage"] = usage(last);
   return out;
 }
 
+json ResponseWriter::splitChunk(const ReasoningPieces &pieces, bool always) {
+  if (pieces.empty() && sentRole && !always)
+    return nullptr;
+  json out = baseObject(true);
+  json delta = json::object();
+  if (!sentRole)
+    delta["role"] = "assistant";
+  sentRole = true;
+  if (!pieces.reasoning.empty())
+    delta["reasoning_content"] = pieces.reasoning;
+  if (!pieces.content.empty() || pieces.reasoning.empty())
+    delta["content"] = pieces.content;
+  json choice = {{"index", 0},
+                 {"logprobs", heldLogprobs.empty()
+                                  ? json()
+                                  : logprobs(heldLogprobs, textOffset)},
+                 {"delta", delta},
+                 {"finish_reason", nullptr}};
+  heldLogprobs.clear();
+  out["choices"] = json::array({choice});
+  if (request.includeUsage)
+    out["usage"] = nullptr;
+  return out;
+}
+
+json ResponseWriter::flushChunk() {
+  if (!splitter)
+    return nullptr;
+  return splitChunk(splitter->finish(), /*always=*/!heldLogprobs.empty());
+}
+
 json ResponseWriter::chunk(const std::string &text,
                            const std::vector<TokenLogprob> &lp) {
+  if (splitter) {
+    heldLogprobs.insert(heldLogprobs.end(), lp.begin(), lp.end());
+    return splitChunk(splitter->push(text), /*always=*/false);
+  }
   json out = baseObject(true);
   json choice = {{"index", 0},
                  {"logprobs", lp.empty() ? json() : logprobs(lp, textOffset)},
@@ -502,11 +607,17 @@ json ResponseWriter::chunk(const std::string &text,
 }
 
 json ResponseWriter::finalChunk(const StreamEvent &last) {
-  json out = chunk("", {});
-  json &choice = out["choices"][0];
-  choice["finish_reason"] = finishReasonName(last.finish);
+  json out = baseObject(true);
+  json choice = {{"index", 0},
+                 {"logprobs", nullptr},
+                 {"finish_reason", finishReasonName(last.finish)}};
   if (request.endpoint == Endpoint::ChatCompletions)
     choice["delta"] = json::object();
+  else
+    choice["text"] = "";
+  out["choices"] = json::array({choice});
+  if (request.includeUsage)
+    out["usage"] = nullptr;
   return out;
 }
 

@@ -1,4 +1,4 @@
-//===- Reasoning.cpp - a thinking model's reasoning apart from its answer -===//
+//===- Reasoning.cpp - reasoning apart from the answer --------------------===//
 
 #include "trit/Server/Reasoning.h"
 

@@ -144,6 +144,9 @@ private:
   /// Parses the body as a JSON object, or answers 400.
   bool parseBody(const httplib::Request &req, httplib::Response &res,
                  json &body);
+  ReasoningSettings reasoning() const {
+    return {options.reasoningBudget != 0, options.reasoningFormat != "none"};
+  }
 
   const ServerOptions &options;
   std::string program, modelName;
@@ -376,6 +379,17 @@ void Frontend::install() {
                            httplib::Response &res) {
       generate(req, res, Endpoint::ChatCompletions);
     });
+  // llama-server's: the prompt a chat request would generate from.
+  http.Post("/apply-template", [this](const httplib::Request &req,
+                                      httplib::Response &res) {
+    json body;
+    if (!parseBody(req, res, body))
+      return;
+    std::string prompt;
+    if (auto e = applyChatTemplate(body, *tokenizer, reasoning(), prompt))
+      return sendError(res, *e);
+    res.set_content(dumpJson({{"prompt", prompt}}), kJson);
+  });
   http.Post("/tokenize", [this](const httplib::Request &req,
                                 httplib::Response &res) {
     json body;
@@ -429,7 +443,7 @@ void Frontend::generate(const httplib::Request &req, httplib::Response &res,
     return;
   auto request = std::make_shared<CompletionRequest>();
   if (auto e = parseCompletionRequest(body, endpoint, *tokenizer, contextSize,
-                                      *request))
+                                      *request, reasoning()))
     return sendError(res, *e);
   if (draining)
     return sendError(res, unavailable("the server is shutting down"));
@@ -524,9 +538,12 @@ void Frontend::generate(const httplib::Request &req, httplib::Response &res,
         currentRequest.completionTokens = event.completionTokens;
         if (event.done)
           currentRequest.finish = finishReasonName(event.finish);
-        if ((!event.text.empty() || !event.logprobs.empty()) &&
-            !send(writer->chunk(event.text, event.logprobs)))
-          return stream->cancel(), false;
+        if (!event.text.empty() || !event.logprobs.empty()) {
+          // Null while a thinking model's tags may still be forming.
+          json chunk = writer->chunk(event.text, event.logprobs);
+          if (!chunk.is_null() && !send(chunk))
+            return stream->cancel(), false;
+        }
         if (!event.done)
           return true;
         if (event.finish == FinishReason::Error ||
@@ -538,6 +555,8 @@ void Frontend::generate(const httplib::Request &req, httplib::Response &res,
           if (!send(errorBody(e)))
             return false;
         } else {
+          if (json rest = writer->flushChunk(); !rest.is_null() && !send(rest))
+            return false;
           if (!send(writer->finalChunk(event)))
             return false;
           if (request->includeUsage && !send(writer->usageChunk(event)))
@@ -652,6 +671,20 @@ std::vector<Option> describeServerOptions(ServerOptions &o, bool builtIn,
        "Origins that browser apps may call from: * (the default), origins "
        "separated by commas, or '' for none (no CORS headers)",
        &o.corsOrigin});
+  options.push_back(
+      {"reasoning-budget", "N",
+       "Thinking of a model whose chat template thinks (Qwen3): -1 (the "
+       "default) lets it think, 0 turns it off (an empty think block follows "
+       "the generation prompt); a request's chat_template_kwargs "
+       "{\"enable_thinking\": false} or true overrides it",
+       &o.reasoningBudget});
+  options.push_back(
+      {"reasoning-format", "FORMAT",
+       "A thinking model's chat answers: auto or deepseek (the default: the "
+       "leading <think>...</think> as message.reasoning_content, streamed as "
+       "delta.reasoning_content), or none (all of it in the content); a "
+       "request's reasoning_format overrides it",
+       &o.reasoningFormat});
   options.push_back({"log-disable", nullptr,
                      "No line on stderr per request (method, path, status, "
                      "tokens, time)",
@@ -722,6 +755,14 @@ int trit::serveCommand(int argc, char **argv,
     return fail("--queue-size must be between 0 and 65536");
   if (o.payloadLimit < 1024)
     return fail("--max-body must be 1024 bytes or more");
+  if (o.reasoningBudget != -1 && o.reasoningBudget != 0)
+    return fail("--reasoning-budget must be -1 (think, the default) or 0 (no "
+                "thinking); budgets of N tokens are not supported");
+  if (o.reasoningFormat != "none" && o.reasoningFormat != "auto" &&
+      o.reasoningFormat != "deepseek")
+    return fail("--reasoning-format must be none, auto (the default) or "
+                "deepseek, not '" +
+                o.reasoningFormat + "'");
   std::string modelPath = builtIn ? "" : positional[0];
   std::string modelName = o.alias;
   if (modelName.empty()) {

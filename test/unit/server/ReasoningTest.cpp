@@ -1,4 +1,4 @@
-//===- ReasoningTest.cpp - a thinking model's reasoning apart from its answer -===//
+//===- ReasoningTest.cpp - reasoning apart from the answer ----------------===//
 
 #include "trit/Server/Reasoning.h"
 
@@ -46,9 +46,8 @@ TEST(Reasoning, SplitsAWholeAnswer) {
 }
 
 TEST(Reasoning, AnswerThatNeverThinksIsAllContent) {
-  for (const char *text :
-       {"Hello <think>x</think>", "  \nHello", "</think>Hi", "<thing>", "<",
-        "\n", "", "x<think>y"}) {
+  for (const char *text : {"Hello <think>x</think>", "  \nHello", "</think>Hi",
+                           "<thing>", "<", "\n", "", "x<think>y"}) {
     ReasoningPieces p = ReasoningSplitter::split(text);
     EXPECT_EQ(p.reasoning, "") << text;
     EXPECT_EQ(p.content, text) << text;
@@ -106,10 +105,9 @@ TEST(Reasoning, EveryWayOfCuttingGivesTheWholeSplit) {
         ReasoningSplitter splitter;
         ReasoningPieces sum;
         bool sawContent = false;
-        for (std::string_view part :
-             {std::string_view(text).substr(0, i),
-              std::string_view(text).substr(i, j - i),
-              std::string_view(text).substr(j)}) {
+        for (std::string_view part : {std::string_view(text).substr(0, i),
+                                      std::string_view(text).substr(i, j - i),
+                                      std::string_view(text).substr(j)}) {
           ReasoningPieces p = splitter.push(part);
           EXPECT_FALSE(sawContent && !p.reasoning.empty()) << text;
           sawContent |= !p.content.empty();
@@ -119,8 +117,10 @@ TEST(Reasoning, EveryWayOfCuttingGivesTheWholeSplit) {
         ReasoningPieces rest = splitter.finish();
         sum.reasoning += rest.reasoning;
         sum.content += rest.content;
-        EXPECT_EQ(sum.reasoning, whole.reasoning) << text << " at " << i << ", " << j;
-        EXPECT_EQ(sum.content, whole.content) << text << " at " << i << ", " << j;
+        EXPECT_EQ(sum.reasoning, whole.reasoning)
+            << text << " at " << i << ", " << j;
+        EXPECT_EQ(sum.content, whole.content)
+            << text << " at " << i << ", " << j;
       }
   }
 }

@@ -1,4 +1,4 @@
-//===- Reasoning.h - a thinking model's reasoning apart from its answer -*- C++ -*-===//
+//===- Reasoning.h - reasoning apart from the answer ------------*- C++ -*-===//
 //
 // A thinking model (Qwen3) answers "<think>\nREASONING\n</think>\n\nANSWER".
 // llama-server's default reasoning format (deepseek, or auto) returns the

@@ -36,6 +36,12 @@ struct ServerOptions {
   /// request's Origin is echoed when listed), or "" for no CORS headers.
   std::string corsOrigin = "*";
   bool logDisable = false; // no line on stderr per request
+  /// A thinking model's chat (Qwen3): -1 thinks, 0 pre-fills an empty
+  /// think block (llama-server's spelling; token budgets are refused).
+  int reasoningBudget = -1;
+  /// "none": the answer as generated; "auto" or "deepseek": its leading
+  /// think block as reasoning_content.
+  std::string reasoningFormat = "auto";
 };
 
 } // namespace server
