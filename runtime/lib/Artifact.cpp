@@ -4,6 +4,7 @@
 #include "trit/Runtime/ArtifactFormat.h"
 #include "trit/Runtime/CpuFeatures.h"
 #include "trit/abi.h"
+#include "trit/layouts.h"
 
 #include <algorithm>
 #include <atomic>
@@ -267,6 +268,13 @@ Error Artifact::load(const ArtifactOpenOptions &options,
   for (const artifact::Weight *w : *header->weights()) {
     if (!inFile(w->offset(), w->size()))
       return fail("weight '" + str(w->name()) + "' lies outside the file");
+    // The layouts' table (trit/layouts.h) is the definition of the names.
+    trit_weight_layout layout;
+    if (!trit_weight_layout_from_name(str(w->layout()).c_str(), &layout))
+      return fail("weight '" + str(w->name()) + "' is in layout '" +
+                  str(w->layout()) +
+                  "', which this runtime does not know: compiled by a "
+                  "newer tritc?");
     weights.push_back(data + w->offset());
   }
 

@@ -35,7 +35,8 @@ struct Container {
   uint64_t codeOffset = 0, weightOffset = 0;
 };
 
-Container makeContainer(uint64_t codeOffsetShift = 0) {
+Container makeContainer(uint64_t codeOffsetShift = 0,
+                        const char *layout = "f32") {
   std::string triple = std::string(getHostArch()) + "-unknown-linux-gnu";
   // The header comes first; its size fixes where the code and weight go,
   // so lay it out with placeholders of the same width, then for real.
@@ -47,7 +48,7 @@ Container makeContainer(uint64_t codeOffsetShift = 0) {
     auto p = artifact::CreateMemoryPlan(b, 4096, 8, 32);
     auto r = artifact::CreateRope(b, 64, 500000.0);
     std::vector<flatbuffers::Offset<artifact::Weight>> ws = {
-        artifact::CreateWeightDirect(b, "output_norm.weight", "f32", weight,
+        artifact::CreateWeightDirect(b, "output_norm.weight", layout, weight,
                                      512, 128)};
     auto root = artifact::CreateArtifact(
         b, TRIT_ABI_VERSION, m, 0, t, 0, p, r, b.CreateVector(ws), code, 64);
@@ -149,6 +150,17 @@ TEST(ArtifactOpenMemory, ChecksTheCodeRange) {
   Container c = makeContainer(/*codeOffsetShift=*/8);
   EXPECT_EQ(openError(c.bytes.get(), c.size),
             "memory.trit: the compiled code lies outside the file");
+}
+
+TEST(ArtifactOpenMemory, RefusesAWeightLayoutItDoesNotKnow) {
+  // Every name of trit/layouts.h opens (a group-scaled ternary one here)...
+  Container known = makeContainer(0, "t2g128_x16");
+  EXPECT_EQ(openError(known.bytes.get(), known.size), "opened");
+  // ... a name that is not in the table does not (same length as "f32").
+  Container c = makeContainer(0, "q9x");
+  EXPECT_EQ(openError(c.bytes.get(), c.size),
+            "memory.trit: weight 'output_norm.weight' is in layout 'q9x', "
+            "which this runtime does not know: compiled by a newer tritc?");
 }
 
 } // namespace
