@@ -213,13 +213,84 @@ TEST(WeightLayouts, EveryPackerWritesTheBytesOfTheTable) {
   weight.scale = 1.5f;
   weight.data = llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
+  // The group-scaled layouts (T2G) hold what Ternary Bonsai's GGUF types
+  // hold: the same values as Q2_0 (group 64) and PQ2_0 (group 128).
+  std::vector<uint8_t> q2_0[2];
+  trit::Weight grouped[2];
+  for (int i = 0; i < 2; ++i) {
+    int64_t group = i ? 128 : 64;
+    for (int64_t b = 0; b < rows * cols / group; ++b) {
+      q2_0[i].push_back(0x00); // d = 1.5 in f16: 0x3e00
+      q2_0[i].push_back(0x3e);
+      for (int64_t j = 0; j < group / 4; ++j) {
+        uint8_t byte = 0;
+        for (int e = 0; e < 4; ++e)
+          byte |= uint8_t(values[b * group + 4 * j + e] / 1.5f + 1) << (2 * e);
+        q2_0[i].push_back(byte);
+      }
+    }
+    grouped[i] = weight;
+    grouped[i].encoding =
+        i ? trit::WeightEncoding::PQ2_0 : trit::WeightEncoding::Q2_0;
+    grouped[i].groupSize = group;
+    grouped[i].scale = 1.0f;
+    grouped[i].data = q2_0[i];
+  }
   for (const trit::WeightLayoutInfo &info : trit::getWeightLayouts()) {
     std::vector<uint8_t> storage;
-    auto bytes = trit::packWeight(weight, info.layout, storage);
+    const trit::Weight &source =
+        info.layout == trit::WeightLayout::T2G64_X16    ? grouped[0]
+        : info.layout == trit::WeightLayout::T2G128_X16 ? grouped[1]
+                                                        : weight;
+    auto bytes = trit::packWeight(source, info.layout, storage);
     ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
     EXPECT_EQ(int64_t(bytes->size()), info.getBytes(rows, cols))
         << info.name.str();
   }
+}
+
+TEST(WeightLayouts, T2GPackerMatchesTheLayoutsDescription) {
+  // A Q2_0 weight of 37 rows (not a multiple of 16) with codes 0..3 and a
+  // different f16 scale per group, packed by the compiler and by the
+  // test-side packer written from kernels.h.
+  const int64_t rows = 37, cols = 256, group = 64;
+  std::vector<uint8_t> bytes;
+  std::vector<int8_t> values(rows * cols);
+  std::vector<uint16_t> scales(rows * cols / group);
+  for (int64_t b = 0; b < rows * cols / group; ++b) {
+    scales[b] = uint16_t(0x3000 + b * 7);
+    bytes.push_back(uint8_t(scales[b]));
+    bytes.push_back(uint8_t(scales[b] >> 8));
+    for (int64_t j = 0; j < group / 4; ++j) {
+      uint8_t byte = 0;
+      for (int e = 0; e < 4; ++e) {
+        int code = int((b * group + 4 * j + e) * 2654435761u >> 29) & 3;
+        values[b * group + 4 * j + e] = int8_t(code - 1);
+        byte |= uint8_t(code) << (2 * e);
+      }
+      bytes.push_back(byte);
+    }
+  }
+  trit::Weight w;
+  w.sourceFile = "m.gguf";
+  w.sourceKey = "t";
+  w.shape = {rows, cols};
+  w.ternary = true;
+  w.encoding = trit::WeightEncoding::Q2_0;
+  w.groupSize = group;
+  w.data = bytes;
+  std::vector<uint8_t> storage;
+  auto packed = trit::packWeight(w, trit::WeightLayout::T2G64_X16, storage);
+  ASSERT_TRUE(bool(packed)) << llvm::toString(packed.takeError());
+  std::vector<uint8_t> expected =
+      trit::test::packT2G(values, scales, rows, cols, group);
+  EXPECT_EQ(std::vector<uint8_t>(packed->begin(), packed->end()), expected);
+  // A weight without group scales is not one T2G holds.
+  w.groupSize = 0;
+  auto refused = trit::packWeight(w, trit::WeightLayout::T2G64_X16, storage);
+  ASSERT_FALSE(bool(refused));
+  EXPECT_NE(llvm::toString(refused.takeError()).find("one scale per 64"),
+            std::string::npos);
 }
 
 } // namespace
