@@ -1,6 +1,7 @@
 //===- ArtifactWriter.cpp - write a compiled model as a .trit file --------===//
 
 #include "trit/Compiler/ArtifactWriter.h"
+#include "trit/Compiler/LoweredModule.h"
 #include "trit/Compiler/WeightLayouts.h"
 #include "trit/Dialect/TritAttrs.h"
 #include "trit/Runtime/ArtifactFormat.h"
@@ -51,12 +52,13 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
                         PackingProgress progress) {
   namespace fa = trit::artifact;
   auto target = mlir::trit::TargetAttr::lookup(lowered);
-  auto plan = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
-  auto meta = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.model");
-  auto rope = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.rope");
   auto table = lowered->getAttrOfType<mlir::ArrayAttr>("trit.weights");
-  if (!target || !plan || !meta || !table)
+  llvm::Expected<LoweredModuleInfo> info = getLoweredModuleInfo(lowered);
+  if (!info)
+    return info.takeError();
+  if (!target || !table)
     return makeError("the module was not lowered by trit-lower");
+  const LoweredModuleInfo &module = *info;
   std::unique_ptr<ContainerWriter> writer(new ContainerWriter());
   writer->library = std::move(library);
   uint64_t codeSize = writer->library ? writer->library->getBufferSize() : 0;
@@ -112,11 +114,9 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
         fbb.CreateVectorOfStrings(tok.merges), tok.bosId, tok.eosId,
         tok.eotId, tok.addBos, fbb.CreateString(tok.chatTemplate));
     auto modelInfo = fa::CreateModelInfo(
-        fbb, fbb.CreateString(model.config.architecture),
-        getInt(meta, "vocab_size"), getInt(meta, "layers"),
-        getInt(meta, "hidden_size"), getInt(meta, "heads"),
-        getInt(meta, "kv_heads"), getInt(meta, "head_dim"),
-        getInt(meta, "context_length"));
+        fbb, fbb.CreateString(model.config.architecture), module.vocab,
+        module.layers, module.hiddenSize, module.heads, module.kvHeads,
+        module.headDim, module.contextLength);
     auto targetInfo = fa::CreateTarget(
         fbb, fbb.CreateString(target.getTriple().str()),
         fbb.CreateString(target.getCpu().str()),
@@ -130,21 +130,13 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     auto weightVector = fbb.CreateVector(weights);
     auto entryPoints = fbb.CreateVectorOfStrings(
         std::vector<std::string>{"trit_prefill", "trit_decode"});
-    auto memoryPlan = fa::CreateMemoryPlan(fbb, getInt(plan, "arena_size"),
-                                           getInt(plan, "max_tokens"),
-                                           getInt(plan, "max_context"));
+    auto memoryPlan = fa::CreateMemoryPlan(fbb, module.arenaSize,
+                                           module.maxTokens, module.maxContext);
     flatbuffers::Offset<fa::Rope> ropeInfo =
-        rope ? fa::CreateRope(
-                   fbb, getInt(rope, "head_dim"),
-                   rope.getAs<mlir::FloatAttr>("theta").getValueAsDouble(),
-                   rope.getAs<mlir::FloatAttr>("yarn_factor")
-                       ? rope.getAs<mlir::FloatAttr>("yarn_factor")
-                             .getValueAsDouble()
-                       : 0.0,
-                   rope.getAs<mlir::IntegerAttr>("yarn_original_context")
-                       ? getInt(rope, "yarn_original_context")
-                       : 0)
-             : 0;
+        module.ropeDim ? fa::CreateRope(fbb, module.ropeDim, module.ropeTheta,
+                                        module.ropeYarnFactor,
+                                        module.ropeYarnOriginalContext)
+                       : 0;
     auto compiler = fbb.CreateString("tritc");
     auto root = fa::CreateArtifact(
         fbb, TRIT_ABI_VERSION, modelInfo, tokenizer, targetInfo, entryPoints,

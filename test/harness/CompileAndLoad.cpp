@@ -4,6 +4,7 @@
 
 #include "trit/Compiler/CodeGen.h"
 #include "trit/Compiler/Driver.h"
+#include "trit/Compiler/LoweredModule.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -15,11 +16,6 @@ static llvm::Error makeHarnessError(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
 }
 
-static int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
-  auto attr = dict ? dict.getAs<mlir::IntegerAttr>(key) : mlir::IntegerAttr();
-  return attr ? attr.getInt() : 0;
-}
-
 llvm::Error trit::harness::compileAndLoad(
     mlir::ModuleOp module, const mlir::trit::PipelineOptions &options,
     CompiledModelInfo &info,
@@ -27,25 +23,21 @@ llvm::Error trit::harness::compileAndLoad(
   if (llvm::Error e = trit::driver::runPipelines(module, options))
     return e;
 
-  // What the runtime needs, from the lowered module's attributes.
-  auto plan = module->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
-  auto meta = module->getAttrOfType<mlir::DictionaryAttr>("trit.model");
-  auto rope = module->getAttrOfType<mlir::DictionaryAttr>("trit.rope");
-  info.arenaSize = getInt(plan, "arena_size");
-  info.maxTokens = getInt(plan, "max_tokens");
-  info.maxContext = getInt(plan, "max_context");
-  info.layers = getInt(meta, "layers");
-  info.kvHeads = getInt(meta, "kv_heads");
-  info.headDim = getInt(meta, "head_dim");
-  info.vocab = getInt(meta, "vocab_size");
-  if (rope) {
-    info.ropeDim = getInt(rope, "head_dim");
-    info.ropeTheta = rope.getAs<mlir::FloatAttr>("theta").getValueAsDouble();
-    if (auto factor = rope.getAs<mlir::FloatAttr>("yarn_factor")) {
-      info.ropeYarnFactor = factor.getValueAsDouble();
-      info.ropeYarnOriginalContext = getInt(rope, "yarn_original_context");
-    }
-  }
+  // What the runtime needs, as the artifact writer reads it.
+  llvm::Expected<LoweredModuleInfo> lowered = getLoweredModuleInfo(module);
+  if (!lowered)
+    return lowered.takeError();
+  info.arenaSize = lowered->arenaSize;
+  info.maxTokens = lowered->maxTokens;
+  info.maxContext = lowered->maxContext;
+  info.layers = lowered->layers;
+  info.kvHeads = lowered->kvHeads;
+  info.headDim = lowered->headDim;
+  info.vocab = lowered->vocab;
+  info.ropeDim = lowered->ropeDim;
+  info.ropeTheta = lowered->ropeTheta;
+  info.ropeYarnFactor = lowered->ropeYarnFactor;
+  info.ropeYarnOriginalContext = lowered->ropeYarnOriginalContext;
   weightTable.clear();
   for (auto entry : module->getAttrOfType<mlir::ArrayAttr>("trit.weights")
                         .getAsRange<mlir::DictionaryAttr>()) {
