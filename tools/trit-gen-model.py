@@ -493,19 +493,27 @@ LAYER_SLOTS = ("attn_norm", "q", "k", "v", "o", "attn_sub_norm",
 LINEARS = ("q", "k", "v", "o", "gate", "up", "down")
 
 
+def derive_seeds(cfg, layer_slots):
+    """The tokenizer's generator and a seed per global and per layer slot,
+    all from cfg.seed: each parameter has its own stream, so a shape change
+    in one leaves the others' values alone."""
+    main = np.random.default_rng(cfg.seed)
+    tok_seed, weight_seed = (int(s) for s in main.integers(0, 1 << 63, size=2, dtype=np.int64))
+    wrng = np.random.default_rng(weight_seed)
+    g = wrng.integers(0, 1 << 63, size=len(GLOBAL_SLOTS), dtype=np.int64)
+    global_seeds = {name: int(s) for name, s in zip(GLOBAL_SLOTS, g)}
+    ls = wrng.integers(0, 1 << 63, size=(cfg.layers, len(layer_slots)), dtype=np.int64)
+    layer_seeds = [{name: int(s) for name, s in zip(layer_slots, row)} for row in ls]
+    return np.random.default_rng(tok_seed), global_seeds, layer_seeds
+
+
 class Model:
     """Deterministic generator of every parameter of one random model."""
 
     def __init__(self, cfg):
         self.cfg = cfg
-        main = np.random.default_rng(cfg.seed)
-        tok_seed, weight_seed = (int(s) for s in main.integers(0, 1 << 63, size=2, dtype=np.int64))
-        wrng = np.random.default_rng(weight_seed)
-        g = wrng.integers(0, 1 << 63, size=len(GLOBAL_SLOTS), dtype=np.int64)
-        self.global_seeds = {name: int(s) for name, s in zip(GLOBAL_SLOTS, g)}
-        ls = wrng.integers(0, 1 << 63, size=(cfg.layers, len(LAYER_SLOTS)), dtype=np.int64)
-        self.layer_seeds = [{name: int(s) for name, s in zip(LAYER_SLOTS, row)} for row in ls]
-        self.tokenizer = Tokenizer(cfg, np.random.default_rng(tok_seed))
+        tok_rng, self.global_seeds, self.layer_seeds = derive_seeds(cfg, LAYER_SLOTS)
+        self.tokenizer = Tokenizer(cfg, tok_rng)
         # Residual-branch gain: each BitLinear maps unit-RMS inputs to outputs
         # of std ~gain.  With a tied LM head and a unit-std embedding e, the
         # input token's own logit is ~|e|^2/|h|*sqrt(dim) while the others are
@@ -1200,15 +1208,8 @@ class Qwen3Model:
 
     def __init__(self, cfg):
         self.cfg = cfg
-        main = np.random.default_rng(cfg.seed)
-        tok_seed, weight_seed = (int(s) for s in main.integers(0, 1 << 63, size=2, dtype=np.int64))
-        wrng = np.random.default_rng(weight_seed)
-        g = wrng.integers(0, 1 << 63, size=len(GLOBAL_SLOTS), dtype=np.int64)
-        self.global_seeds = {name: int(s) for name, s in zip(GLOBAL_SLOTS, g)}
-        ls = wrng.integers(0, 1 << 63, size=(cfg.layers, len(QWEN3_LAYER_SLOTS)), dtype=np.int64)
-        self.layer_seeds = [{name: int(s) for name, s in zip(QWEN3_LAYER_SLOTS, row)}
-                            for row in ls]
-        self.tokenizer = QwenTokenizer(cfg, np.random.default_rng(tok_seed))
+        tok_rng, self.global_seeds, self.layer_seeds = derive_seeds(cfg, QWEN3_LAYER_SLOTS)
+        self.tokenizer = QwenTokenizer(cfg, tok_rng)
 
     def _rng(self, layer, slot):
         seed = self.global_seeds[slot] if layer is None else self.layer_seeds[layer][slot]
