@@ -10,14 +10,19 @@
                                               overwrite bytes of tensor NAME
                                               (GGUF or safetensors) at OFFSET
                                               within its data
+  patch-bytes.py IN OUT --gguf-type WHICH NEW set the ggml type id of GGUF
+                                              tensor WHICH, or of every tensor
+                                              of type OLD when WHICH is =OLD
+                                              (the data stay as they are)
 """
 import argparse
 import json
 import struct
 
 
-def gguf_tensor_start(data, name):
-    """Byte offset of tensor NAME's data in a GGUF file."""
+def gguf_tensors(data):
+    """Every tensor info of a GGUF file: (name, byte offset of its type
+    field, type, offset of its data from the start of the file)."""
     pos = 8
     n_tensors, n_kv = struct.unpack_from("<QQ", data, pos)
     pos += 16
@@ -46,15 +51,21 @@ def gguf_tensor_start(data, name):
                     pos += sizes[etype]
         else:
             pos += sizes[vtype]
-    offsets = {}
+    infos = []
     for _ in range(n_tensors):
         tname, pos = string(pos)
         ndims = struct.unpack_from("<I", data, pos)[0]
-        pos += 4 + 8 * ndims + 4
-        offsets[tname] = struct.unpack_from("<Q", data, pos)[0]
-        pos += 8
+        pos += 4 + 8 * ndims
+        ttype, offset = struct.unpack_from("<IQ", data, pos)
+        infos.append((tname, pos, ttype, offset))
+        pos += 12
     start = (pos + alignment - 1) // alignment * alignment
-    return start + offsets[name]
+    return [(n, at, t, start + off) for n, at, t, off in infos]
+
+
+def gguf_tensor_start(data, name):
+    """Byte offset of tensor NAME's data in a GGUF file."""
+    return {n: start for n, _, _, start in gguf_tensors(data)}[name]
 
 
 def safetensors_tensor_start(data, name):
@@ -71,6 +82,7 @@ def main():
     ap.add_argument("--replace", nargs=2)
     ap.add_argument("--gguf-u32", nargs=2)
     ap.add_argument("--tensor", nargs=3)
+    ap.add_argument("--gguf-type", nargs=2, metavar=("WHICH", "NEW"))
     ap.add_argument("--at", nargs=2, metavar=("OFFSET", "HEX"),
                     help="overwrite the bytes at a file offset")
     a = ap.parse_args()
@@ -95,6 +107,15 @@ def main():
         at = find(bytes(data), name) + int(offset)
         patch = bytes.fromhex(hexbytes)
         data[at:at + len(patch)] = patch
+    if a.gguf_type:
+        which, new = a.gguf_type[0], int(a.gguf_type[1])
+        changed = 0
+        for name, at, ttype, _ in gguf_tensors(bytes(data)):
+            if (which == name) or (which.startswith("=") and ttype == int(which[1:])):
+                struct.pack_into("<I", data, at, new)
+                changed += 1
+        if not changed:
+            raise SystemExit(f"{a.input}: no tensor {which} to retype")
     if a.at:
         at, patch = int(a.at[0]), bytes.fromhex(a.at[1])
         data[at:at + len(patch)] = patch
