@@ -1,9 +1,12 @@
-/*===- gemv.h - the BitLinear GEMV shared by every instruction set --------===*
+/*===- gemv.h - what every kernel family shares ---------------------------===*
  *
  * The numerics contract lives here once: bitnet.cpp's I2_S output
- * ((float)(dot - q_sum)) / q_scale * w_scale, in f32, left to right. Each ISA
- * file defines its dot-product kernel and instantiates the GEMV with
- * TRIT_DEFINE_BITLINEAR_GEMV(isa).
+ * ((float)(dot - q_sum)) / q_scale * w_scale, in f32, left to right, with
+ * the GEMV and tile templates each family's i2s.c and t3x5.c instantiate
+ * (TRIT_DEFINE_BITLINEAR_GEMV(isa), ...). Then the layouts' decoders in
+ * plain C (T3X5, T3X5 with rows in lanes, I2_S blocks, T2G), the
+ * lookup-table arithmetic, portable f16 conversions and the llvm-mca
+ * region markers. Included by every kernel file and by ops_template.h.
  *===----------------------------------------------------------------------===*/
 
 #ifndef TRIT_KERNELS_SRC_GEMV_H
@@ -106,7 +109,7 @@ static inline float trit_bitlinear_output(int32_t dot, int32_t q_sum,
               dots + t * rows);                                                \
   }
 
-/* The I2_S tile from the ISA file's dot_row_tokens. */
+/* The I2_S tile from the file's dot_row_tokens. */
 #define TRIT_DEFINE_DOT_TILE_BY_ROW_TOKENS(isa)                                \
   TRIT_DEFINE_TILE_BY_ROW_TOKENS(trit_i2s_dot_tile_##isa, dot_row_tokens,      \
                                  trit_i2s_dot_rows_##isa, cols / 4)
@@ -201,7 +204,7 @@ static inline int32_t trit_lut_rescale(int32_t S, float unscale) {
   return i;
 }
 
-/* The T3X5 tile from the ISA file's t3x5_dot_row_tokens. */
+/* The T3X5 tile from the file's t3x5_dot_row_tokens. */
 #define TRIT_DEFINE_T3X5_DOT_TILE_BY_ROW_TOKENS(isa)                           \
   TRIT_DEFINE_TILE_BY_ROW_TOKENS(trit_t3x5_dot_tile_##isa,                     \
                                  t3x5_dot_row_tokens,                          \

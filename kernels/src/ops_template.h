@@ -1,10 +1,17 @@
-/*===- ops.h - the model operations that compiled code calls --------------===*
+/*===- ops_template.h - the model operations, once per kernel family ------===*
  *
- * Included once by each instruction-set file after `#define TRIT_ISA <isa>`;
- * every function is named trit_op_<name>_<isa>. The lowering
+ * Included once by each kernel family's ops.c (generic/, x86/avx2/,
+ * x86/avx512vnni/, arm/neon_dotprod/), after `#define TRIT_ISA <isa>` and
+ * the family's optional hooks, which this file tests with #ifdef and
+ * explains there (TRIT_Q4_ROW_KERNEL, TRIT_ATTENTION_DOT16,
+ * TRIT_T3X5_VBMI_TILE, ...). Each family thus compiles the operations with
+ * its own instructions. Every function is named trit_op_<name>_<isa> and
+ * matches its prototype in trit/ops.h. The lowering
  * (compiler/lib/Conversion/LowerToLLVM.cpp) turns each trit op into a call
  * of one of these with constant shapes; the bitcode is linked into the
- * generated module and inlined, so the shapes become constants.
+ * generated module and inlined, so the shapes become constants. The
+ * weight formats' kernels they call (trit/kernels.h) are in the family's
+ * other files.
  *
  * Rules: no globals, no libc, no allocation. Buffers come from the memory
  * plan (the arena), weights and the KV cache from the execution context.
@@ -16,7 +23,7 @@
  *===----------------------------------------------------------------------===*/
 
 #ifndef TRIT_ISA
-#error "define TRIT_ISA before including ops.h"
+#error "define TRIT_ISA before including ops_template.h"
 #endif
 
 #include "gemv.h"
@@ -741,7 +748,7 @@ void TRIT_OP(kv_store)(const trit_exec_context *ctx, int64_t layer,
  *   takes elements l, l + 16, ...; a tail goes to lane 0), then halved
  *   pairwise (8, 4, 2, 1);
  * - the sum of probability x f16 value into an output row, per element.
- * An instruction-set file may define TRIT_ATTENTION_DOT16 and
+ * A family's ops.c may define TRIT_ATTENTION_DOT16 and
  * TRIT_ATTENTION_ACCUMULATE16 with intrinsics that compute exactly this for
  * head sizes that are a multiple of 16. */
 static inline float TRIT_CAT(attention_dot_, TRIT_ISA)(const float *qh,
