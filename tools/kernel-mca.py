@@ -3,14 +3,15 @@
 
   kernel-mca.py [--markdown] [--only KERNEL_OR_CPU ...]
 
-Compiles each instruction-set file of kernels/src with its build flags, for
-each target CPU below, with -DTRIT_MCA_REGIONS: the kernels' steady-state
-loop bodies are then marked as llvm-mca code regions (kernels/src/gemv.h),
-named "<kernel>/<weights per pass>". llvm-mca simulates 100 passes of each
-region on the CPU's scheduling model; cycles per pass / weights per pass
-gives cycles per 1,000 weights (one core, everything in L1: a compute
-bound, not a bandwidth one). This is evidence for CPUs the project has no
-machine for (ARM), and a review check for changes to a kernel's loop.
+Compiles the kernel files of each family's directories in kernels/src with
+their build flags, for each target CPU below, with -DTRIT_MCA_REGIONS: the
+kernels' steady-state loop bodies are then marked as llvm-mca code regions
+(kernels/src/gemv.h), named "<kernel>/<weights per pass>". llvm-mca
+simulates 100 passes of each region on the CPU's scheduling model; cycles
+per pass / weights per pass gives cycles per 1,000 weights (one core,
+everything in L1: a compute bound, not a bandwidth one). This is evidence
+for CPUs the project has no machine for (ARM), and a review check for
+changes to a kernel's loop.
 """
 import argparse
 import os
@@ -23,21 +24,34 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLANG = "clang-19"
 MCA = "llvm-mca-19"
 
-# (instruction-set file, its flags as in kernels/CMakeLists.txt, triple,
-# target CPUs)
+AVX512VNNI = ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni"]
+
+# (kernel family, its directories under kernels/src with their flags as in
+# kernels/CMakeLists.txt, triple, target CPUs)
 TARGETS = [
-    ("avx2", ["-mavx2", "-mfma", "-mf16c"], "x86_64-unknown-linux-gnu",
-     ["haswell", "znver3", "znver4"]),
-    ("avx512vnni", ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni"],
+    ("avx2", [("x86/avx2", ["-mavx2", "-mfma", "-mf16c"])],
+     "x86_64-unknown-linux-gnu", ["haswell", "znver3", "znver4"]),
+    ("avx512vnni", [("x86/avx512vnni", AVX512VNNI),
+                    ("x86/avx512vbmi", AVX512VNNI + ["-mavx512vbmi"])],
      "x86_64-unknown-linux-gnu", ["znver4", "znver5", "sapphirerapids"]),
-    ("neon_dotprod", ["-march=armv8.2-a+dotprod", "-mno-outline-atomics"],
+    ("neon_dotprod", [("arm/neon_dotprod", ["-march=armv8.2-a+dotprod",
+                                            "-mno-outline-atomics"])],
      "aarch64-unknown-linux-gnu", ["neoverse-n1", "neoverse-v2", "apple-m1"]),
 ]
 
 
-def assemble(isa, flags, triple, cpu, workdir):
-    """The ISA file as assembly for `cpu`, with the regions marked."""
-    out = os.path.join(workdir, "%s-%s.s" % (isa, cpu))
+def region_files(directory):
+    """The kernel files of a directory that mark llvm-mca regions."""
+    src = os.path.join(ROOT, "kernels", "src", directory)
+    return [os.path.join(src, name) for name in sorted(os.listdir(src))
+            if name.endswith(".c") and
+            "TRIT_MCA_BEGIN" in open(os.path.join(src, name)).read()]
+
+
+def assemble(source, flags, triple, cpu, workdir):
+    """A kernel file as assembly for `cpu`, with the regions marked."""
+    out = os.path.join(workdir, "%s-%s.s" % (
+        os.path.relpath(source, ROOT).replace(os.sep, "-"), cpu))
     # x86: the instruction set's own features, scheduled for the CPU (so
     # the AVX2 file stays AVX2 on AVX-512 CPUs); AArch64: the CPU.
     tune = "-mcpu=" + cpu if triple.startswith("aarch64") else "-mtune=" + cpu
@@ -45,7 +59,7 @@ def assemble(isa, flags, triple, cpu, workdir):
            "-ffreestanding", "-fno-stack-protector", "-fno-math-errno",
            "-ffp-contract=off", "-DTRIT_MCA_REGIONS", "-S"] + flags + [
            "-I", os.path.join(ROOT, "kernels", "include"),
-           os.path.join(ROOT, "kernels", "src", isa + ".c"), "-o", out]
+           "-I", os.path.join(ROOT, "kernels", "src"), source, "-o", out]
     subprocess.run(cmd, check=True)
     return out
 
@@ -107,15 +121,20 @@ def main():
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        for isa, flags, triple, cpus in TARGETS:
+        for isa, directories, triple, cpus in TARGETS:
             for cpu in cpus:
                 if args.only and isa not in args.only and cpu not in args.only:
                     continue
-                asm = assemble(isa, flags, triple, cpu, workdir)
-                if not first_regions(asm):
-                    sys.exit("no llvm-mca regions in %s" % asm)
-                for region, cycles in sorted(simulate(asm, triple,
-                                                      cpu).items()):
+                cycles_of = {}
+                for directory, flags in directories:
+                    for source in region_files(directory):
+                        asm = assemble(source, flags, triple, cpu, workdir)
+                        if not first_regions(asm):
+                            sys.exit("no llvm-mca regions in %s" % asm)
+                        cycles_of.update(simulate(asm, triple, cpu))
+                if not cycles_of:
+                    sys.exit("no llvm-mca regions for %s" % isa)
+                for region, cycles in sorted(cycles_of.items()):
                     kernel, weights = region.rsplit("/", 1)
                     per1000 = cycles / int(weights) * 1000
                     rows.append((kernel + "_" + isa, cpu, cycles,
