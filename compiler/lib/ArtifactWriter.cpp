@@ -4,6 +4,7 @@
 #include "trit/Compiler/LoweredModule.h"
 #include "trit/Compiler/WeightLayouts.h"
 #include "trit/Dialect/TritAttrs.h"
+#include "trit/Dialect/TritDialect.h"
 #include "trit/Runtime/ArtifactFormat.h"
 #include "trit/Runtime/artifact_generated.h"
 #include "trit/abi.h"
@@ -26,11 +27,6 @@ Error makeError(const Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-int64_t getInt(mlir::DictionaryAttr dict, StringRef key) {
-  auto attr = dict ? dict.getAs<mlir::IntegerAttr>(key) : mlir::IntegerAttr();
-  return attr ? attr.getInt() : 0;
-}
-
 } // namespace
 
 namespace trit {
@@ -38,7 +34,6 @@ namespace trit {
 struct ContainerWriter::Blob {
   std::string name, layout;
   uint64_t elements = 0;
-  int64_t rerankRows = 0;
   llvm::ArrayRef<uint8_t> bytes;
   std::vector<uint8_t> storage;
 };
@@ -49,10 +44,12 @@ ContainerWriter::~ContainerWriter() = default;
 llvm::Expected<std::unique_ptr<ContainerWriter>>
 ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
                         std::unique_ptr<llvm::MemoryBuffer> library,
+                        llvm::ArrayRef<std::string> loweringOptions,
                         PackingProgress progress) {
   namespace fa = trit::artifact;
   auto target = mlir::trit::TargetAttr::lookup(lowered);
-  auto table = lowered->getAttrOfType<mlir::ArrayAttr>("trit.weights");
+  auto table = lowered->getAttrOfType<mlir::ArrayAttr>(
+      mlir::trit::TritDialect::kWeightsAttrName);
   llvm::Expected<LoweredModuleInfo> info = getLoweredModuleInfo(lowered);
   if (!info)
     return info.takeError();
@@ -82,7 +79,6 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
     Blob &blob = blobs.emplace_back();
     blob.name = entry.getAs<mlir::StringAttr>("name").getValue().str();
     blob.layout = entry.getAs<mlir::StringAttr>("layout").getValue().str();
-    blob.rerankRows = getInt(entry, "rerank_rows");
     const Weight *weight = model.lookup(blob.name);
     if (!weight)
       return makeError("the model has no weight '" + blob.name + "'");
@@ -126,7 +122,7 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
       weights.push_back(fa::CreateWeight(
           fbb, fbb.CreateString(blobs[i].name),
           fbb.CreateString(blobs[i].layout), offsets[i],
-          blobs[i].bytes.size(), blobs[i].elements, blobs[i].rerankRows));
+          blobs[i].bytes.size(), blobs[i].elements));
     auto weightVector = fbb.CreateVector(weights);
     auto entryPoints = fbb.CreateVectorOfStrings(
         std::vector<std::string>{"trit_prefill", "trit_decode"});
@@ -138,10 +134,22 @@ ContainerWriter::create(mlir::ModuleOp lowered, const Model &model,
                                         module.ropeYarnOriginalContext)
                        : 0;
     auto compiler = fbb.CreateString("tritc");
-    auto root = fa::CreateArtifact(
-        fbb, TRIT_ABI_VERSION, modelInfo, tokenizer, targetInfo, entryPoints,
-        memoryPlan, ropeInfo, weightVector, codeOffset, codeSize, compiler,
-        lowered->hasAttr("trit.prompt_lut"));
+    auto options = fbb.CreateVectorOfStrings(std::vector<std::string>(
+        loweringOptions.begin(), loweringOptions.end()));
+    fa::ArtifactBuilder artifact(fbb);
+    artifact.add_abi_version(TRIT_ABI_VERSION);
+    artifact.add_model(modelInfo);
+    artifact.add_tokenizer(tokenizer);
+    artifact.add_target(targetInfo);
+    artifact.add_entry_points(entryPoints);
+    artifact.add_memory_plan(memoryPlan);
+    artifact.add_rope(ropeInfo);
+    artifact.add_weights(weightVector);
+    artifact.add_code_offset(codeOffset);
+    artifact.add_code_size(codeSize);
+    artifact.add_compiler(compiler);
+    artifact.add_lowering_options(options);
+    auto root = artifact.Finish();
     fa::FinishArtifactBuffer(fbb, root);
   };
   std::vector<uint64_t> &offsets = writer->offsets;

@@ -123,7 +123,7 @@ trit::buildOptimizedLLVMModule(mlir::ModuleOp module, llvm::LLVMContext &context
   auto target = mlir::trit::TargetAttr::lookup(module);
   if (!target)
     return makeError("the module has no trit.target attribute");
-  auto isas = module->getAttrOfType<mlir::ArrayAttr>("trit.kernel_isas");
+  auto isas = module->getAttrOfType<mlir::ArrayAttr>(mlir::trit::TritDialect::kKernelIsasAttrName);
   if (!isas)
     return makeError("the module has no trit.kernel_isas; run "
                      "trit-lower-to-llvm first");

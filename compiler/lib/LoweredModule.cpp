@@ -1,6 +1,7 @@
 //===- LoweredModule.cpp - what a lowered module records for the runtime --===//
 
 #include "trit/Compiler/LoweredModule.h"
+#include "trit/Dialect/TritDialect.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -19,9 +20,12 @@ static double getDouble(mlir::DictionaryAttr dict, StringRef key) {
 }
 
 Expected<LoweredModuleInfo> getLoweredModuleInfo(mlir::ModuleOp lowered) {
-  auto plan = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.memory_plan");
-  auto meta = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.model");
-  auto rope = lowered->getAttrOfType<mlir::DictionaryAttr>("trit.rope");
+  auto plan = lowered->getAttrOfType<mlir::DictionaryAttr>(
+      mlir::trit::TritDialect::kMemoryPlanAttrName);
+  auto meta = lowered->getAttrOfType<mlir::DictionaryAttr>(
+      mlir::trit::TritDialect::kModelAttrName);
+  auto rope = lowered->getAttrOfType<mlir::DictionaryAttr>(
+      mlir::trit::TritDialect::kRopeAttrName);
   if (!plan || !meta)
     return createStringError(inconvertibleErrorCode(),
                              "the module was not lowered by trit-lower (no "

@@ -74,3 +74,21 @@ mlir::trit::getEnumOptionValues(LMHead) {
        "among them"}};
   return values;
 }
+
+std::vector<std::string> PipelineOptions::getLoweringOptions() const {
+  PipelineOptions defaults;
+  std::vector<std::string> result;
+  auto add = [&](llvm::StringRef name, const llvm::Twine &value) {
+    result.push_back((name + "=" + value).str());
+  };
+  if (normCodegen != defaults.normCodegen)
+    add("norm-codegen", stringifyEnumOption(normCodegen));
+  if (lmHead != defaults.lmHead)
+    add("lm-head", stringifyEnumOption(lmHead));
+  // With its head, so readers need not know the default.
+  if (lmHead == LMHead::Rerank || rerankCandidates != defaults.rerankCandidates)
+    add("rerank-candidates", llvm::Twine(rerankCandidates));
+  if (promptLut != defaults.promptLut)
+    add("prompt-lut", promptLut ? "true" : "false");
+  return result;
+}

@@ -14,7 +14,7 @@ namespace trit {
 namespace {
 
 // What the kernels reading each layout need and which kernels they are
-// (trit_op_<kernel>_<isa> in kernels/src/ops.h).
+// (trit_op_<kernel>_<isa> of trit/ops.def).
 constexpr StringLiteral kFloatKernels[] = {
     "embedding_f32", "rms_norm", "norm_quantize", "lm_head", "lm_head_rerank"};
 constexpr StringLiteral kHalfKernels[] = {"embedding_f16", "lm_head",

@@ -2,7 +2,9 @@
 
 #include "trit/Dialect/TritOps.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::trit;
@@ -45,4 +47,88 @@ void TritDialect::initialize() {
 #include "trit/Dialect/TritOps.cpp.inc"
       >();
   addInterfaces<TritOpAsmDialectInterface>();
+}
+
+//===----------------------------------------------------------------------===//
+// Discardable attributes
+//===----------------------------------------------------------------------===//
+
+/// Checks that `dict` holds the integer entries `names`.
+static LogicalResult verifyIntegerEntries(Operation *op, StringRef attrName,
+                                          DictionaryAttr dict,
+                                          ArrayRef<StringRef> names) {
+  for (StringRef name : names)
+    if (!dict.getAs<IntegerAttr>(name))
+      return op->emitOpError() << "has a " << attrName
+                               << " without an integer '" << name << "'";
+  return success();
+}
+
+LogicalResult TritDialect::verifyOperationAttribute(Operation *op,
+                                                    NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  auto expect = [&](bool ok, StringRef what) -> LogicalResult {
+    if (ok)
+      return success();
+    return op->emitOpError() << "has a " << name << " that is not " << what;
+  };
+  bool onModule = isa<ModuleOp>(op);
+  if (name == TargetAttr::getAttrName())
+    return expect(onModule && isa<TargetAttr>(value),
+                  "a #trit.target on a module");
+  if (name == kModelAttrName)
+    return expect(onModule && isa<DictionaryAttr>(value),
+                  "a dictionary on a module");
+  if (name == kEntryPointAttrName)
+    return expect(isa<FunctionOpInterface>(op) && isa<StringAttr>(value),
+                  "a string on a function");
+  if (name == kMemoryPlanAttrName) {
+    auto plan = dyn_cast<DictionaryAttr>(value);
+    if (failed(expect(plan != nullptr, "a dictionary")))
+      return failure();
+    return verifyIntegerEntries(op, name, plan,
+                                {"arena_size", "max_tokens", "max_context"});
+  }
+  if (name == kBuffersAttrName || name == kScratchAttrName)
+    return expect(isa<DenseI64ArrayAttr>(value), "an array<i64>");
+  if (name == kWeightsAttrName) {
+    auto entries = dyn_cast<ArrayAttr>(value);
+    if (failed(expect(onModule && entries, "an array on a module")))
+      return failure();
+    for (Attribute entry : entries) {
+      auto dict = dyn_cast<DictionaryAttr>(entry);
+      if (!dict || !dict.getAs<StringAttr>("name") ||
+          !dict.getAs<StringAttr>("layout"))
+        return op->emitOpError()
+               << "has a " << name
+               << " entry that is not a dictionary of 'name' and 'layout' "
+                  "strings: "
+               << entry;
+    }
+    return success();
+  }
+  if (name == kKernelIsasAttrName) {
+    auto isas = dyn_cast<ArrayAttr>(value);
+    if (failed(expect(onModule && isas, "an array on a module")))
+      return failure();
+    for (Attribute isa : isas) {
+      auto str = dyn_cast<StringAttr>(isa);
+      if (!str || !symbolizeKernelKind(str.getValue()))
+        return op->emitOpError()
+               << "has a " << name << " entry that names no kernel family: "
+               << isa;
+    }
+    return success();
+  }
+  if (name == kRopeAttrName) {
+    auto rope = dyn_cast<DictionaryAttr>(value);
+    if (failed(expect(onModule && rope, "a dictionary on a module")) ||
+        failed(verifyIntegerEntries(op, name, rope, {"head_dim"})))
+      return failure();
+    return expect(rope.getAs<FloatAttr>("theta") != nullptr,
+                  "a dictionary with a float 'theta'");
+  }
+  return op->emitError() << "'" << name
+                         << "' is not an attribute of the trit dialect";
 }

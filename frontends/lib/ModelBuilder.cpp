@@ -239,7 +239,7 @@ void Builder::buildEntryPoints(ModuleOp module) {
       loc, "prefill",
       b.getFunctionType({tokensType, b.getIndexType(), cacheType},
                         {logitsType, cacheType}));
-  prefill->setAttr("trit.entry_point", b.getStringAttr("prefill"));
+  prefill->setAttr(mlir::trit::TritDialect::kEntryPointAttrName, b.getStringAttr("prefill"));
   Block *entry = prefill.addEntryBlock();
   b.setInsertionPointToStart(entry);
   auto forward = call(entry->getArgument(0), entry->getArgument(1),
@@ -254,7 +254,7 @@ void Builder::buildEntryPoints(ModuleOp module) {
       loc, "decode",
       b.getFunctionType({oneToken, b.getIndexType(), cacheType},
                         {oneRow, cacheType}));
-  decode->setAttr("trit.entry_point", b.getStringAttr("decode"));
+  decode->setAttr(mlir::trit::TritDialect::kEntryPointAttrName, b.getStringAttr("decode"));
   entry = decode.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value tokens =
@@ -283,7 +283,7 @@ OwningOpRef<ModuleOp> Builder::build() {
   hparams.append("bos_token_id", b.getI64IntegerAttr(t.bosId));
   hparams.append("eos_token_id", b.getI64IntegerAttr(t.eosId));
   hparams.append("eot_token_id", b.getI64IntegerAttr(t.eotId));
-  (*module)->setAttr("trit.model", hparams.getDictionary(&ctx));
+  (*module)->setAttr(mlir::trit::TritDialect::kModelAttrName, hparams.getDictionary(&ctx));
 
   declareGlobals(*module);
   buildForward(*module);

@@ -3,9 +3,10 @@
 // With prompt-lut, a T3X5 BitLinear's range function calls the lookup-table
 // range kernel (which takes the exact tiles itself for calls of fewer than
 // 8 tokens); its name says so. An I2_S BitLinear of the same module keeps
-// the exact range kernel, and the module is marked for the artifact.
+// the exact range kernel. The module records nothing more: the artifact
+// records the compile options (tritc), not the lowering.
 // CHECK-LABEL: module attributes
-// CHECK-SAME: trit.prompt_lut
+// CHECK-NOT: trit.prompt_lut
 // CHECK: %[[RANGE:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.t3x5lut.320x320
 // CHECK: llvm.call @trit_op_bitlinear_avx512vnni(%{{.*}}, %[[RANGE]],
 // CHECK: %[[EXACT:.*]] = llvm.mlir.addressof @trit.bitlinear.avx512vnni.320x320
@@ -42,7 +43,6 @@ module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit
 
 // T3X5 with rows in lanes has its own lookup-table range kernel.
 // CHECK-LABEL: module attributes
-// CHECK-SAME: trit.prompt_lut
 // CHECK: llvm.mlir.addressof @trit.bitlinear.avx512vnni.t3x5x64lut.320x320
 // CHECK-LABEL: llvm.func internal @trit.bitlinear.avx512vnni.t3x5x64lut.320x320(
 // CHECK: llvm.call @trit_op_bitlinear_t3x5x64_lut_range_avx512vnni(

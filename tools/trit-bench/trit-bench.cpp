@@ -18,6 +18,8 @@
 #include "trit/layouts.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -156,15 +158,33 @@ int main(int argc, char **argv) {
     return layout == TRIT_WEIGHT_LAYOUT_COUNT ? TRIT_WEIGHT_ROLE_FLOAT
                                               : trit_weight_layout_role(layout);
   };
+  // How the code was compiled (the lowering's non-default options): a reranking
+  // head recomputes rerank-candidates rows of its exact table per token;
+  // prompts through lookup tables are bound by the table steps' rate.
+  llvm::StringMap<std::string> compileOptions;
+  std::string compiledWith;
+  if (const auto *options = (*artifact)->getHeader().lowering_options())
+    for (const auto *option : *options) {
+      auto [name, value] =
+          llvm::StringRef(option->c_str(), option->size()).split('=');
+      compileOptions[name] = value.str();
+      compiledWith += (compiledWith.empty() ? "--" : " --") + option->str();
+    }
+  bool promptLut = compileOptions.lookup("prompt-lut") == "true";
+  int64_t rerankRows = 0;
+  if (compileOptions.lookup("lm-head") == "rerank")
+    llvm::StringRef(compileOptions.lookup("rerank-candidates"))
+        .getAsInteger(10, rerankRows);
   double weightBytes = 0, ternaryWeights = 0;
   bool compactHead = false;
-  // A reranking head's ternary copy records how many rows of the exact
-  // table (the weight of the same name) it recomputes per token.
-  llvm::StringMap<int64_t> rerankRows;
+  // The exact table of a reranking head: the float weight that has a
+  // compact copy of the same name.
+  llvm::StringSet<> copiedTables;
   for (const auto *w : *(*artifact)->getHeader().weights()) {
-    compactHead |= getRole(getLayout(w)) == TRIT_WEIGHT_ROLE_HEAD_COPY;
-    if (w->rerank_rows() > 0 && w->name())
-      rerankRows[w->name()->str()] = w->rerank_rows();
+    bool copy = getRole(getLayout(w)) == TRIT_WEIGHT_ROLE_HEAD_COPY;
+    compactHead |= copy;
+    if (copy && w->name())
+      copiedTables.insert(w->name()->str());
   }
   for (const auto *w : *(*artifact)->getHeader().weights()) {
     trit_weight_layout layout = getLayout(w);
@@ -172,7 +192,9 @@ int main(int argc, char **argv) {
       weightBytes += w->size();
     else if (w->name() && model->vocab_size() > 0)
       weightBytes += double(w->size()) / double(model->vocab_size()) *
-                     double(rerankRows.lookup(w->name()->str()));
+                     double(copiedTables.contains(w->name()->str())
+                                ? rerankRows
+                                : 0);
     // Artifacts written before the element count was recorded hold 0 there;
     // an I2_S weight is then 4 weights per byte.
     if (getRole(layout) != TRIT_WEIGHT_ROLE_TERNARY)
@@ -273,9 +295,6 @@ int main(int argc, char **argv) {
   // The machine's limits, measured after the model runs (same machine
   // state), and each figure as a fraction of its limit.
   double bandwidth1 = 0, bandwidthN = 0, vnni = 0, avx2 = 0, lut = 0;
-  // Prompts through lookup tables are bound by the table steps' rate, not
-  // by multiply-accumulate.
-  bool promptLut = (*artifact)->getHeader().prompt_lut();
   if (roofline) {
     const size_t buffer = size_t(1) << 30;
     bandwidth1 = trit::bench::measureReadBandwidth(buffer, 1, 3);
@@ -313,6 +332,7 @@ int main(int argc, char **argv) {
     outs() << "{\n  \"model\": \"" << input << "\", \"target\": \"" << target
            << "\",\n  \"weight_bytes\": " << format("%.0f", weightBytes)
            << ", \"macs_per_token\": " << format("%.0f", macsPerToken)
+           << ",\n  \"compiled_with\": \"" << compiledWith << "\""
            << ",\n  \"load_seconds\": " << format("%.4f", loadSeconds)
            << ", \"peak_rss_mb\": " << format("%.1f", peakRssMb)
            << ",\n  \"busy_threads\": " << busy.getValue();
@@ -339,6 +359,8 @@ int main(int argc, char **argv) {
                    "per token\n",
                    input.c_str(), target.c_str(), weightBytes / 1e6,
                    macsPerToken / 1e9);
+  if (!compiledWith.empty())
+    outs() << "compiled with: " << compiledWith << "\n";
   outs() << format("load: %.1f ms; peak RSS %.1f MB\n", loadSeconds * 1e3,
                    peakRssMb);
   if (busy > 0)

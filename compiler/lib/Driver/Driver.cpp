@@ -174,7 +174,8 @@ static llvm::Error compileModel(const CompileOptions &options,
       return library.takeError();
     progress.setStage("packing weights");
     auto container = ContainerWriter::create(
-        **module, model, std::move(*library), progress.packingCallback());
+        **module, model, std::move(*library),
+        options.pipeline.getLoweringOptions(), progress.packingCallback());
     if (!container)
       return container.takeError();
     progress.setStage("writing " + options.output);

@@ -59,8 +59,9 @@ llvm::Error trit::driver::writeProgram(const CompileOptions &options,
   const std::string &output = options.output;
   const std::string &name = plan.name;
   progress.setStage("packing weights");
-  auto container = ContainerWriter::create(lowered, model, nullptr,
-                                           progress.packingCallback());
+  auto container = ContainerWriter::create(
+      lowered, model, nullptr, options.pipeline.getLoweringOptions(),
+      progress.packingCallback());
   if (!container)
     return container.takeError();
 

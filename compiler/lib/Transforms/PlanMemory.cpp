@@ -64,7 +64,7 @@ struct PlanMemoryPass
              signalPassFailure();
     int64_t context = maxContext;
     if (context == 0) {
-      auto model = module->getAttrOfType<DictionaryAttr>("trit.model");
+      auto model = module->getAttrOfType<DictionaryAttr>(TritDialect::kModelAttrName);
       auto length =
           model ? model.getAs<IntegerAttr>("context_length") : IntegerAttr();
       if (!length)
@@ -79,7 +79,7 @@ struct PlanMemoryPass
                                 << context,
              signalPassFailure();
     for (auto func : module.getOps<func::FuncOp>())
-      if (!func->hasAttr("trit.entry_point") && !func.isDeclaration())
+      if (!func->hasAttr(TritDialect::kEntryPointAttrName) && !func.isDeclaration())
         plan(func, context);
   }
 

@@ -43,10 +43,12 @@ public:
   /// into the layouts the code reads. `library` is the model's code as a
   /// shared object, or null for a container whose code is linked into a
   /// program (tritc --emit=exe and --emit=static-lib): its header then
-  /// records code offset and size 0.
+  /// records code offset and size 0. `loweringOptions` is recorded as how
+  /// the code was compiled (PipelineOptions::getLoweringOptions).
   static llvm::Expected<std::unique_ptr<ContainerWriter>>
   create(mlir::ModuleOp lowered, const Model &model,
          std::unique_ptr<llvm::MemoryBuffer> library,
+         llvm::ArrayRef<std::string> loweringOptions = {},
          PackingProgress progress = {});
   ~ContainerWriter();
 

@@ -9,15 +9,20 @@
 #ifndef TRIT_COMPILER_MEMORYPLAN_H
 #define TRIT_COMPILER_MEMORYPLAN_H
 
+#include "trit/Dialect/TritDialect.h"
+
 #include "mlir/IR/Operation.h"
 
 #include <optional>
 
 namespace mlir::trit {
 
-inline constexpr llvm::StringLiteral kBuffersAttr = "trit.buffers";
-inline constexpr llvm::StringLiteral kScratchAttr = "trit.scratch";
-inline constexpr llvm::StringLiteral kMemoryPlanAttr = "trit.memory_plan";
+inline constexpr llvm::StringLiteral kBuffersAttr =
+    TritDialect::kBuffersAttrName;
+inline constexpr llvm::StringLiteral kScratchAttr =
+    TritDialect::kScratchAttrName;
+inline constexpr llvm::StringLiteral kMemoryPlanAttr =
+    TritDialect::kMemoryPlanAttrName;
 
 /// Every buffer starts on a cache line.
 inline constexpr int64_t kArenaAlignment = 64;

@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace mlir::trit {
 
@@ -69,6 +71,13 @@ struct PipelineOptions {
     return maxTokens.value_or(promptLut ? kPromptLutMaxTokens
                                         : kDefaultMaxTokens);
   }
+
+  /// The trit-lower-to-llvm options that differ from their defaults, each
+  /// as `name=value` with tritc's flag name (`lm-head=rerank`,
+  /// `prompt-lut=true`); rerank-candidates comes with lm-head=rerank even
+  /// at its default. What an artifact records of how its code computes,
+  /// beyond what its weight layouts and memory plan show.
+  std::vector<std::string> getLoweringOptions() const;
 };
 
 } // namespace mlir::trit

@@ -187,9 +187,12 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
 
     - the model function becomes `trit.forward(ctx, tokens, n, start,
       logits, logit_rows)`; the LM head that produces the returned logits
-      runs only for the last `logit_rows` positions; each trit op becomes a call of the matching
-      `trit_op_<name>_<isa>` kernel (kernels/src/ops.h) with constant
-      shapes and pointers into the arena, the weights or the KV cache;
+      runs only for the last `logit_rows` positions; each trit op becomes a
+      call of the matching `trit_op_<name>_<isa>` kernel
+      (kernels/include/trit/ops.def, against which every call is checked)
+      with constant shapes and pointers into the arena, the weights or the
+      KV cache; one conversion pattern per op, by family
+      (compiler/lib/Conversion/LowerToLLVM/);
     - each BitLinear's output rows are split into ranges that the runtime's
       `parallel_for` runs; the range function is generated per kernel and
       shape (`trit.bitlinear.<isa>.<rows>x<cols>`), so once the kernel

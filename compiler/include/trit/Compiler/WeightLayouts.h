@@ -48,7 +48,7 @@ struct WeightLayoutInfo {
   /// empty when every kernel family reads it. trit-select-kernels gives a
   /// layout only to targets with all of them.
   llvm::ArrayRef<llvm::StringLiteral> requiredFeatures;
-  /// The kernels that read it: trit_op_<kernel>_<isa> (kernels/src/ops.h).
+  /// The kernels that read it: trit_op_<kernel>_<isa> (trit/ops.def).
   llvm::ArrayRef<llvm::StringLiteral> kernels;
   WeightPacker pack;
 

@@ -37,11 +37,39 @@ def Trit_Dialect : Dialect {
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
   let hasCanonicalizer = 0;
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
   private:
     void registerAttributes();
     void registerTypes();
   public:
+    // The dialect's discardable attributes: what the frontends, the passes
+    // and the lowering tell each other and the artifact writer. Each is
+    // verified where it appears (verifyOperationAttribute); no other
+    // `trit.` attribute is allowed.
+
+    /// Module: the model's hyperparameters (a dictionary), from the frontend.
+    static constexpr ::llvm::StringLiteral kModelAttrName = "trit.model";
+    /// Function: the name of an entry point (`prefill`, `decode`).
+    static constexpr ::llvm::StringLiteral kEntryPointAttrName =
+        "trit.entry_point";
+    /// Model function, then module: the memory plan (`arena_size`,
+    /// `max_tokens`, `max_context`), from trit-plan-memory.
+    static constexpr ::llvm::StringLiteral kMemoryPlanAttrName =
+        "trit.memory_plan";
+    /// Op: the arena offset of each result (-1: none), and of its scratch
+    /// buffers, from trit-plan-memory.
+    static constexpr ::llvm::StringLiteral kBuffersAttrName = "trit.buffers";
+    static constexpr ::llvm::StringLiteral kScratchAttrName = "trit.scratch";
+    /// Lowered module: the weight table in order, each entry a dictionary
+    /// of `name` and `layout` (trit/layouts.h).
+    static constexpr ::llvm::StringLiteral kWeightsAttrName = "trit.weights";
+    /// Lowered module: the kernel families whose bitcode to link.
+    static constexpr ::llvm::StringLiteral kKernelIsasAttrName =
+        "trit.kernel_isas";
+    /// Lowered module: the RoPE table the runtime provides (`head_dim`,
+    /// `theta`, and with YaRN `yarn_factor`, `yarn_original_context`).
+    static constexpr ::llvm::StringLiteral kRopeAttrName = "trit.rope";
   }];
 }
 
