@@ -33,6 +33,22 @@ def Trit_Dialect : Dialect {
     Numerics follow bitnet.cpp's I2_S CPU path: per-row absmax int8
     activations (scale 127/max), exact int32 dot products, and
     `(dot - rowsum) / act_scale * weight_scale` in f32.
+
+    The dialect owns these discardable attributes, which carry the contract
+    between the frontends, the passes, the lowering and the artifact writer;
+    each is verified where it appears, and any other `trit.` attribute is an
+    error:
+
+    | attribute | on | value |
+    |---|---|---|
+    | `trit.target` | module | `#trit.target<triple, cpu, features>` |
+    | `trit.model` | module | the model's hyperparameters (dictionary) |
+    | `trit.entry_point` | function | its name: `"prefill"`, `"decode"` |
+    | `trit.memory_plan` | model function, lowered module | `{arena_size, max_tokens, max_context}` |
+    | `trit.buffers`, `trit.scratch` | planned op | arena offsets (`array<i64>`) |
+    | `trit.weights` | lowered module | the weight table: a list of `{layout, name}` |
+    | `trit.kernel_isas` | lowered module | the kernel families to link |
+    | `trit.rope` | lowered module | `{head_dim, theta[, yarn_factor, yarn_original_context]}` |
   }];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
