@@ -6,10 +6,10 @@
  * explains there (TRIT_Q4_ROW_KERNEL, TRIT_ATTENTION_DOT16,
  * TRIT_T3X5_VBMI_TILE, ...). Each family thus compiles the operations with
  * its own instructions. Every function is named trit_op_<name>_<isa> and
- * matches its prototype in trit/ops.h. The lowering
- * (compiler/lib/Conversion/LowerToLLVM.cpp) turns each trit op into a call
- * of one of these with constant shapes; the bitcode is linked into the
- * generated module and inlined, so the shapes become constants. The
+ * matches its prototype in trit/ops.h, whose list is trit/ops.def. The
+ * lowering (compiler/lib/Conversion/LowerToLLVM/) turns each trit op into a
+ * call of one of these with constant shapes; the bitcode is linked into
+ * the generated module and inlined, so the shapes become constants. The
  * weight formats' kernels they call (trit/kernels.h) are in the family's
  * other files.
  *
