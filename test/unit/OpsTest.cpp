@@ -1,8 +1,9 @@
 //===- OpsTest.cpp - the model operations the compiled code calls ---------===//
 //
-// Each instruction set's build of kernels/src/ops.h must agree bit for bit
-// with the generic build (no FMA contraction anywhere), on odd shapes; the
-// generic build must follow ggml's formulas and IEEE f16 rounding.
+// Each instruction set's build of kernels/src/ops_template.h must agree bit
+// for bit with the generic build (no FMA contraction anywhere), on odd
+// shapes; the generic build must follow ggml's formulas and IEEE f16
+// rounding.
 //
 //===----------------------------------------------------------------------===//
 
@@ -672,7 +673,7 @@ TEST(Ops, FourBitHeadFollowsItsDefinitionOnEveryInstructionSet) {
             uint8_t((code + 8) << (k < 64 ? 0 : 4));
       }
     }
-  // The definition (kernels/src/ops.h): int32 lanes of four element pairs,
+  // The definition (kernels/src/ops_template.h): int32 lanes of four element pairs,
   // scaled per block into sixteen float sums, added in order.
   std::vector<float> expected(n * vocab);
   for (int64_t t = 0; t < n; ++t) {
@@ -728,7 +729,7 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
   std::vector<float> rowScales(vocab);
   for (int64_t r = 0; r < vocab; ++r)
     rowScales[r] = 0.01f + 0.0001f * float(r % 17);
-  // The estimates, from the definition in kernels/src/ops.h.
+  // The estimates, from the definition in kernels/src/ops_template.h.
   std::vector<float> estimate(n * vocab);
   for (int64_t t = 0; t < n; ++t) {
     std::vector<int8_t> q(dim);

@@ -5,7 +5,7 @@
  * owns no memory and no threads: weights, the KV cache, the scratch arena
  * (sized by the model's memory plan), the RoPE tables and the thread pool
  * all come from the context. Generated code reads the context only through
- * the kernels' accessor functions (kernels/src/ops.h), so this struct is
+ * the kernels' accessor functions (trit/ops.def), so this struct is
  * the single definition of its layout.
  *===----------------------------------------------------------------------===*/
 

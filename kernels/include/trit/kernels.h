@@ -2,9 +2,10 @@
  *
  * The C ABI of the microkernels the compiler links into generated code as
  * LLVM bitcode and the unit tests call natively. One implementation file per
- * instruction set (generic.c, avx2.c, avx512vnni.c, neon_dotprod.c); every
- * variant computes bit-identical results. No globals, no libc, no allocation: kernels work on
- * the buffers they are given.
+ * weight format and instruction set (kernels/src/<arch>/<isa>/<format>.c,
+ * the reference in kernels/src/generic/); every variant computes
+ * bit-identical results. No globals, no libc, no allocation: kernels work
+ * on the buffers they are given.
  *
  * Weights use the I2_S layout (bitnet.cpp): per row, blocks of 128 weights in
  * 32 bytes; byte j of a block holds the codes (t + 1, in 0..2) of elements

@@ -58,7 +58,8 @@ SmallVector<int64_t> getScratchSizes(Operation *op, int64_t maxTokens,
 
 /// The most rows lm-head=rerank recomputes per token, and its histogram's
 /// bins: TRIT_RERANK_MAX_CANDIDATES and TRIT_RERANK_BINS of
-/// kernels/src/ops.h, whose scratch layout getLMHeadScratchSize follows.
+/// kernels/src/ops_template.h, whose scratch layout getLMHeadScratchSize
+/// follows.
 inline constexpr int64_t kMaxRerankCandidates = 8192;
 inline constexpr int64_t kRerankBins = 4096;
 
@@ -69,7 +70,7 @@ inline int64_t getLMHeadScratchSize(int64_t rows, int64_t cols) {
 }
 
 /// Floats of attention scratch per head: room for a block of
-/// TRIT_ATTENTION_QUERY_BLOCK (kernels/src/ops.h) queries' rows and
+/// TRIT_ATTENTION_QUERY_BLOCK (kernels/src/ops_template.h) queries' rows and
 /// probabilities.
 inline constexpr int64_t kAttentionQueryBlock = 16;
 inline int64_t getAttentionScratchStride(int64_t headDim, int64_t maxContext) {
