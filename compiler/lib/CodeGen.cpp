@@ -27,33 +27,18 @@ using llvm::Error;
 using llvm::Expected;
 using llvm::StringRef;
 
-#define TRIT_DECLARE_BITCODE(name)                                             \
-  extern "C" const char trit_bitcode_##name##_begin[];                         \
-  extern "C" const char trit_bitcode_##name##_end[];
-TRIT_DECLARE_BITCODE(generic_x86_64)
-TRIT_DECLARE_BITCODE(avx2_x86_64)
-TRIT_DECLARE_BITCODE(avx512vnni_x86_64)
-TRIT_DECLARE_BITCODE(generic_aarch64)
-TRIT_DECLARE_BITCODE(neon_dotprod_aarch64)
+/// The embedded kernel bitcode, one entry per family and architecture, then
+/// a null one (KernelBitcode.S.in).
+struct KernelBitcodeEntry {
+  const char *family, *arch, *begin, *end;
+};
+extern "C" const KernelBitcodeEntry trit_kernel_bitcode_index[];
 
 StringRef trit::getKernelBitcode(StringRef isa, StringRef arch) {
-  struct Entry {
-    StringRef isa, arch;
-    const char *begin, *end;
-  };
-#define TRIT_BITCODE_ENTRY(isa, arch)                                          \
-  Entry{#isa, #arch, trit_bitcode_##isa##_##arch##_begin,                      \
-        trit_bitcode_##isa##_##arch##_end}
-  static const Entry entries[] = {
-      TRIT_BITCODE_ENTRY(generic, x86_64),
-      TRIT_BITCODE_ENTRY(avx2, x86_64),
-      TRIT_BITCODE_ENTRY(avx512vnni, x86_64),
-      TRIT_BITCODE_ENTRY(generic, aarch64),
-      TRIT_BITCODE_ENTRY(neon_dotprod, aarch64),
-  };
-  for (const Entry &e : entries)
-    if (e.isa == isa && e.arch == arch)
-      return StringRef(e.begin, e.end - e.begin);
+  for (const KernelBitcodeEntry *e = trit_kernel_bitcode_index; e->family;
+       ++e)
+    if (e->family == isa && e->arch == arch)
+      return StringRef(e->begin, e->end - e->begin);
   return {};
 }
 
