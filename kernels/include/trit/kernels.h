@@ -19,6 +19,7 @@
 #ifndef TRIT_KERNELS_H
 #define TRIT_KERNELS_H
 
+#include "trit/families.h"
 #include "trit/layouts.h"
 
 #include <stdint.h>
@@ -34,56 +35,29 @@ extern "C" {
 float trit_quantize_row_generic(const float *x, int8_t *q, int64_t cols,
                                 int32_t *sum);
 
-/* Integer dot products of rows [row_begin, row_end) of an I2_S matrix with
- * one activation row: dots[r - row_begin] = sum_k code[r][k] * q[k]
- * (codes 0..2; subtract the activation sum to get sum_k t[r][k] * q[k]). */
-void trit_i2s_dot_rows_generic(const uint8_t *weights, const int8_t *q,
-                               int64_t cols, int64_t row_begin,
-                               int64_t row_end, int32_t *dots);
-void trit_i2s_dot_rows_avx2(const uint8_t *weights, const int8_t *q,
-                            int64_t cols, int64_t row_begin, int64_t row_end,
-                            int32_t *dots);
-void trit_i2s_dot_rows_avx512vnni(const uint8_t *weights, const int8_t *q,
-                                  int64_t cols, int64_t row_begin,
-                                  int64_t row_end, int32_t *dots);
-void trit_i2s_dot_rows_neon_dotprod(const uint8_t *weights, const int8_t *q,
-                                    int64_t cols, int64_t row_begin,
-                                    int64_t row_end, int32_t *dots);
-
-/* The same for `tokens` activation rows (q is [tokens][cols]):
- * dots[t * (row_end - row_begin) + r - row_begin]. Prompt processing calls
- * it with a few tokens at a time, so that each unpacked weight serves all
- * of them. */
-#define TRIT_DECLARE_DOT_TILE(isa)                                             \
+/* The I2_S kernels of each family:
+ * - i2s_dot_rows: integer dot products of rows [row_begin, row_end) with
+ *   one activation row, dots[r - row_begin] = sum_k code[r][k] * q[k]
+ *   (codes 0..2; subtract the activation sum to get sum_k t[r][k] * q[k]);
+ * - i2s_dot_tile: the same for `tokens` activation rows (q is
+ *   [tokens][cols]), dots[t * (row_end - row_begin) + r - row_begin].
+ *   Prompt processing calls it with a few tokens at a time, so that each
+ *   unpacked weight serves all of them;
+ * - bitlinear_gemv: the BitLinear of one token over the rows,
+ *   out[r] = ((float)(dot_r - q_sum)) / q_scale * w_scale, in f32, left to
+ *   right, as bitnet.cpp's I2_S path computes it. */
+#define TRIT_DECLARE_I2S_KERNELS(isa, ...)                                     \
+  void trit_i2s_dot_rows_##isa(const uint8_t *weights, const int8_t *q,        \
+                               int64_t cols, int64_t row_begin,                \
+                               int64_t row_end, int32_t *dots);                \
   void trit_i2s_dot_tile_##isa(const uint8_t *weights, const int8_t *q,        \
                                int64_t cols, int64_t row_begin,                \
-                               int64_t row_end, int64_t tokens, int32_t *dots);
-TRIT_DECLARE_DOT_TILE(generic)
-TRIT_DECLARE_DOT_TILE(avx2)
-TRIT_DECLARE_DOT_TILE(avx512vnni)
-TRIT_DECLARE_DOT_TILE(neon_dotprod)
-
-/* The BitLinear GEMV of one token over rows [row_begin, row_end):
- * out[r] = ((float)(dot_r - q_sum)) / q_scale * w_scale, in f32, left to
- * right, as bitnet.cpp's I2_S path computes it. */
-void trit_bitlinear_gemv_generic(const uint8_t *weights, const int8_t *q,
-                                 int32_t q_sum, float q_scale, float w_scale,
-                                 int64_t cols, int64_t row_begin,
+                               int64_t row_end, int64_t tokens, int32_t *dots); \
+  void trit_bitlinear_gemv_##isa(const uint8_t *weights, const int8_t *q,      \
+                                 int32_t q_sum, float q_scale, float w_scale,  \
+                                 int64_t cols, int64_t row_begin,              \
                                  int64_t row_end, float *out);
-void trit_bitlinear_gemv_avx2(const uint8_t *weights, const int8_t *q,
-                              int32_t q_sum, float q_scale, float w_scale,
-                              int64_t cols, int64_t row_begin, int64_t row_end,
-                              float *out);
-void trit_bitlinear_gemv_avx512vnni(const uint8_t *weights, const int8_t *q,
-                                    int32_t q_sum, float q_scale,
-                                    float w_scale, int64_t cols,
-                                    int64_t row_begin, int64_t row_end,
-                                    float *out);
-void trit_bitlinear_gemv_neon_dotprod(const uint8_t *weights, const int8_t *q,
-                                      int32_t q_sum, float q_scale,
-                                      float w_scale, int64_t cols,
-                                      int64_t row_begin, int64_t row_end,
-                                      float *out);
+TRIT_KERNEL_FAMILIES(TRIT_DECLARE_I2S_KERNELS, )
 
 /*===--- the T3X5 layout: three weights in a 5-bit code -------------------===*
  *
@@ -112,7 +86,7 @@ void trit_bitlinear_gemv_neon_dotprod(const uint8_t *weights, const int8_t *q,
 
 /* Dot products of rows [row_begin, row_end) of a T3X5 matrix with one
  * activation row, as trit_i2s_dot_rows (codes t + 1 times activations). */
-#define TRIT_DECLARE_T3X5_KERNELS(isa)                                         \
+#define TRIT_DECLARE_T3X5_KERNELS(isa, ...)                                    \
   void trit_t3x5_dot_rows_##isa(const uint8_t *weights, const int8_t *q,       \
                                 int64_t cols, int64_t row_begin,               \
                                 int64_t row_end, int32_t *dots);               \
@@ -120,14 +94,11 @@ void trit_bitlinear_gemv_neon_dotprod(const uint8_t *weights, const int8_t *q,
                                 int64_t cols, int64_t row_begin,               \
                                 int64_t row_end, int64_t tokens,               \
                                 int32_t *dots);
-TRIT_DECLARE_T3X5_KERNELS(generic)
-TRIT_DECLARE_T3X5_KERNELS(avx2)
-TRIT_DECLARE_T3X5_KERNELS(avx512vnni)
-TRIT_DECLARE_T3X5_KERNELS(neon_dotprod)
+TRIT_KERNEL_FAMILIES(TRIT_DECLARE_T3X5_KERNELS, )
 /* The AVX-512 VNNI family's row dots with AVX-512 VBMI: the 5-bit codes
  * index the triples' digits with vpermb (same results); its tile takes them
  * for one token and the avx512vnni tile for more. */
-TRIT_DECLARE_T3X5_KERNELS(avx512vbmi)
+TRIT_DECLARE_T3X5_KERNELS(avx512vbmi, )
 
 /*===--- T3X5 with rows in lanes: #trit.packing<t3x5, interleave = 64> ---===*
  *
@@ -278,16 +249,13 @@ void trit_q8_0_quantize_row_avx512vnni(const float *x, int64_t cols,
 /* Rows [row_begin, row_end) (row_begin a multiple of 16) of a T2G matrix
  * with `group`-weight scale groups (64 or 128) times `tokens` Q8_0 rows:
  * out[t * stride + r]. Every instruction set computes the same bits. */
-#define TRIT_DECLARE_T2G_KERNELS(isa)                                          \
+#define TRIT_DECLARE_T2G_KERNELS(isa, ...)                                     \
   void trit_t2g_gemm_##isa(const uint8_t *weights, const int8_t *q,            \
                            const float *q_d, const int32_t *q_sums,            \
                            int64_t cols, int64_t group, int64_t row_begin,     \
                            int64_t row_end, int64_t tokens, float *out,        \
                            int64_t stride);
-TRIT_DECLARE_T2G_KERNELS(generic)
-TRIT_DECLARE_T2G_KERNELS(avx2)
-TRIT_DECLARE_T2G_KERNELS(avx512vnni)
-TRIT_DECLARE_T2G_KERNELS(neon_dotprod)
+TRIT_KERNEL_FAMILIES(TRIT_DECLARE_T2G_KERNELS, )
 
 /* Row `row` of a T2G matrix dequantized: (code - 1) * d in f32 (exact). */
 void trit_t2g_row_generic(const uint8_t *weights, int64_t cols, int64_t group,

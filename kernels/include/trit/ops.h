@@ -9,6 +9,7 @@
 #define TRIT_OPS_H
 
 #include "trit/abi.h"
+#include "trit/families.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,14 +62,13 @@ typedef void (*trit_bitlinear_range_fn)(const void *args,
                                         trit_chunks *chunks);
 
 /* The prototypes of every family's operations, from trit/ops.def. */
+#define TRIT_DECLARE_OP(isa, name, ret, params) ret trit_op_##name##_##isa params;
 #define TRIT_OP(name, ret, params)                                             \
-  ret trit_op_##name##_generic params;                                         \
-  ret trit_op_##name##_avx2 params;                                            \
-  ret trit_op_##name##_avx512vnni params;                                      \
-  ret trit_op_##name##_neon_dotprod params;
+  TRIT_KERNEL_FAMILIES(TRIT_DECLARE_OP, name, ret, params)
 #define TRIT_OP_AVX512VBMI(name, ret, params)                                  \
   ret trit_op_##name##_avx512vnni params;
 #include "trit/ops.def"
+#undef TRIT_DECLARE_OP
 
 #ifdef __cplusplus
 }
