@@ -179,7 +179,8 @@ private:
   InFlightDiagnostic diagnostic;
 };
 
-/// The base of the patterns: the op's conversion with the shared state.
+/// The base of the patterns (of trit ops and of the func and arith ops the
+/// model function holds): the op's conversion with the shared state.
 template <typename OpTy>
 class TritOpLowering : public OpConversionPattern<OpTy> {
 public:

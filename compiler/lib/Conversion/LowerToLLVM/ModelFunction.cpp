@@ -86,41 +86,34 @@ struct WeightLowering : TritOpLowering<WeightOp> {
 };
 
 /// Index constants (positions) become i64 constants.
-struct ConstantLowering : OpConversionPattern<arith::ConstantOp> {
-  ConstantLowering(const TypeConverter &converter, LoweringState &state)
-      : OpConversionPattern(converter, state.module.getContext()),
-        state(state) {}
+struct ConstantLowering : TritOpLowering<arith::ConstantOp> {
+  using TritOpLowering::TritOpLowering;
   LogicalResult
   matchAndRewrite(arith::ConstantOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto value = dyn_cast<IntegerAttr>(op.getValue());
     if (!value)
-      return LoweringError(state, op, rewriter)
-             << "is not an integer or index constant";
+      return fail(op, rewriter) << "is not an integer or index constant";
     Type type = getTypeConverter()->convertType(op.getType());
     rewriter.replaceOpWithNewOp<LLVM::ConstantOp>(
         op, type, rewriter.getIntegerAttr(type, value.getInt()));
     return success();
   }
-  LoweringState &state;
 };
 
 /// A widened weight is stored as f32 already (collectWeights).
-struct ExtFLowering : OpConversionPattern<arith::ExtFOp> {
-  ExtFLowering(const TypeConverter &converter, LoweringState &state)
-      : OpConversionPattern(converter, state.module.getContext()),
-        state(state) {}
+struct ExtFLowering : TritOpLowering<arith::ExtFOp> {
+  using TritOpLowering::TritOpLowering;
   LogicalResult
   matchAndRewrite(arith::ExtFOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     if (state.getWeightLayout(op.getIn()) != WeightLayout::F32 ||
         !op.getIn().getDefiningOp<WeightOp>())
-      return LoweringError(state, op, rewriter)
+      return fail(op, rewriter)
              << "widens a value other than a weight stored as f32";
     rewriter.replaceOp(op, adaptor.getIn());
     return success();
   }
-  LoweringState &state;
 };
 
 /// trit.forward returns nothing: the logits are in the caller's buffer.
@@ -137,17 +130,15 @@ struct ReturnLowering : OpConversionPattern<func::ReturnOp> {
 /// An entry point: `trit_<name>(ctx, tokens, n, start, logits, logit_rows)
 /// -> status` checks its inputs against the memory plan, the context and
 /// the vocabulary, then runs trit.forward.
-struct EntryPointLowering : OpConversionPattern<func::FuncOp> {
-  EntryPointLowering(const TypeConverter &converter, LoweringState &state)
-      : OpConversionPattern(converter, state.module.getContext()),
-        state(state) {}
+struct EntryPointLowering : TritOpLowering<func::FuncOp> {
+  using TritOpLowering::TritOpLowering;
   LogicalResult
   matchAndRewrite(func::FuncOp entry, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto name =
         entry->getAttrOfType<StringAttr>(TritDialect::kEntryPointAttrName);
     if (!name)
-      return LoweringError(state, entry, rewriter)
+      return fail(entry, rewriter)
              << "has a " << TritDialect::kEntryPointAttrName
              << " that is not a string";
     bool callsModel = false;
@@ -155,7 +146,7 @@ struct EntryPointLowering : OpConversionPattern<func::FuncOp> {
       callsModel |= call.getCallee() == state.modelName;
     });
     if (!callsModel)
-      return LoweringError(state, entry, rewriter)
+      return fail(entry, rewriter)
              << "is an entry point that does not call the model function @"
              << state.modelName;
     // A static token count (decode: tensor<1xi32>) bounds n further.
@@ -196,7 +187,6 @@ struct EntryPointLowering : OpConversionPattern<func::FuncOp> {
     rewriter.eraseOp(entry);
     return success();
   }
-  LoweringState &state;
 };
 
 } // namespace
