@@ -172,3 +172,23 @@ module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit
     return %r : tensor<?x8xf32>
   }
 }
+
+// -----
+
+// An op no pattern lowers is an error, not left in trit.forward.
+module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2">} {
+  trit.global @table : tensor<8x256xf32> = #trit.external<"m.gguf", "t">
+  func.func private @forward(%tokens: tensor<?xi32>, %pos: index) -> tensor<?x256xf32> {
+    %t = trit.weight @table : tensor<8x256xf32>
+    %h = trit.embedding %t[%tokens] : tensor<8x256xf32>, tensor<?xi32> -> tensor<?x256xf32>
+    %c1 = arith.constant 1 : index
+    // expected-error @+1 {{failed to legalize operation 'arith.addi'}}
+    %next = arith.addi %pos, %c1 : index
+    %a = trit.rope neox %h at %next head_dim 64 theta 1.0e+04 : tensor<?x256xf32>
+    return %a : tensor<?x256xf32>
+  }
+  func.func @prefill(%tokens: tensor<?xi32>, %pos: index) -> tensor<?x256xf32> attributes {trit.entry_point = "prefill"} {
+    %r = call @forward(%tokens, %pos) : (tensor<?xi32>, index) -> tensor<?x256xf32>
+    return %r : tensor<?x256xf32>
+  }
+}

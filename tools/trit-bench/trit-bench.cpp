@@ -175,6 +175,12 @@ int main(int argc, char **argv) {
   if (compileOptions.lookup("lm-head") == "rerank")
     llvm::StringRef(compileOptions.lookup("rerank-candidates"))
         .getAsInteger(10, rerankRows);
+  // Artifacts of earlier compilers record these in fields of their own.
+  if (!(*artifact)->getHeader().lowering_options()) {
+    promptLut = (*artifact)->getHeader().prompt_lut();
+    for (const auto *w : *(*artifact)->getHeader().weights())
+      rerankRows = std::max<int64_t>(rerankRows, w->rerank_rows());
+  }
   double weightBytes = 0, ternaryWeights = 0;
   bool compactHead = false;
   // The exact table of a reranking head: the float weight that has a

@@ -9,13 +9,14 @@
 
 using namespace mlir;
 
-LLVM::LLVMFuncOp mlir::trit::getOrCreateVectorRMSNorm(ModuleOp module,
+LLVM::LLVMFuncOp mlir::trit::getOrCreateVectorRMSNorm(OpBuilder &b,
+                                                      ModuleOp module,
                                                       int64_t cols) {
   std::string name = "trit.rms_norm.vector." + std::to_string(cols);
   if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
-  OpBuilder b(ctx);
+  OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
   Location loc = b.getUnknownLoc();
   Type ptr = LLVM::LLVMPointerType::get(ctx), i64 = b.getI64Type(),

@@ -22,8 +22,10 @@ inline constexpr int64_t kVectorRMSNormLanes = 16;
 /// Returns (creating it once per width) `trit.rms_norm.vector.<cols>`:
 /// (x: ptr, w: ptr, eps: f32, n: i64, out: ptr) -> (), the same arithmetic
 /// as the C kernel with the sum of squares in 16 f64 lanes. `cols` must be a
-/// multiple of kVectorRMSNormLanes.
-LLVM::LLVMFuncOp getOrCreateVectorRMSNorm(ModuleOp module, int64_t cols);
+/// multiple of kVectorRMSNormLanes. Built with `builder` (a pattern's
+/// rewriter), at the end of `module`.
+LLVM::LLVMFuncOp getOrCreateVectorRMSNorm(OpBuilder &builder, ModuleOp module,
+                                          int64_t cols);
 
 } // namespace mlir::trit
 

@@ -23,7 +23,7 @@ struct EmbeddingLowering : TritOpLowering<EmbeddingOp> {
     KernelCallBuilder b(state, rewriter, op);
     auto table = cast<RankedTensorType>(op.getTable().getType());
     Value out = b.resultPointer();
-    WeightLayout layout = state.getWeightLayout(op.getTable());
+    std::optional<WeightLayout> layout = state.getWeightLayout(op.getTable());
     if (layout == WeightLayout::T2G64_X16 ||
         layout == WeightLayout::T2G128_X16) {
       b.call("embedding_t2g",
@@ -59,7 +59,7 @@ struct RMSNormLowering : TritOpLowering<RMSNormOp> {
       rows = rewriter.create<LLVM::MulOp>(op.getLoc(), rows, b.i64(slices));
     if (state.vectorNorms && cols % kVectorRMSNormLanes == 0) {
       rewriter.create<LLVM::CallOp>(
-          op.getLoc(), getOrCreateVectorRMSNorm(state.module, cols),
+          op.getLoc(), getOrCreateVectorRMSNorm(rewriter, state.module, cols),
           ValueRange{adaptor.getInput(), adaptor.getWeight(), eps, rows, out});
     } else {
       b.call("rms_norm", {adaptor.getInput(), adaptor.getWeight(), eps, rows,

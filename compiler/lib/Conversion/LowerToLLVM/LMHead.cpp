@@ -1,5 +1,4 @@
-//===- LMHead.cpp - the LM head and its compact copies
-//---------------------===//
+//===- LMHead.cpp - the LM head and its compact copies -------------------===//
 //
 // The head reads its float table (f16 or f32), a compact copy of it that
 // the lm-head option asks for (an extra weight-table entry: int8 rows,

@@ -290,11 +290,13 @@ void LowerToLLVMPass::runOnOperation() {
   conversionTarget.addLegalDialect<LLVM::LLVMDialect>();
   conversionTarget.addLegalOp<UnrealizedConversionCastOp, GlobalOp>();
   conversionTarget.addIllegalDialect<TritDialect, func::FuncDialect>();
-  // Only the model's arith ops; generated vector code keeps its own.
+  // Every other op in trit.forward must be converted (an op no pattern
+  // lowers is an error); generated vector code keeps its own ops.
   auto outsideForward = [&](Operation *op) {
-    return op->getParentOp() != state.forward.getOperation();
+    return op->getParentOfType<LLVM::LLVMFuncOp>() != state.forward;
   };
-  conversionTarget.addDynamicallyLegalOp<arith::ConstantOp, arith::ExtFOp>(
+  conversionTarget.markUnknownOpDynamicallyLegal(outsideForward);
+  conversionTarget.addDynamicallyLegalDialect<arith::ArithDialect>(
       outsideForward);
   if (failed(applyPartialConversion(module, conversionTarget,
                                     std::move(patterns))) ||

@@ -6,9 +6,14 @@ using namespace mlir;
 using namespace mlir::trit;
 using ::trit::WeightLayout;
 
-WeightLayout LoweringState::getWeightLayout(Value value) const {
+std::optional<WeightLayout> LoweringState::getWeightLayout(Value value) const {
   auto weight = value.getDefiningOp<WeightOp>();
-  return weight ? weightLayout.lookup(weight.getName()) : WeightLayout::F32;
+  if (!weight)
+    return std::nullopt;
+  auto it = weightLayout.find(weight.getName());
+  if (it == weightLayout.end())
+    return std::nullopt;
+  return it->second;
 }
 
 WeightLayout mlir::trit::getTernaryLayout(RankedTensorType type) {

@@ -14,7 +14,9 @@
 // Tensors become pointers (the memory plan's arena offsets, the weight
 // table, the caller's tokens and logits), index values i64, scalar scales
 // f32 values. Everything a pattern needs beyond its operands is in the
-// LoweringState, built before the conversion starts.
+// LoweringState, built before the conversion starts; patterns add to it
+// only what they create (the RoPE table, an LM head's copy in the weight
+// table, range functions).
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,9 +97,9 @@ struct LoweringState {
   /// and yarn_original_context.
   DictionaryAttr ropeTable;
 
-  /// The layout of the weight-table entry a trit.weight value reads (F32
-  /// for anything else).
-  ::trit::WeightLayout getWeightLayout(Value value) const;
+  /// The layout of the weight-table entry a trit.weight value reads; none
+  /// for other values, inline weights and block scales.
+  std::optional<::trit::WeightLayout> getWeightLayout(Value value) const;
 
   /// Set once an error is reported; the pass then fails.
   bool failed = false;

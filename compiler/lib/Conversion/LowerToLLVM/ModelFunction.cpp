@@ -57,6 +57,10 @@ struct WeightLowering : TritOpLowering<WeightOp> {
     if (!value)
       return fail(op, rewriter) << "names no trit.global";
     if (scalar) {
+      if (!isa<FloatType>(value.getElementType()))
+        return fail(op, rewriter)
+               << "has an inline value of " << value.getElementType()
+               << " for a float scalar";
       APFloat element = value.getValues<APFloat>()[0];
       bool losesInfo = false;
       element.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
@@ -107,8 +111,7 @@ struct ExtFLowering : TritOpLowering<arith::ExtFOp> {
   LogicalResult
   matchAndRewrite(arith::ExtFOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (state.getWeightLayout(op.getIn()) != WeightLayout::F32 ||
-        !op.getIn().getDefiningOp<WeightOp>())
+    if (state.getWeightLayout(op.getIn()) != WeightLayout::F32)
       return fail(op, rewriter)
              << "widens a value other than a weight stored as f32";
     rewriter.replaceOp(op, adaptor.getIn());
@@ -149,6 +152,9 @@ struct EntryPointLowering : TritOpLowering<func::FuncOp> {
       return fail(entry, rewriter)
              << "is an entry point that does not call the model function @"
              << state.modelName;
+    if (entry.getNumArguments() == 0)
+      return fail(entry, rewriter)
+             << "is an entry point without a tokens argument";
     // A static token count (decode: tensor<1xi32>) bounds n further.
     int64_t maxTokens = state.maxTokens;
     if (auto tokens = dyn_cast<RankedTensorType>(entry.getArgumentTypes()[0]))
