@@ -33,7 +33,7 @@ RangeKernel selectRangeKernel(const LoweringState &state, KernelKind kind,
                               WeightLayout layout) {
   bool avx512 = kind == KernelKind::AVX512VNNI;
   bool lut = state.promptLut && avx512;
-  bool vbmi = state.target.hasFeature("avx512vbmi") && avx512;
+  bool vbmi = state.hasVbmiKernels(kind);
   switch (layout) {
   case WeightLayout::T2G64_X16:
     return {"bitlinear_t2g64_range", "t2g64."};

@@ -28,8 +28,7 @@ trit_rerank_copy getRerankCopy(const LoweringState &state,
   case WeightLayout::TERNARY_ROWS_T3X5_X64:
     return TRIT_RERANK_COPY_T3X5_X64;
   default:
-    return state.target.hasFeature("avx512vbmi") &&
-                   state.calls.getDefaultKind() == KernelKind::AVX512VNNI
+    return state.hasVbmiKernels(state.calls.getDefaultKind())
                ? TRIT_RERANK_COPY_T3X5_VBMI
                : TRIT_RERANK_COPY_T3X5;
   }

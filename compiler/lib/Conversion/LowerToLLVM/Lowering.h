@@ -97,6 +97,13 @@ struct LoweringState {
   /// and yarn_original_context.
   DictionaryAttr ropeTable;
 
+  /// Whether `kind`'s code may use the AVX-512 VBMI kernels (the
+  /// TRIT_OP_AVX512VBMI operations, the VBMI rerank copy): the avx512vnni
+  /// family on a target with VBMI. The one place that decides it.
+  bool hasVbmiKernels(KernelKind kind) const {
+    return kind == KernelKind::AVX512VNNI && target.hasFeature("avx512vbmi");
+  }
+
   /// The layout of the weight-table entry a trit.weight value reads; none
   /// for other values, inline weights and block scales.
   std::optional<::trit::WeightLayout> getWeightLayout(Value value) const;
