@@ -2,6 +2,8 @@
 
 #include "trit/Compiler/Options.h"
 
+#include <cstdio>
+
 using namespace mlir::trit;
 
 llvm::ArrayRef<EnumOptionValue<KernelChoice>>
@@ -60,8 +62,11 @@ mlir::trit::getEnumOptionValues(NormCodegen) {
 llvm::ArrayRef<EnumOptionValue<LMHead>>
 mlir::trit::getEnumOptionValues(LMHead) {
   static constexpr EnumOptionValue<LMHead> values[] = {
+      {LMHead::Auto, "auto",
+       "rerank for float tables of 16384 rows or more, else exact "
+       "(default)"},
       {LMHead::Exact, "exact",
-       "the table as stored, the reference numerics (default)"},
+       "every logit from the table as stored, the reference numerics"},
       {LMHead::Q8, "q8",
        "an int8 copy with a scale per row: half the bytes of f16 per "
        "generated token, inexact"},
@@ -69,9 +74,10 @@ mlir::trit::getEnumOptionValues(LMHead) {
        "a 4-bit copy with a scale per 128 elements: a quarter of the bytes, "
        "inexact"},
       {LMHead::Rerank, "rerank",
-       "a ternary copy estimates every logit, the best rerank-candidates are "
-       "recomputed from the exact table: the exact greedy token while it is "
-       "among them"}};
+       "a ternary copy estimates every logit; the best rerank-candidates, "
+       "and every row whose estimate is within rerank-margin of its error "
+       "of them, are recomputed from the exact table: the exact head's "
+       "greedy token, a fraction of its bytes"}};
   return values;
 }
 
@@ -88,6 +94,11 @@ std::vector<std::string> PipelineOptions::getLoweringOptions() const {
   // With its head, so readers need not know the default.
   if (lmHead == LMHead::Rerank || rerankCandidates != defaults.rerankCandidates)
     add("rerank-candidates", llvm::Twine(rerankCandidates));
+  if (lmHead == LMHead::Rerank || rerankMargin != defaults.rerankMargin) {
+    char margin[32];
+    std::snprintf(margin, sizeof margin, "%g", rerankMargin);
+    add("rerank-margin", margin);
+  }
   if (promptLut != defaults.promptLut)
     add("prompt-lut", promptLut ? "true" : "false");
   return result;

@@ -27,9 +27,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm,
                               const PipelineOptions &options) {
   pm.addPass(
       createTritPlanMemory({options.getMaxTokens(), options.maxContext}));
-  pm.addPass(
-      createTritLowerToLLVM({options.normCodegen, options.lmHead,
-                             options.rerankCandidates, options.promptLut}));
+  pm.addPass(createTritLowerToLLVM({options.normCodegen, options.lmHead,
+                                    options.rerankCandidates,
+                                    options.rerankMargin, options.promptLut}));
   // Generated vector-dialect code (norm-codegen=vector) to LLVM.
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertVectorToLLVMPass());
@@ -92,6 +92,11 @@ struct LowerOptions : public PassPipelineOptions<LowerOptions> {
       *this, "rerank-candidates",
       llvm::cl::desc("Rows per token that lm-head=rerank recomputes from "
                      "the exact table (1 to 8192, default 1024)")};
+  Option<double> rerankMargin{
+      *this, "rerank-margin",
+      llvm::cl::desc("Standard deviations of a reranking head's estimate "
+                     "error within which a row is recomputed exactly "
+                     "(default 8; 0: no check, inexact)")};
   Option<bool> promptLut{
       *this, "prompt-lut",
       llvm::cl::desc("T3X5 BitLinears of prompts through int8 lookup "
@@ -104,6 +109,7 @@ struct LowerOptions : public PassPipelineOptions<LowerOptions> {
     copyIfSet(options.normCodegen, normCodegen);
     copyIfSet(options.lmHead, lmHead);
     copyIfSet(options.rerankCandidates, rerankCandidates);
+    copyIfSet(options.rerankMargin, rerankMargin);
     copyIfSet(options.promptLut, promptLut);
     return options;
   }

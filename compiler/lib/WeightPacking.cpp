@@ -186,9 +186,10 @@ uint16_t floatToHalf(float f) {
 }
 
 /// A reranking head's estimate (ternary_rows_<packing>): [rows] f32
-/// scales, 64-byte aligned, then each row ternarized (ternarizeRow) and
-/// packed as I2_S, T3X5 or T3X5 with rows in lanes (the rows padded with
-/// zeros to superblocks of 64).
+/// scales, the estimate's error statistics ([rows] a, [rows] b, [cols] c;
+/// see the check in kernels/src/ops_template.h), 64-byte aligned, then
+/// each row ternarized (ternarizeRow) and packed as I2_S, T3X5 or T3X5 with
+/// rows in lanes (the rows padded with zeros to superblocks of 64).
 Expected<ArrayRef<uint8_t>> packTernaryRows(const Weight &weight,
                                             WeightLayout layout,
                                             std::vector<uint8_t> &storage) {
@@ -203,25 +204,54 @@ Expected<ArrayRef<uint8_t>> packTernaryRows(const Weight &weight,
                          stringifyWeightLayout(layout) + " needs one");
   size_t rows = weight.shape[0], cols = weight.shape[1];
   size_t rowBytes = t3x5 ? trit_t3x5_row_bytes(cols) : cols / 4;
-  size_t codesAt = trit_head_copy_codes_offset(rows);
+  size_t codesAt = trit_ternary_rows_codes_offset(rows, cols);
   size_t superblocks = (rows + 63) / 64;
   storage.assign(getBytes(layout, rows, cols), 0);
+  auto stat = [&](size_t index) {
+    return reinterpret_cast<float *>(storage.data()) + index;
+  };
   std::vector<float> row(cols);
   std::vector<int8_t> ternary(lanes ? superblocks * 64 * cols : cols);
+  // Each column's share of the residuals' energy, summed over rows that
+  // have any (a row's residual scaled to mean square 1).
+  std::vector<double> columnEnergy(cols, 0.0);
+  size_t rowsWithResidual = 0;
   for (size_t r = 0; r < rows; ++r) {
     for (size_t k = 0; k < cols; ++k)
       row[k] = loadFloatElement(weight, r * cols + k);
-    float scale =
-        ternarizeRow(row.data(), cols, ternary.data() + (lanes ? r * cols : 0));
-    std::memcpy(storage.data() + r * 4, &scale, 4);
+    int8_t *t = ternary.data() + (lanes ? r * cols : 0);
+    float scale = ternarizeRow(row.data(), cols, t);
+    // The residual d = w - scale t, and the row's statistics a = |d| /
+    // sqrt(cols), b = scale sqrt(nonzeros / cols).
+    double energy = 0;
+    size_t nonzeros = 0;
+    for (size_t k = 0; k < cols; ++k) {
+      double d = double(row[k]) - double(scale) * t[k];
+      row[k] = float(d);
+      energy += d * d;
+      nonzeros += t[k] != 0;
+    }
+    *stat(r) = scale;
+    *stat(rows + r) = float(std::sqrt(energy / double(cols)));
+    *stat(2 * rows + r) =
+        float(scale * std::sqrt(double(nonzeros) / double(cols)));
+    if (energy > 0) {
+      ++rowsWithResidual;
+      for (size_t k = 0; k < cols; ++k)
+        columnEnergy[k] += double(row[k]) * row[k] * double(cols) / energy;
+    }
     uint8_t *codes = storage.data() + codesAt + r * rowBytes;
     if (lanes)
       continue;
     if (t3x5)
-      packT3X5Values(ternary.data(), 1, cols, codes);
+      packT3X5Values(t, 1, cols, codes);
     else
-      packI2SValues(ternary.data(), cols, codes);
+      packI2SValues(t, cols, codes);
   }
+  for (size_t k = 0; k < cols; ++k)
+    *stat(3 * rows + k) =
+        rowsWithResidual ? float(columnEnergy[k] / double(rowsWithResidual))
+                         : 1.0f;
   if (lanes)
     packT3X5x64Values(ternary.data(), superblocks * 64, cols,
                       storage.data() + codesAt);

@@ -1264,19 +1264,34 @@ void TRIT_OP(lm_head_q4)(const trit_exec_context *ctx, const float *x,
 
 /*===--- reranking LM head: a ternary copy, then exact rows ---------------===*
  *
- * tritc --lm-head=rerank: `compact` is a ternary copy of the table, [vocab]
- * f32 row scales, then (64-byte aligned) the rows' codes in the layout
- * `copy` names (trit_rerank_copy: I2_S, T3X5, T3X5 read by the AVX-512
- * VBMI row dots, or T3X5 with rows in lanes, in superblocks of 64 rows
- * past `vocab`). Every logit is first estimated from it like a
+ * tritc --lm-head=rerank (and auto for large float tables): `compact` is a
+ * ternary copy of the table (layouts.h, TERNARY_ROWS_*): [vocab] f32 row
+ * scales, the error statistics below, then (64-byte aligned) the rows'
+ * codes in the layout `copy` names (trit_rerank_copy: I2_S, T3X5, T3X5 read
+ * by the AVX-512 VBMI row dots, or T3X5 with rows in lanes, in superblocks
+ * of 64 rows past `vocab`). Every logit is first estimated from it like a
  * BitLinear with a scale per row (1.67 or 2 bits per weight instead of 16);
  * then the `candidates` rows with the highest estimates are computed again
- * from the exact table with the exact head's arithmetic (lm_head_block_). The
- * result is the exact head's argmax whenever that row is among the
- * candidates; the other logits keep their estimates. */
+ * from the exact table with the exact head's arithmetic (lm_head_block_).
+ *
+ * The check: an estimate's error, exact - estimate = d.x + s t.(x - x^)
+ * (d = w - s t the ternarization's residual, x^ the int8 input), is
+ * modelled as a sum of independent terms, with a standard deviation of
+ * sigma_r = a_r X + b_r E: a_r = |d_r| / sqrt(dim) and b_r = s_r
+ * sqrt(nonzeros_r / dim) per row, X = sqrt(sum_j c_j x_j^2) with c_j the
+ * column j's share of the residuals' energy, E = |x - x^| per token. Every
+ * other row whose estimate + margin sigma_r reaches the best exact logit
+ * so far is computed exactly as well, so the result is the exact head's
+ * argmax unless some row's error exceeds `margin` of its sigmas
+ * (docs/performance.md measures how far the errors go). margin 0 skips the
+ * check. The logits of rows never recomputed keep their estimates, unless
+ * the context asks for exact logits (TRIT_EXEC_EXACT_LOGITS): then the
+ * whole table is read. */
 
-/* The most candidates one token may have (the memory plan's room). */
+/* The most candidates one token may have (the memory plan's room), and the
+ * checked rows computed per batch. */
 #define TRIT_RERANK_MAX_CANDIDATES 8192
+#define TRIT_RERANK_CHECK_BATCH 8192
 #define TRIT_RERANK_BINS 4096
 
 typedef struct TRIT_CAT(lm_head_ternary_args_, TRIT_ISA) {
@@ -1353,7 +1368,7 @@ typedef struct TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA) {
   int64_t t;
 } TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA);
 
-/* Candidates [begin, end) of one token, from the exact table. */
+/* Listed rows [begin, end) of one token, from the exact table. */
 static void TRIT_CAT(lm_head_exact_rows_, TRIT_ISA)(void *closure,
                                                     int64_t begin,
                                                     int64_t end) {
@@ -1372,27 +1387,102 @@ static void TRIT_CAT(lm_head_exact_rows_, TRIT_ISA)(void *closure,
   }
 }
 
+/* Computes the listed rows of token t exactly and returns the highest of
+ * `best` and their logits. */
+static float TRIT_CAT(lm_head_exact_list_,
+                      TRIT_ISA)(const trit_exec_context *ctx,
+                                const TRIT_CAT(lm_head_args_, TRIT_ISA) * head,
+                                const int32_t *rows, int64_t count, int64_t t,
+                                float best) {
+  TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA) exact = {head, rows, t};
+  trit_parallel_for(ctx, TRIT_CAT(lm_head_exact_rows_, TRIT_ISA), &exact, 0,
+                    count, 1);
+  const float *logits = head->out + t * head->vocab;
+  for (int64_t i = 0; i < count; ++i)
+    best = logits[rows[i]] > best ? logits[rows[i]] : best;
+  return best;
+}
+
+/* The check of token t (see above): computes exactly every row outside
+ * the `selected` candidates (in row order) whose estimate + margin sigma
+ * reaches the best exact logit, in batches of TRIT_RERANK_CHECK_BATCH rows
+ * (`batch`); each batch's logits raise the bar for the rest. */
+static void TRIT_CAT(lm_head_check_,
+                     TRIT_ISA)(const trit_exec_context *ctx,
+                               const TRIT_CAT(lm_head_args_, TRIT_ISA) * head,
+                               const float *stats, const int8_t *q,
+                               float q_scale, float margin,
+                               const int32_t *candidates, int64_t selected,
+                               int32_t *batch, int64_t t, float best) {
+  int64_t dim = head->dim, vocab = head->vocab;
+  const float *a = stats, *b = stats + vocab, *c = stats + 2 * vocab;
+  const float *x = head->x + t * dim;
+  /* X and E of this token, in double: they scale every row's sigma. */
+  double xx = 0.0, ee = 0.0;
+  for (int64_t j = 0; j < dim; ++j) {
+    double e = (double)x[j] - (double)q[j] / (double)q_scale;
+    xx += (double)c[j] * (double)x[j] * (double)x[j];
+    ee += e * e;
+  }
+  float spread_x = margin * (float)__builtin_sqrt(xx),
+        spread_e = margin * (float)__builtin_sqrt(ee);
+  const float *logits = head->out + t * vocab;
+  int64_t next = 0, count = 0;
+  /* A mask of 64 rows' tests at a time (vectorized), then the few rows
+   * that pass, less the candidates (already exact). */
+  for (int64_t r0 = 0; r0 < vocab; r0 += 64) {
+    int64_t width = vocab - r0 < 64 ? vocab - r0 : 64;
+    uint64_t pass = 0;
+    for (int64_t i = 0; i < width; ++i)
+      pass |= (uint64_t)(logits[r0 + i] +
+                             (a[r0 + i] * spread_x + b[r0 + i] * spread_e) >=
+                         best)
+              << i;
+    for (; pass; pass &= pass - 1) {
+      int64_t r = r0 + __builtin_ctzll(pass);
+      while (next < selected && candidates[next] < r)
+        ++next;
+      if (next < selected && candidates[next] == r)
+        continue;
+      batch[count++] = (int32_t)r;
+      if (count == TRIT_RERANK_CHECK_BATCH) {
+        best = TRIT_CAT(lm_head_exact_list_, TRIT_ISA)(ctx, head, batch, count,
+                                                       t, best);
+        count = 0;
+      }
+    }
+  }
+  if (count)
+    TRIT_CAT(lm_head_exact_list_, TRIT_ISA)(ctx, head, batch, count, t, best);
+}
+
 /* The scratch: the input rounded for the exact table [n][dim] f32, its
- * int8 codes [n][dim], their scales and sums [n], then the histogram and
- * the candidate rows (the layout of the compiler's getLMHeadScratchSize). */
+ * int8 codes [n][dim], their scales and sums [n], then the histogram, the
+ * candidate rows and the check's batch (the layout of the compiler's
+ * getLMHeadScratchSize). */
 void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
                              int64_t n, int64_t dim, const void *compact,
                              int32_t copy, const void *table, int32_t f16,
-                             int64_t vocab, int64_t candidates, void *scratch,
-                             float *out) {
+                             int64_t vocab, int64_t candidates, float margin,
+                             void *scratch, float *out) {
   uint8_t *base = scratch;
   float *x_rounded = (float *)base;
+  if (ctx->flags & TRIT_EXEC_EXACT_LOGITS) {
+    TRIT_OP(lm_head)(ctx, x, n, dim, table, f16, vocab, x_rounded, out);
+    return;
+  }
   int8_t *q = (int8_t *)(base + ((n * dim * 4 + 63) / 64) * 64);
   float *q_scales = (float *)((uint8_t *)q + ((n * dim + 63) / 64) * 64);
   int32_t *q_sums = (int32_t *)(q_scales + ((n + 15) / 16) * 16);
   int32_t *hist = q_sums + ((n + 15) / 16) * 16;
   int32_t *rows = hist + TRIT_RERANK_BINS;
+  int32_t *batch = rows + TRIT_RERANK_MAX_CANDIDATES;
   for (int64_t t = 0; t < n; ++t)
     q_scales[t] =
         trit_quantize_row_generic(x + t * dim, q + t * dim, dim, &q_sums[t]);
   const float *row_scales = compact;
   const uint8_t *codes =
-      (const uint8_t *)compact + trit_head_copy_codes_offset(vocab);
+      (const uint8_t *)compact + trit_ternary_rows_codes_offset(vocab, dim);
   TRIT_CAT(lm_head_ternary_args_, TRIT_ISA)
   estimate = {{codes, q, q_scales, q_sums, out, n, 0.0f, row_scales, 0},
               dim,
@@ -1412,9 +1502,12 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
     int64_t selected = TRIT_CAT(select_highest_, TRIT_ISA)(
         out + t * vocab, vocab, candidates, TRIT_RERANK_MAX_CANDIDATES, hist,
         rows);
-    TRIT_CAT(lm_head_exact_rows_args_, TRIT_ISA) exact = {&head, rows, t};
-    trit_parallel_for(ctx, TRIT_CAT(lm_head_exact_rows_, TRIT_ISA), &exact, 0,
-                      selected, 1);
+    float best = TRIT_CAT(lm_head_exact_list_, TRIT_ISA)(
+        ctx, &head, rows, selected, t, -__builtin_inff());
+    if (margin > 0.0f)
+      TRIT_CAT(lm_head_check_, TRIT_ISA)
+      (ctx, &head, row_scales + vocab, q + t * dim, q_scales[t], margin, rows,
+       selected, batch, t, best);
   }
 }
 #undef TRIT_ATTENTION_DOT16

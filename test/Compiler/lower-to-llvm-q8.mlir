@@ -10,7 +10,7 @@
 // CHECK: %[[C2:.*]] = llvm.mlir.constant(2 : i64)
 // CHECK: %[[Q8:.*]] = llvm.call @trit_op_weight_{{[a-z0-9_]+}}(%{{.*}}, %[[C2]])
 // CHECK: llvm.call @trit_op_lm_head_q8_{{[a-z0-9_]+}}(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[Q8]],
-// BAD: for the --lm-head option: unknown value 'q5'; expected exact, q8, q4 or rerank
+// BAD: for the --lm-head option: unknown value 'q5'; expected auto, exact, q8, q4 or rerank
 module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2">} {
   trit.global @table : tensor<8x256xf16> = #trit.external<"m.gguf", "t">
   trit.global @norm : tensor<256xf32> = #trit.external<"m.gguf", "n">

@@ -1,11 +1,13 @@
 // RUN: trit-opt %s --split-input-file --trit-plan-memory=max-tokens=4 --trit-lower-to-llvm=lm-head=rerank --verify-diagnostics | FileCheck %s
-// RUN: trit-opt %s --split-input-file --trit-plan-memory=max-tokens=4 --trit-lower-to-llvm="lm-head=rerank rerank-candidates=16" --verify-diagnostics | FileCheck %s --check-prefix=SIXTEEN
+// RUN: trit-opt %s --split-input-file --trit-plan-memory=max-tokens=4 --trit-lower-to-llvm="lm-head=rerank rerank-candidates=16 rerank-margin=0" --verify-diagnostics | FileCheck %s --check-prefix=SIXTEEN
+// RUN: not trit-opt %s --split-input-file --trit-plan-memory=max-tokens=4 --trit-lower-to-llvm="lm-head=rerank rerank-margin=-1" 2>&1 | FileCheck %s --check-prefix=BAD-MARGIN
 
 // lm-head=rerank: the LM head estimates every logit from a ternary copy of
 // the table (a third weight-table entry of the same tensor, packed I2_S
 // like the module's ternary weights, here none), then recomputes the best
-// 1024 rows from the f16 table (operands: the copy, I2_S, the exact table,
-// f16, vocab, candidates).
+// 1024 rows from the f16 table, and every other row within 8 standard
+// deviations of its estimate's error of them (operands: the copy, I2_S,
+// the exact table, f16, vocab, candidates, margin).
 // CHECK-LABEL: module attributes
 // CHECK-SAME: trit.weights = [{layout = "f16", name = "table"}, {layout = "f32", name = "norm"}, {layout = "ternary_rows_i2_s", name = "table"}]
 // CHECK: %[[TABLE:.*]] = llvm.call @trit_op_weight_{{[a-z0-9_]+}}(%{{.*}}, %{{.*}}) : (!llvm.ptr, i64) -> !llvm.ptr
@@ -16,11 +18,14 @@
 // CHECK: %[[F16:.*]] = llvm.mlir.constant(1 : i32)
 // CHECK: %[[VOCAB:.*]] = llvm.mlir.constant(8 : i64)
 // CHECK: %[[K:.*]] = llvm.mlir.constant(1024 : i64)
-// CHECK: llvm.call @trit_op_lm_head_rerank_{{[a-z0-9_]+}}(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[COPY]], %[[I2S]], %[[TABLE]], %[[F16]], %[[VOCAB]], %[[K]],
+// CHECK: %[[MARGIN:.*]] = llvm.mlir.constant(8.000000e+00 : f32)
+// CHECK: llvm.call @trit_op_lm_head_rerank_{{[a-z0-9_]+}}(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[COPY]], %[[I2S]], %[[TABLE]], %[[F16]], %[[VOCAB]], %[[K]], %[[MARGIN]],
 // SIXTEEN-LABEL: module attributes
 // SIXTEEN-NOT: rerank_rows
 // SIXTEEN: llvm.mlir.constant(16 : i64)
+// SIXTEEN-NEXT: llvm.mlir.constant(0.000000e+00 : f32)
 // SIXTEEN-NEXT: llvm.call @trit_op_lm_head_rerank_
+// BAD-MARGIN: rerank-margin is -1; expected 0 to 1000
 module attributes {trit.model = {context_length = 16 : i64}, trit.target = #trit.target<"x86_64-unknown-linux-gnu", "znver4", "+avx2">} {
   trit.global @table : tensor<8x256xf16> = #trit.external<"m.gguf", "t">
   trit.global @norm : tensor<256xf32> = #trit.external<"m.gguf", "n">

@@ -743,7 +743,7 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
       estimate[t * vocab + r] = float(dot) / qs * rowScales[r];
     }
   }
-  size_t codesAt = (vocab * 4 + 63) / 64 * 64;
+  size_t codesAt = trit_ternary_rows_codes_offset(vocab, dim);
   __builtin_cpu_init();
   bool vbmi = __builtin_cpu_supports("avx512vbmi");
   // t3x5: 2 asks for the VBMI row dots (the AVX-512 family; T3X5 elsewhere).
@@ -763,11 +763,13 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
       std::vector<float> exact(n * vocab), rounded(n * dim);
       v.lmHead(&ctx, x.data(), n, dim, table.data(), 1, vocab, rounded.data(),
                exact.data());
-      std::vector<uint8_t> scratch(n * dim * 5 + 1024 + (4096 + 8192) * 4);
+      std::vector<uint8_t> scratch(n * dim * 5 + 1024 +
+                                   (4096 + 8192 + 8192) * 4);
       for (int64_t candidates : {1, 17, 8192}) {
+        // Margin 0: the candidates only, no check.
         std::vector<float> out(n * vocab);
         v.lmHeadRerank(&ctx, x.data(), n, dim, compact.data(), t3x5,
-                       table.data(), 1, vocab, candidates, scratch.data(),
+                       table.data(), 1, vocab, candidates, 0.0f, scratch.data(),
                        out.data());
         std::string where = std::string(v.name) +
                             (t3x5 == 2 ? " t3x5 vbmi"
@@ -799,6 +801,119 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
         }
       }
     }
+  }
+}
+
+// The reranking head's check: a row the ternary copy misjudges (its codes
+// are all zero, so its estimate is 0) but whose exact logit is the highest
+// is found through its error statistics, and the exact-logits flag reads
+// the whole table.
+TEST(Ops, RerankHeadCheckRecomputesRowsThatMayBeatTheCandidates) {
+  const int64_t vocab = 301, dim = 384, n = 2, winner = 7;
+  std::vector<float> x = randomFloats(n * dim, 1.0f, 51);
+  std::vector<float> values = randomFloats(vocab * dim, 0.05f, 52);
+  for (int64_t k = 0; k < dim; ++k) // row 7 follows both tokens' inputs
+    values[winner * dim + k] =
+        0.02f * ((x[k] > 0 ? 1.0f : -1.0f) + (x[dim + k] > 0 ? 1.0f : -1.0f));
+  std::vector<uint16_t> table(vocab * dim);
+  std::vector<float> w(vocab * dim);
+  for (size_t i = 0; i < table.size(); ++i) {
+    table[i] = halfBits(values[i]);
+    w[i] = float(static_cast<_Float16>(values[i]));
+  }
+  // The copy: sign(w) where |w| > 0.03 with the kept weights' mean as
+  // scale, except row 7 (all zero); its statistics as layouts.h defines
+  // them.
+  std::vector<int8_t> ternary(vocab * dim, 0);
+  std::vector<float> header(3 * vocab + dim, 0.0f);
+  std::vector<double> energyShare(dim, 0.0);
+  for (int64_t r = 0; r < vocab; ++r) {
+    double kept = 0, count = 0;
+    for (int64_t k = 0; k < dim && r != winner; ++k)
+      if (std::fabs(w[r * dim + k]) > 0.03f) {
+        ternary[r * dim + k] = w[r * dim + k] > 0 ? 1 : -1;
+        kept += std::fabs(w[r * dim + k]);
+        count += 1;
+      }
+    float scale = count ? float(kept / count) : 0.0f;
+    double energy = 0;
+    for (int64_t k = 0; k < dim; ++k) {
+      double d = w[r * dim + k] - double(scale) * ternary[r * dim + k];
+      energy += d * d;
+    }
+    for (int64_t k = 0; k < dim; ++k) {
+      double d = w[r * dim + k] - double(scale) * ternary[r * dim + k];
+      energyShare[k] += d * d * dim / energy / vocab;
+    }
+    header[r] = scale;
+    header[vocab + r] = float(std::sqrt(energy / dim));
+    header[2 * vocab + r] = float(scale * std::sqrt(count / dim));
+  }
+  for (int64_t k = 0; k < dim; ++k)
+    header[3 * vocab + k] = float(energyShare[k]);
+  std::vector<uint8_t> packed = trit::test::packT3X5(ternary, vocab, dim);
+  size_t codesAt = trit_ternary_rows_codes_offset(vocab, dim);
+  std::vector<uint8_t> compact(codesAt + packed.size());
+  std::memcpy(compact.data(), header.data(), header.size() * 4);
+  std::memcpy(compact.data() + codesAt, packed.data(), packed.size());
+
+  std::vector<uint8_t> scratch(n * dim * 5 + 1024 + (4096 + 8192 + 8192) * 4);
+  for (const OpsVariant &v : variants()) {
+    if (!v.supported)
+      continue;
+    trit_exec_context ctx{};
+    std::vector<float> exact(n * vocab), rounded(n * dim);
+    v.lmHead(&ctx, x.data(), n, dim, table.data(), 1, vocab, rounded.data(),
+             exact.data());
+    for (int64_t t = 0; t < n; ++t)
+      ASSERT_EQ(winner, std::max_element(exact.begin() + t * vocab,
+                                         exact.begin() + (t + 1) * vocab) -
+                            (exact.begin() + t * vocab));
+    // Unchecked, with one candidate: row 7 keeps its estimate of 0.
+    std::vector<float> unchecked(n * vocab);
+    v.lmHeadRerank(&ctx, x.data(), n, dim, compact.data(), 1, table.data(), 1,
+                   vocab, 1, 0.0f, scratch.data(), unchecked.data());
+    for (int64_t t = 0; t < n; ++t)
+      EXPECT_EQ(unchecked[t * vocab + winner], 0.0f) << v.name;
+    // Checked: row 7 is recomputed, and so is every row whose estimate +
+    // 8 sigma reaches the highest exact logit.
+    std::vector<float> out(n * vocab);
+    v.lmHeadRerank(&ctx, x.data(), n, dim, compact.data(), 1, table.data(), 1,
+                   vocab, 1, 8.0f, scratch.data(), out.data());
+    for (int64_t t = 0; t < n; ++t) {
+      const float *xt = rounded.data() + t * dim;
+      std::vector<int8_t> q(dim);
+      int32_t sum;
+      float qs =
+          trit_quantize_row_generic(x.data() + t * dim, q.data(), dim, &sum);
+      double xx = 0, ee = 0;
+      for (int64_t k = 0; k < dim; ++k) {
+        xx += header[3 * vocab + k] * double(xt[k]) * xt[k];
+        ee += (xt[k] - q[k] / double(qs)) * (xt[k] - q[k] / double(qs));
+      }
+      float best = exact[t * vocab + winner];
+      EXPECT_EQ(out[t * vocab + winner], best) << v.name;
+      int64_t recomputed = 0;
+      for (int64_t r = 0; r < vocab; ++r) {
+        float got = out[t * vocab + r], want = exact[t * vocab + r];
+        EXPECT_TRUE(got == unchecked[t * vocab + r] || got == want)
+            << v.name << " row " << r;
+        double bound = unchecked[t * vocab + r] +
+                       8.0 * (header[vocab + r] * std::sqrt(xx) +
+                              header[2 * vocab + r] * std::sqrt(ee));
+        if (bound > best * 1.001 + 1e-3)
+          EXPECT_EQ(got, want) << v.name << " row " << r;
+        recomputed += got == want;
+      }
+      EXPECT_LT(recomputed, vocab) << v.name << ": the check kept none";
+    }
+    // The exact-logits flag: every row from the table.
+    ctx.flags = TRIT_EXEC_EXACT_LOGITS;
+    std::vector<float> all(n * vocab);
+    v.lmHeadRerank(&ctx, x.data(), n, dim, compact.data(), 1, table.data(), 1,
+                   vocab, 1, 8.0f, scratch.data(), all.data());
+    EXPECT_EQ(0, std::memcmp(all.data(), exact.data(), all.size() * 4))
+        << v.name;
   }
 }
 

@@ -133,22 +133,38 @@ TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
   weight.shape = {3, cols};
   weight.data = llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
+  size_t codesAt = trit_ternary_rows_codes_offset(3, cols);
   for (bool t3x5 : {true, false}) {
     std::vector<uint8_t> storage;
     auto bytes = trit::packWeight(
         weight, t3x5 ? "ternary_rows_t3x5" : "ternary_rows_i2_s", storage);
     ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
-    std::vector<uint8_t> codes = t3x5
-                                     ? trit::test::packT3X5(expected, 3, cols)
-                                     : trit::test::packI2S(expected, 3, cols);
-    // Three f32 scales padded to 64 bytes, then the packed rows.
-    ASSERT_EQ(bytes->size(), 64 + codes.size());
-    float scales[3];
-    std::memcpy(scales, bytes->data(), 12);
-    EXPECT_EQ(scales[0], 2.0f);
-    EXPECT_EQ(scales[1], 0.0f);
-    EXPECT_EQ(scales[2], 0.5f);
-    EXPECT_EQ(0, std::memcmp(bytes->data() + 64, codes.data(), codes.size()))
+    std::vector<uint8_t> codes = t3x5 ? trit::test::packT3X5(expected, 3, cols)
+                                      : trit::test::packI2S(expected, 3, cols);
+    // Three f32 scales, the error statistics (3 a, 3 b, 384 c) padded to
+    // 64 bytes, then the packed rows.
+    ASSERT_EQ(codesAt, 1600u);
+    ASSERT_EQ(bytes->size(), codesAt + codes.size());
+    std::vector<float> header(3 * 3 + cols);
+    std::memcpy(header.data(), bytes->data(), header.size() * 4);
+    EXPECT_EQ(header[0], 2.0f);
+    EXPECT_EQ(header[1], 0.0f);
+    EXPECT_EQ(header[2], 0.5f);
+    // a = |w - scale t| / sqrt(cols): row 0 leaves its 192 weights of 0.1
+    // out; rows 1 and 2 are exact.
+    EXPECT_FLOAT_EQ(header[3], std::sqrt(192 * 0.01f / cols));
+    EXPECT_EQ(header[4], 0.0f);
+    EXPECT_EQ(header[5], 0.0f);
+    // b = scale sqrt(nonzeros / cols).
+    EXPECT_FLOAT_EQ(header[6], 2.0f * std::sqrt(0.5f));
+    EXPECT_EQ(header[7], 0.0f);
+    EXPECT_FLOAT_EQ(header[8], 0.5f);
+    // c: each column's share of the residual energy (mean 1), from row 0
+    // alone: 2 where it left a weight out, 0 elsewhere.
+    for (int64_t k = 0; k < cols; ++k)
+      EXPECT_FLOAT_EQ(header[9 + k], k % 4 < 2 ? 0.0f : 2.0f) << k;
+    EXPECT_EQ(0,
+              std::memcmp(bytes->data() + codesAt, codes.data(), codes.size()))
         << (t3x5 ? "t3x5" : "i2_s");
   }
   // Rows in lanes: the three rows padded to a superblock of 64.
@@ -160,12 +176,13 @@ TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
     std::vector<int8_t> padded(expected);
     padded.resize(64 * cols, 0);
     std::vector<uint8_t> codes = trit::test::packT3X5x64(padded, 64, cols);
-    ASSERT_EQ(bytes->size(), 64 + codes.size());
+    ASSERT_EQ(bytes->size(), codesAt + codes.size());
     float scales[3];
     std::memcpy(scales, bytes->data(), 12);
     EXPECT_EQ(scales[0], 2.0f);
     EXPECT_EQ(scales[2], 0.5f);
-    EXPECT_EQ(0, std::memcmp(bytes->data() + 64, codes.data(), codes.size()));
+    EXPECT_EQ(0,
+              std::memcmp(bytes->data() + codesAt, codes.data(), codes.size()));
   }
   weight.shape = {2, 576};
   std::vector<uint8_t> storage;

@@ -38,6 +38,12 @@ cl::opt<int64_t> contextSize(
 cl::opt<int64_t> maxChunks("chunks",
                            cl::desc("Score at most this many chunks (0: all)"),
                            cl::init(0), cl::cat(category));
+cl::opt<bool> estimatedLogits(
+    "estimated-logits",
+    cl::desc("Score the logits generation samples from: a reranking LM "
+             "head's estimates for the rows it does not recompute (default: "
+             "every logit from the exact table)"),
+    cl::cat(category));
 cl::opt<int> threads("t",
                      cl::desc("Threads (default 0: the CPUs this process may "
                               "use, at most one per physical core)"),
@@ -98,6 +104,7 @@ int main(int argc, char **argv) {
       trit::Executor::create(info, (*artifact)->getWeights(), ctx, threadCount);
   if (!exec)
     return fail(toString(exec.takeError()));
+  (*exec)->setExactLogits(!estimatedLogits);
   errs() << "trit-perplexity: " << tokens.size() << " tokens, " << chunks
          << " chunks of " << ctx << ", scoring the second half of each, "
          << threadCount << (threadCount == 1 ? " thread\n" : " threads\n");

@@ -118,6 +118,13 @@ struct CompileCLOptions {
       cl::desc("Rows per token that --lm-head=rerank recomputes exactly "
                "(1 to 8192, default 1024)"),
       cl::cat(category)};
+  cl::opt<double> rerankMargin{
+      "rerank-margin",
+      cl::desc("Rows whose estimate is within this many standard "
+               "deviations of its error of the best exact logit are "
+               "recomputed too, so the greedy token is the exact head's "
+               "(default 8; 0 skips the check: faster, inexact)"),
+      cl::cat(category)};
   cl::opt<bool> promptLut{
       "prompt-lut",
       cl::desc("Prompts' T3X5 BitLinears (calls of 8 tokens or more) "
@@ -202,6 +209,7 @@ CompileOptions trit::driver::getCompileOptionsFromCL(const char *argv0) {
   copyIfGiven(pipeline.normCodegen, flags.normCodegen);
   copyIfGiven(pipeline.lmHead, flags.lmHead);
   copyIfGiven(pipeline.rerankCandidates, flags.rerankCandidates);
+  copyIfGiven(pipeline.rerankMargin, flags.rerankMargin);
   copyIfGiven(pipeline.promptLut, flags.promptLut);
 
   copyIfGiven(options.weights, flags.weights);

@@ -20,8 +20,9 @@ extern "C" {
 
 /* Bumped whenever this struct or the entry points change (2: logit_rows;
  * 3: logit_rows may be 0; 4: tasks over chunk queues replace fixed ranges,
- * and `threads`; 5: `batch`, one token from each of several sequences). */
-#define TRIT_ABI_VERSION 5
+ * and `threads`; 5: `batch`, one token from each of several sequences;
+ * 6: `flags`). */
+#define TRIT_ABI_VERSION 6
 
 /* A parallel op's work: [next, end) taken `grain` at a time by whichever
  * threads run the op's task, so a thread the OS has descheduled holds up
@@ -78,7 +79,16 @@ typedef struct trit_exec_context {
    * else [n] rows, one per token, and `start` must be 0 (trit_prefill
    * only: a step of n sequences, continuous batching). */
   const trit_batch_row *batch;
+  uint32_t flags; /* trit_exec_flags */
 } trit_exec_context;
+
+/* Requests of the caller that change how a compiled model computes. */
+enum trit_exec_flags {
+  /* Every logit from the LM head's exact table, also where the compiled
+   * head estimates those that cannot be the best (lm-head=rerank):
+   * perplexity, logit dumps. */
+  TRIT_EXEC_EXACT_LOGITS = 1,
+};
 
 /* Status values returned by the entry points. */
 enum {

@@ -56,9 +56,11 @@ enum trit_weight_role {
    * 128-element block 64 bytes: byte j holds element j (low nibble) and       \
    * 64 + j (high nibble) as code + 8, codes in [-7, 7]. */                    \
   X(Q4_BLOCKS, "q4_blocks", HEAD_COPY, 128, 1)                                 \
-  /* A reranking head's estimate: [rows] f32 scales, then the rows             \
-   * ternarized and packed as I2_S, T3X5 or T3X5 with rows in lanes (rows      \
-   * padded with zeros to superblocks of 64). */                               \
+  /* A reranking head's estimate: [rows] f32 scales, its error statistics      \
+   * ([rows] a, [rows] b, [cols] c: ops_template.h's check), then at           \
+   * trit_ternary_rows_codes_offset the rows ternarized and packed as I2_S,    \
+   * T3X5 or T3X5 with rows in lanes (rows padded with zeros to superblocks    \
+   * of 64). */                                                                \
   X(TERNARY_ROWS_I2_S, "ternary_rows_i2_s", HEAD_COPY, 128, 1)                 \
   X(TERNARY_ROWS_T3X5, "ternary_rows_t3x5", HEAD_COPY, 64, 1)                  \
   X(TERNARY_ROWS_T3X5_X64, "ternary_rows_t3x5_x64", HEAD_COPY, 64, 1)        \
@@ -173,6 +175,13 @@ static inline int64_t trit_head_copy_codes_offset(int64_t scales) {
   return (scales * 4 + 63) / 64 * 64;
 }
 
+/* Where the codes of a reranking head's ternary copy begin: after its
+ * scales and error statistics, 3 rows + cols f32 values. */
+static inline int64_t trit_ternary_rows_codes_offset(int64_t rows,
+                                                     int64_t cols) {
+  return trit_head_copy_codes_offset(3 * rows + cols);
+}
+
 /* Bytes of a rows x cols weight in `layout` (of the column and row
  * multiples the layout holds). */
 static inline int64_t trit_weight_layout_bytes(enum trit_weight_layout layout,
@@ -193,11 +202,12 @@ static inline int64_t trit_weight_layout_bytes(enum trit_weight_layout layout,
   case TRIT_WEIGHT_LAYOUT_Q4_BLOCKS:
     return trit_head_copy_codes_offset(rows * (cols / 128)) + rows * cols / 2;
   case TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_I2_S:
-    return trit_head_copy_codes_offset(rows) + rows * cols / 4;
+    return trit_ternary_rows_codes_offset(rows, cols) + rows * cols / 4;
   case TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5:
-    return trit_head_copy_codes_offset(rows) + rows * trit_t3x5_row_bytes(cols);
+    return trit_ternary_rows_codes_offset(rows, cols) +
+           rows * trit_t3x5_row_bytes(cols);
   case TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5_X64:
-    return trit_head_copy_codes_offset(rows) +
+    return trit_ternary_rows_codes_offset(rows, cols) +
            (rows + 63) / 64 * trit_t3x5x64_superblock_bytes(cols);
   case TRIT_WEIGHT_LAYOUT_T2G64_X16:
     return (rows + 15) / 16 * trit_t2g_superblock_bytes(cols, 64);

@@ -56,17 +56,20 @@ std::optional<int64_t> getBufferSize(Type type, int64_t maxTokens);
 SmallVector<int64_t> getScratchSizes(Operation *op, int64_t maxTokens,
                                      int64_t maxContext);
 
-/// The most rows lm-head=rerank recomputes per token, and its histogram's
-/// bins: TRIT_RERANK_MAX_CANDIDATES and TRIT_RERANK_BINS of
-/// kernels/src/ops_template.h, whose scratch layout getLMHeadScratchSize
+/// The most candidates lm-head=rerank recomputes per token, the rows its
+/// check recomputes per batch, and its histogram's bins:
+/// TRIT_RERANK_MAX_CANDIDATES, TRIT_RERANK_CHECK_BATCH and TRIT_RERANK_BINS
+/// of kernels/src/ops_template.h, whose scratch layout getLMHeadScratchSize
 /// follows.
 inline constexpr int64_t kMaxRerankCandidates = 8192;
+inline constexpr int64_t kRerankCheckBatch = 8192;
 inline constexpr int64_t kRerankBins = 4096;
 
 /// Scratch bytes of an LM head over [rows][cols] inputs.
 inline int64_t getLMHeadScratchSize(int64_t rows, int64_t cols) {
   return alignArenaSize(rows * cols * 4) + alignArenaSize(rows * cols) +
-         2 * alignArenaSize(rows * 4) + (kRerankBins + kMaxRerankCandidates) * 4;
+         2 * alignArenaSize(rows * 4) +
+         (kRerankBins + kMaxRerankCandidates + kRerankCheckBatch) * 4;
 }
 
 /// Floats of attention scratch per head: room for a block of

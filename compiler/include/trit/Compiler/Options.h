@@ -39,7 +39,7 @@ enum class NormCodegen { Kernel, Vector };
 llvm::ArrayRef<EnumOptionValue<NormCodegen>> getEnumOptionValues(NormCodegen);
 
 /// What the LM head reads (trit-lower-to-llvm `lm-head`).
-enum class LMHead { Exact, Q8, Q4, Rerank };
+enum class LMHead { Auto, Exact, Q8, Q4, Rerank };
 llvm::ArrayRef<EnumOptionValue<LMHead>> getEnumOptionValues(LMHead);
 
 inline constexpr int64_t kDefaultMaxTokens = 64;
@@ -47,6 +47,13 @@ inline constexpr int64_t kDefaultMaxTokens = 64;
 /// tokens.
 inline constexpr int64_t kPromptLutMaxTokens = 128;
 inline constexpr int64_t kDefaultRerankCandidates = 1024;
+/// How many of its error's estimated standard deviations a reranking
+/// head's estimate must stay below the best exact logit for its row to be
+/// left estimated (0: no check).
+inline constexpr double kDefaultRerankMargin = 8.0;
+/// lm-head=auto reranks float tables of at least this many rows (smaller
+/// ones cost little to read, and the candidates would be most of them).
+inline constexpr int64_t kAutoRerankMinRows = 16384;
 
 /// What the trit-optimize and trit-lower pipelines are built from.
 struct PipelineOptions {
@@ -61,8 +68,9 @@ struct PipelineOptions {
   /// 0: the model's context length.
   int64_t maxContext = 0;
   NormCodegen normCodegen = NormCodegen::Kernel;
-  LMHead lmHead = LMHead::Exact;
+  LMHead lmHead = LMHead::Auto;
   int64_t rerankCandidates = kDefaultRerankCandidates;
+  double rerankMargin = kDefaultRerankMargin;
   bool promptLut = false;
 
   /// Prompt tokens one prefill call evaluates: maxTokens if set, else
@@ -74,9 +82,9 @@ struct PipelineOptions {
 
   /// The trit-lower-to-llvm options that differ from their defaults, each
   /// as `name=value` with tritc's flag name (`lm-head=rerank`,
-  /// `prompt-lut=true`); rerank-candidates comes with lm-head=rerank even
-  /// at its default. What an artifact records of how its code computes,
-  /// beyond what its weight layouts and memory plan show.
+  /// `prompt-lut=true`); rerank-candidates and rerank-margin come with
+  /// lm-head=rerank even at their defaults. What an artifact records of how its
+  /// code computes, beyond what its weight layouts and memory plan show.
   std::vector<std::string> getLoweringOptions() const;
 };
 

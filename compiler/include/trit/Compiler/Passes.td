@@ -252,12 +252,16 @@ def TritLowerToLLVM : Pass<"trit-lower-to-llvm", "mlir::ModuleOp"> {
            /*default=*/"::mlir::trit::NormCodegen::Kernel",
            "How a standalone RMSNorm is lowered">,
     Option<"lmHead", "lm-head", "::mlir::trit::LMHead",
-           /*default=*/"::mlir::trit::LMHead::Exact",
+           /*default=*/"::mlir::trit::LMHead::Auto",
            "What the LM head reads">,
     Option<"rerankCandidates", "rerank-candidates", "int64_t",
            /*default=*/"::mlir::trit::kDefaultRerankCandidates",
            "Rows per token that lm-head=rerank recomputes from the exact "
            "table (1 to 8192)">,
+    Option<"rerankMargin", "rerank-margin", "double",
+           /*default=*/"::mlir::trit::kDefaultRerankMargin",
+           "Standard deviations of a reranking head's estimate error within "
+           "which a row is recomputed exactly (0: no check)">,
     Option<"promptLut", "prompt-lut", "bool", /*default=*/"false",
            "T3X5 BitLinears of prompts (8 tokens or more) through int8 "
            "lookup tables: faster, inexact (needs AVX-512 VBMI)">

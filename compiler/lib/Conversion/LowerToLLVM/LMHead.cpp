@@ -36,13 +36,28 @@ trit_rerank_copy getRerankCopy(const LoweringState &state,
 
 struct LMHeadLowering : TritOpLowering<LMHeadOp> {
   using TritOpLowering::TritOpLowering;
+
+  /// lm-head=auto for a float table: the checked reranking head where its
+  /// copy pays (a large table, stored as an external weight, with rows the
+  /// copy's packing takes), else the exact head.
+  LMHead chooseAutoHead(LMHeadOp op, int64_t dim) const {
+    auto table = cast<RankedTensorType>(op.getTable().getType());
+    auto weight = op.getTable().getDefiningOp<WeightOp>();
+    WeightLayout copy = ::trit::getTernaryRowsLayout(state.ternaryLayout);
+    bool fits =
+        table.getDimSize(0) >= kAutoRerankMinRows && weight &&
+        state.weightIndex.count(weight.getName()) &&
+        dim % ::trit::getWeightLayoutInfo(copy).getColumnMultiple() == 0;
+    return fits ? LMHead::Rerank : LMHead::Exact;
+  }
+
   LogicalResult
   matchAndRewrite(LMHeadOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto table = cast<RankedTensorType>(op.getTable().getType());
     bool ternary = isa<TernaryType>(table.getElementType());
     LMHead lmHead = state.lmHead;
-    if (ternary && lmHead != LMHead::Exact)
+    if (ternary && lmHead != LMHead::Exact && lmHead != LMHead::Auto)
       return fail(op, rewriter)
              << "has a ternary table, which lm-head="
              << stringifyEnumOption(lmHead)
@@ -81,6 +96,8 @@ struct LMHeadLowering : TritOpLowering<LMHeadOp> {
         state.getWeightLayout(op.getTable()) == WeightLayout::F16
             ? TRIT_TABLE_F16
             : TRIT_TABLE_F32;
+    if (lmHead == LMHead::Auto)
+      lmHead = chooseAutoHead(op, dim);
     if (lmHead == LMHead::Exact) {
       b.call("lm_head", {ctx, x, rows, b.i64(dim), adaptor.getTable(),
                          b.i32(tableType), b.i64(vocab), scratch, out});
@@ -123,7 +140,7 @@ struct LMHeadLowering : TritOpLowering<LMHeadOp> {
              {ctx, x, rows, b.i64(dim), copy,
               b.i32(getRerankCopy(state, copyLayout)), adaptor.getTable(),
               b.i32(tableType), b.i64(vocab), b.i64(state.rerankCandidates),
-              scratch, out});
+              b.f32(float(state.rerankMargin)), scratch, out});
     } else {
       b.call(lmHead == LMHead::Q4 ? "lm_head_q4" : "lm_head_q8",
              {ctx, x, rows, b.i64(dim), copy, b.i64(vocab), scratch, out});

@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
+#include <cstdio>
+
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITLOWERTOLLVM
 #include "trit/Compiler/Passes.h.inc"
@@ -238,6 +240,13 @@ void LowerToLLVMPass::runOnOperation() {
                        << "; expected 1 to " << kMaxRerankCandidates;
     return signalPassFailure();
   }
+  if (!(rerankMargin >= 0 && rerankMargin <= 1000)) {
+    char margin[32];
+    std::snprintf(margin, sizeof margin, "%g", double(rerankMargin));
+    module.emitError() << "rerank-margin is " << margin
+                       << "; expected 0 to 1000";
+    return signalPassFailure();
+  }
   if (promptLut && failed(checkPromptLut(module, target)))
     return signalPassFailure();
 
@@ -268,6 +277,7 @@ void LowerToLLVMPass::runOnOperation() {
   state.vectorNorms = normCodegen == NormCodegen::Vector;
   state.lmHead = lmHead;
   state.rerankCandidates = rerankCandidates;
+  state.rerankMargin = rerankMargin;
   state.promptLut = promptLut;
   auto plan = model->getAttrOfType<DictionaryAttr>(kMemoryPlanAttr);
   state.maxTokens = plan.getAs<IntegerAttr>("max_tokens").getInt();

@@ -53,8 +53,9 @@ struct LoweringState {
 
   // The pass's options.
   bool vectorNorms = false;
-  LMHead lmHead = LMHead::Exact;
+  LMHead lmHead = LMHead::Auto;
   int64_t rerankCandidates = 0;
+  double rerankMargin = 0;
   bool promptLut = false;
 
   // The weight table, in module order (the module's `trit.weights`).

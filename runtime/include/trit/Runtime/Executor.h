@@ -82,6 +82,14 @@ public:
   /// nothing but its own activations, but differs from the decode path's).
   Error decodeBatch(const DecodeRow *rows, size_t n, float *logits);
 
+  /// Every logit from the LM head's exact table (TRIT_EXEC_EXACT_LOGITS),
+  /// also where the compiled head leaves estimates for rows that cannot be
+  /// the best (a reranking head): for perplexity. Off by default.
+  void setExactLogits(bool exact) {
+    context.flags = exact ? context.flags | TRIT_EXEC_EXACT_LOGITS
+                          : context.flags & ~uint32_t(TRIT_EXEC_EXACT_LOGITS);
+  }
+
   int getSequences() const { return static_cast<int>(kvCaches.size()); }
   int64_t getCapacity() const { return context.kv_capacity; }
   const CompiledModelInfo &getInfo() const { return info; }
