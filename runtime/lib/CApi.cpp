@@ -182,6 +182,10 @@ int64_t trit_context_position(const trit_context *context) {
   return context->position;
 }
 
+void trit_context_set_exact_logits(trit_context *context, int exact) {
+  context->exec->setExactLogits(exact != 0);
+}
+
 static trit_status evaluate(trit_context *context, const int32_t *tokens,
                             size_t n, float *logits, bool lastOnly);
 

@@ -171,13 +171,26 @@ int main(int argc, char **argv) {
       compiledWith += (compiledWith.empty() ? "--" : " --") + option->str();
     }
   bool promptLut = compileOptions.lookup("prompt-lut") == "true";
+  // A reranking head (a ternary_rows_* copy, asked for or chosen by
+  // lm-head=auto) recomputes its candidates; the rows its check adds vary
+  // per token and are not counted.
   int64_t rerankRows = 0;
-  if (compileOptions.lookup("lm-head") == "rerank")
+  for (const auto *w : *(*artifact)->getHeader().weights())
+    if (w->layout() && llvm::StringRef(w->layout()->str()).starts_with(
+                           "ternary_rows_")) {
+      rerankRows = TRIT_RERANK_DEFAULT_CANDIDATES;
+      if (compileOptions.lookup("lm-head") != "rerank")
+        compiledWith +=
+            compiledWith.empty() ? "(lm-head=auto: rerank)"
+                                 : " (lm-head=auto: rerank)";
+    }
+  if (compileOptions.count("rerank-candidates"))
     llvm::StringRef(compileOptions.lookup("rerank-candidates"))
         .getAsInteger(10, rerankRows);
   // Artifacts of earlier compilers record these in fields of their own.
   if (!(*artifact)->getHeader().lowering_options()) {
     promptLut = (*artifact)->getHeader().prompt_lut();
+    rerankRows = 0;
     for (const auto *w : *(*artifact)->getHeader().weights())
       rerankRows = std::max<int64_t>(rerankRows, w->rerank_rows());
   }

@@ -175,6 +175,10 @@ static inline int64_t trit_head_copy_codes_offset(int64_t scales) {
   return (scales * 4 + 63) / 64 * 64;
 }
 
+/* The rows a reranking head recomputes per token unless tritc is told
+ * otherwise (--rerank-candidates). */
+#define TRIT_RERANK_DEFAULT_CANDIDATES 1024
+
 /* Where the codes of a reranking head's ternary copy begin: after its
  * scales and error statistics, 3 rows + cols f32 values. */
 static inline int64_t trit_ternary_rows_codes_offset(int64_t rows,

@@ -72,6 +72,11 @@ trit_status trit_context_create(trit_model *model, int64_t context_size,
 void trit_context_free(trit_context *context);
 /* Tokens evaluated so far (the next position). */
 int64_t trit_context_position(const trit_context *context);
+/* exact != 0: every logit from the LM head's exact table, also where the
+ * compiled head leaves estimates for rows that cannot be the best (a
+ * reranking head, tritc's default for large heads): for perplexity and
+ * other scoring. 0 (the default): the logits generation samples from. */
+void trit_context_set_exact_logits(trit_context *context, int exact);
 /* Evaluates tokens[0..n) after what the context holds. `logits`, if not
  * NULL, receives float32 logits [n][vocab]. */
 trit_status trit_eval(trit_context *context, const int32_t *tokens, size_t n,

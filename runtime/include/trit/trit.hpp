@@ -96,6 +96,10 @@ public:
   Context &operator=(const Context &) = delete;
 
   int64_t position() const { return trit_context_position(handle); }
+  /// Every logit from the exact table (trit_context_set_exact_logits).
+  void setExactLogits(bool exact) {
+    trit_context_set_exact_logits(handle, exact);
+  }
   /// Evaluates `tokens`; `logits` receives [tokens.size()][vocab].
   trit_status eval(const std::vector<int32_t> &tokens,
                    std::vector<float> *logits, std::string *error) {

@@ -14,6 +14,7 @@
 
 #include "trit/Compiler/EnumOption.h"
 #include "trit/Dialect/TritAttrs.h"
+#include "trit/layouts.h"
 
 #include <cstdint>
 #include <optional>
@@ -46,7 +47,8 @@ inline constexpr int64_t kDefaultMaxTokens = 64;
 /// With prompt-lut, a call's tables and weight decoding serve twice the
 /// tokens.
 inline constexpr int64_t kPromptLutMaxTokens = 128;
-inline constexpr int64_t kDefaultRerankCandidates = 1024;
+inline constexpr int64_t kDefaultRerankCandidates =
+    TRIT_RERANK_DEFAULT_CANDIDATES;
 /// How many of its error's estimated standard deviations a reranking
 /// head's estimate must stay below the best exact logit for its row to be
 /// left estimated (0: no check).
