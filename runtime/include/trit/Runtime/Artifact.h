@@ -61,6 +61,9 @@ public:
 private:
   Artifact() = default;
   Error map();
+  /// Maps a container that the loader mapped with the program again, from
+  /// the program's file (see Artifact.cpp); false when it cannot.
+  bool remapBuiltIn(const uint8_t *container, size_t containerSize);
   /// Checks the container at data/size; `linked` supplies the code when the
   /// model is linked into the program.
   Error load(const ArtifactOpenOptions &options,
@@ -70,6 +73,9 @@ private:
   const uint8_t *data = nullptr;
   size_t size = 0;
   bool mapped = false;
+  /// The mapping when it starts before `data` (a page-aligned file offset).
+  void *mapBase = nullptr;
+  size_t mapLength = 0;
   const artifact::Artifact *header = nullptr;
   void *library = nullptr;
   CompiledModelInfo info;
