@@ -185,11 +185,52 @@ uint16_t floatToHalf(float f) {
   return sign | half;
 }
 
+/// The header of a ternary-rows block (its scales and error statistics,
+/// see the check in kernels/src/ops_template.h) as it is filled row by
+/// row: [rows] scale, [rows] a = |d| / sqrt(cols), [rows] b = |estimate
+/// row| / sqrt(cols), then [cols] c, each column's mean share of the rows'
+/// residual energy (d = w - estimate row).
+struct TernaryRowsHeader {
+  float *values;
+  size_t rows, cols;
+  std::vector<double> columnEnergy;
+  size_t rowsWithResidual = 0;
+
+  TernaryRowsHeader(uint8_t *at, size_t rows, size_t cols)
+      : values(reinterpret_cast<float *>(at)), rows(rows), cols(cols),
+        columnEnergy(cols, 0.0) {}
+
+  void addRow(size_t r, float scale, const double *residual,
+              double estimateEnergy) {
+    double energy = 0;
+    for (size_t k = 0; k < cols; ++k)
+      energy += residual[k] * residual[k];
+    values[r] = scale;
+    values[rows + r] = float(std::sqrt(energy / double(cols)));
+    values[2 * rows + r] = float(std::sqrt(estimateEnergy / double(cols)));
+    if (energy > 0) {
+      ++rowsWithResidual;
+      for (size_t k = 0; k < cols; ++k)
+        columnEnergy[k] += residual[k] * residual[k] * double(cols) / energy;
+    }
+  }
+
+  void finish() {
+    for (size_t k = 0; k < cols; ++k)
+      values[3 * rows + k] =
+          rowsWithResidual ? float(columnEnergy[k] / double(rowsWithResidual))
+                           : 1.0f;
+  }
+};
+
 /// A reranking head's estimate (ternary_rows_<packing>): [rows] f32
-/// scales, the estimate's error statistics ([rows] a, [rows] b, [cols] c;
-/// see the check in kernels/src/ops_template.h), 64-byte aligned, then
-/// each row ternarized (ternarizeRow) and packed as I2_S, T3X5 or T3X5 with
-/// rows in lanes (the rows padded with zeros to superblocks of 64).
+/// scales and the estimate's error statistics (TernaryRowsHeader),
+/// 64-byte aligned, then each row ternarized (ternarizeRow) and packed as
+/// I2_S, T3X5 or T3X5 with rows in lanes (the rows padded with zeros to
+/// superblocks of 64); then, 64-byte aligned, the residual block: what
+/// the ternary rows leave out ternarized again, with a header of its own
+/// and row-major T3X5 codes, which the check reads for the rows the first
+/// estimate cannot rule out.
 Expected<ArrayRef<uint8_t>> packTernaryRows(const Weight &weight,
                                             WeightLayout layout,
                                             std::vector<uint8_t> &storage) {
@@ -205,41 +246,43 @@ Expected<ArrayRef<uint8_t>> packTernaryRows(const Weight &weight,
   size_t rows = weight.shape[0], cols = weight.shape[1];
   size_t rowBytes = t3x5 ? trit_t3x5_row_bytes(cols) : cols / 4;
   size_t codesAt = trit_ternary_rows_codes_offset(rows, cols);
+  size_t residualAt = trit_ternary_rows_residual_offset(
+      static_cast<trit_weight_layout>(layout), rows, cols);
+  size_t residualCodesAt = residualAt + codesAt;
   size_t superblocks = (rows + 63) / 64;
   storage.assign(getBytes(layout, rows, cols), 0);
-  auto stat = [&](size_t index) {
-    return reinterpret_cast<float *>(storage.data()) + index;
-  };
-  std::vector<float> row(cols);
+  TernaryRowsHeader first(storage.data(), rows, cols);
+  TernaryRowsHeader second(storage.data() + residualAt, rows, cols);
+  std::vector<float> row(cols), residual(cols);
+  std::vector<double> d(cols);
   std::vector<int8_t> ternary(lanes ? superblocks * 64 * cols : cols);
-  // Each column's share of the residuals' energy, summed over rows that
-  // have any (a row's residual scaled to mean square 1).
-  std::vector<double> columnEnergy(cols, 0.0);
-  size_t rowsWithResidual = 0;
+  std::vector<int8_t> ternary2(cols);
   for (size_t r = 0; r < rows; ++r) {
     for (size_t k = 0; k < cols; ++k)
       row[k] = loadFloatElement(weight, r * cols + k);
     int8_t *t = ternary.data() + (lanes ? r * cols : 0);
     float scale = ternarizeRow(row.data(), cols, t);
-    // The residual d = w - scale t, and the row's statistics a = |d| /
-    // sqrt(cols), b = scale sqrt(nonzeros / cols).
-    double energy = 0;
     size_t nonzeros = 0;
     for (size_t k = 0; k < cols; ++k) {
-      double d = double(row[k]) - double(scale) * t[k];
-      row[k] = float(d);
-      energy += d * d;
+      d[k] = double(row[k]) - double(scale) * t[k];
+      residual[k] = float(d[k]);
       nonzeros += t[k] != 0;
     }
-    *stat(r) = scale;
-    *stat(rows + r) = float(std::sqrt(energy / double(cols)));
-    *stat(2 * rows + r) =
-        float(scale * std::sqrt(double(nonzeros) / double(cols)));
-    if (energy > 0) {
-      ++rowsWithResidual;
-      for (size_t k = 0; k < cols; ++k)
-        columnEnergy[k] += double(row[k]) * row[k] * double(cols) / energy;
+    first.addRow(r, scale, d.data(),
+                 double(scale) * scale * double(nonzeros));
+    // The residual, ternarized again; its estimate row is scale t +
+    // scale2 t2.
+    float scale2 = ternarizeRow(residual.data(), cols, ternary2.data());
+    double estimateEnergy = 0;
+    for (size_t k = 0; k < cols; ++k) {
+      double e = double(scale) * t[k] + double(scale2) * ternary2[k];
+      d[k] = double(row[k]) - e;
+      estimateEnergy += e * e;
     }
+    second.addRow(r, scale2, d.data(), estimateEnergy);
+    packT3X5Values(ternary2.data(), 1, cols,
+                   storage.data() + residualCodesAt +
+                       r * trit_t3x5_row_bytes(cols));
     uint8_t *codes = storage.data() + codesAt + r * rowBytes;
     if (lanes)
       continue;
@@ -248,10 +291,8 @@ Expected<ArrayRef<uint8_t>> packTernaryRows(const Weight &weight,
     else
       packI2SValues(t, cols, codes);
   }
-  for (size_t k = 0; k < cols; ++k)
-    *stat(3 * rows + k) =
-        rowsWithResidual ? float(columnEnergy[k] / double(rowsWithResidual))
-                         : 1.0f;
+  first.finish();
+  second.finish();
   if (lanes)
     packT3X5x64Values(ternary.data(), superblocks * 64, cols,
                       storage.data() + codesAt);

@@ -1403,63 +1403,132 @@ static float TRIT_CAT(lm_head_exact_list_,
   return best;
 }
 
-/* The check of token t (see above): computes exactly every row outside
- * the `selected` candidates (in row order) whose estimate + margin sigma
- * reaches the best exact logit, in batches of TRIT_RERANK_CHECK_BATCH rows
- * (`batch`); each batch's logits raise the bar for the rest. */
-static void TRIT_CAT(lm_head_check_,
-                     TRIT_ISA)(const trit_exec_context *ctx,
-                               const TRIT_CAT(lm_head_args_, TRIT_ISA) * head,
-                               const float *stats, const int8_t *q,
-                               float q_scale, float margin,
-                               const int32_t *candidates, int64_t selected,
-                               int32_t *batch, int64_t t, float best) {
-  int64_t dim = head->dim, vocab = head->vocab;
-  const float *a = stats, *b = stats + vocab, *c = stats + 2 * vocab;
-  const float *x = head->x + t * dim;
-  /* X and E of this token, in double: they scale every row's sigma. */
+/* A token's margin x sigma factors for a block of ternary rows whose
+ * header (layouts.h) is `header`: margin X and margin E. */
+static void TRIT_CAT(rerank_spreads_, TRIT_ISA)(const float *header,
+                                                int64_t vocab, int64_t dim,
+                                                const float *x,
+                                                const int8_t *q, float q_scale,
+                                                float margin, float *spreads) {
+  const float *c = header + 3 * vocab;
+  /* In double: they scale every row's sigma. */
   double xx = 0.0, ee = 0.0;
   for (int64_t j = 0; j < dim; ++j) {
     double e = (double)x[j] - (double)q[j] / (double)q_scale;
     xx += (double)c[j] * (double)x[j] * (double)x[j];
     ee += e * e;
   }
-  float spread_x = margin * (float)__builtin_sqrt(xx),
-        spread_e = margin * (float)__builtin_sqrt(ee);
+  spreads[0] = margin * (float)__builtin_sqrt(xx);
+  spreads[1] = margin * (float)__builtin_sqrt(ee);
+}
+
+typedef struct TRIT_CAT(rerank_residual_args_, TRIT_ISA) {
+  const float *header; /* the residual block's */
+  const uint8_t *codes;
+  const int8_t *q;
+  int64_t dim, vocab;
+  int32_t q_sum;
+  float q_scale;
+  const int32_t *rows;
+  const float *first; /* the first estimates, [vocab] */
+  float *refined;     /* [count] */
+} TRIT_CAT(rerank_residual_args_, TRIT_ISA);
+
+/* The listed rows' estimates refined by the residual block: first +
+ * scale2 * (t2 . q) / q_scale, by the T3X5 row dots. */
+static void TRIT_CAT(rerank_refine_rows_, TRIT_ISA)(void *closure,
+                                                    int64_t begin,
+                                                    int64_t end) {
+  const TRIT_CAT(rerank_residual_args_, TRIT_ISA) *a = closure;
+  for (int64_t i = begin; i < end; ++i) {
+    int64_t r = a->rows[i];
+    int32_t dot;
+    TRIT_KERNEL(t3x5_dot_rows)(a->codes,
+                               a->q, a->dim, r, r + 1, &dot);
+    a->refined[i] = a->first[r] + trit_bitlinear_output(dot, a->q_sum,
+                                                        a->q_scale,
+                                                        a->header[r]);
+  }
+}
+
+/* The check of token t (see above), in two steps. Every row outside the
+ * `selected` candidates (in row order) whose first estimate + margin
+ * sigma reaches the best exact logit is listed, TRIT_RERANK_CHECK_BATCH
+ * at a time (`batch`); a batch's estimates are refined with the residual
+ * block (what the first ternary rows leave out, ternarized again: a
+ * smaller error and sigma), and the rows whose refined estimate + margin
+ * sigma still reaches the best are computed exactly, each batch raising
+ * the bar for the rest. */
+static void TRIT_CAT(lm_head_check_, TRIT_ISA)(
+    const trit_exec_context *ctx, const TRIT_CAT(lm_head_args_, TRIT_ISA) *head,
+    const float *stats, const uint8_t *residual, const int8_t *q,
+    float q_scale, int32_t q_sum, float margin, const int32_t *candidates,
+    int64_t selected, int32_t *batch, float *refined, int64_t t, float best) {
+  int64_t dim = head->dim, vocab = head->vocab;
+  const float *a = stats + vocab, *b = stats + 2 * vocab;
+  const float *header2 = (const float *)residual;
+  const float *a2 = header2 + vocab, *b2 = header2 + 2 * vocab;
+  const float *x = head->x + t * dim;
+  float spread[2], spread2[2];
+  TRIT_CAT(rerank_spreads_, TRIT_ISA)(stats, vocab, dim, x, q, q_scale, margin,
+                                      spread);
+  TRIT_CAT(rerank_spreads_, TRIT_ISA)(header2, vocab, dim, x, q, q_scale,
+                                      margin, spread2);
   const float *logits = head->out + t * vocab;
+  TRIT_CAT(rerank_residual_args_, TRIT_ISA)
+  refine = {header2,
+            residual + trit_ternary_rows_codes_offset(vocab, dim),
+            q,
+            dim,
+            vocab,
+            q_sum,
+            q_scale,
+            batch,
+            logits,
+            refined};
   int64_t next = 0, count = 0;
-  /* A mask of 64 rows' tests at a time (vectorized), then the few rows
-   * that pass, less the candidates (already exact). */
   for (int64_t r0 = 0; r0 < vocab; r0 += 64) {
+    /* A mask of 64 rows' tests at a time (vectorized), then the few rows
+     * that pass, less the candidates (already exact). */
     int64_t width = vocab - r0 < 64 ? vocab - r0 : 64;
     uint64_t pass = 0;
     for (int64_t i = 0; i < width; ++i)
-      pass |= (uint64_t)(logits[r0 + i] +
-                             (a[r0 + i] * spread_x + b[r0 + i] * spread_e) >=
-                         best)
+      /* Written so that a NaN bound (a damaged copy) passes. */
+      pass |= (uint64_t)!(logits[r0 + i] +
+                              (a[r0 + i] * spread[0] + b[r0 + i] * spread[1]) <
+                          best)
               << i;
     for (; pass; pass &= pass - 1) {
       int64_t r = r0 + __builtin_ctzll(pass);
       while (next < selected && candidates[next] < r)
         ++next;
-      if (next < selected && candidates[next] == r)
-        continue;
-      batch[count++] = (int32_t)r;
-      if (count == TRIT_RERANK_CHECK_BATCH) {
-        best = TRIT_CAT(lm_head_exact_list_, TRIT_ISA)(ctx, head, batch, count,
-                                                       t, best);
-        count = 0;
-      }
+      if (!(next < selected && candidates[next] == r))
+        batch[count++] = (int32_t)r;
     }
+    int last = r0 + 64 >= vocab;
+    if ((!last && count + 64 <= TRIT_RERANK_CHECK_BATCH) || !count)
+      continue;
+    /* A full batch (or the last): refine, keep the rows that may still
+     * beat the best, compute those exactly. */
+    trit_parallel_for(ctx, TRIT_CAT(rerank_refine_rows_, TRIT_ISA), &refine, 0,
+                      count, 64);
+    int64_t kept = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t r = batch[i];
+      if (!(refined[i] + (a2[r] * spread2[0] + b2[r] * spread2[1]) < best))
+        batch[kept++] = (int32_t)r;
+    }
+    if (kept)
+      best = TRIT_CAT(lm_head_exact_list_, TRIT_ISA)(ctx, head, batch, kept, t,
+                                                     best);
+    count = 0;
   }
-  if (count)
-    TRIT_CAT(lm_head_exact_list_, TRIT_ISA)(ctx, head, batch, count, t, best);
 }
 
 /* The scratch: the input rounded for the exact table [n][dim] f32, its
  * int8 codes [n][dim], their scales and sums [n], then the histogram, the
- * candidate rows and the check's batch (the layout of the compiler's
- * getLMHeadScratchSize). */
+ * candidate rows, the check's batch and its refined estimates (the layout
+ * of the compiler's getLMHeadScratchSize). */
 void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
                              int64_t n, int64_t dim, const void *compact,
                              int32_t copy, const void *table, int32_t f16,
@@ -1477,12 +1546,20 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
   int32_t *hist = q_sums + ((n + 15) / 16) * 16;
   int32_t *rows = hist + TRIT_RERANK_BINS;
   int32_t *batch = rows + TRIT_RERANK_MAX_CANDIDATES;
+  float *refined = (float *)(batch + TRIT_RERANK_CHECK_BATCH);
   for (int64_t t = 0; t < n; ++t)
     q_scales[t] =
         trit_quantize_row_generic(x + t * dim, q + t * dim, dim, &q_sums[t]);
   const float *row_scales = compact;
   const uint8_t *codes =
       (const uint8_t *)compact + trit_ternary_rows_codes_offset(vocab, dim);
+  const uint8_t *residual =
+      (const uint8_t *)compact +
+      trit_ternary_rows_residual_offset(
+          copy == TRIT_RERANK_COPY_I2_S       ? TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_I2_S
+          : copy == TRIT_RERANK_COPY_T3X5_X64 ? TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5_X64
+                                              : TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5,
+          vocab, dim);
   TRIT_CAT(lm_head_ternary_args_, TRIT_ISA)
   estimate = {{codes, q, q_scales, q_sums, out, n, 0.0f, row_scales, 0},
               dim,
@@ -1505,9 +1582,9 @@ void TRIT_OP(lm_head_rerank)(const trit_exec_context *ctx, const float *x,
     float best = TRIT_CAT(lm_head_exact_list_, TRIT_ISA)(
         ctx, &head, rows, selected, t, -__builtin_inff());
     if (margin > 0.0f)
-      TRIT_CAT(lm_head_check_, TRIT_ISA)
-      (ctx, &head, row_scales + vocab, q + t * dim, q_scales[t], margin, rows,
-       selected, batch, t, best);
+      TRIT_CAT(lm_head_check_, TRIT_ISA)(
+          ctx, &head, row_scales, residual, q + t * dim, q_scales[t],
+          q_sums[t], margin, rows, selected, batch, refined, t, best);
   }
 }
 #undef TRIT_ATTENTION_DOT16

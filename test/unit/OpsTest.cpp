@@ -821,43 +821,64 @@ TEST(Ops, RerankHeadCheckRecomputesRowsThatMayBeatTheCandidates) {
     table[i] = halfBits(values[i]);
     w[i] = float(static_cast<_Float16>(values[i]));
   }
-  // The copy: sign(w) where |w| > 0.03 with the kept weights' mean as
-  // scale, except row 7 (all zero); its statistics as layouts.h defines
-  // them.
-  std::vector<int8_t> ternary(vocab * dim, 0);
-  std::vector<float> header(3 * vocab + dim, 0.0f);
-  std::vector<double> energyShare(dim, 0.0);
-  for (int64_t r = 0; r < vocab; ++r) {
-    double kept = 0, count = 0;
-    for (int64_t k = 0; k < dim && r != winner; ++k)
-      if (std::fabs(w[r * dim + k]) > 0.03f) {
-        ternary[r * dim + k] = w[r * dim + k] > 0 ? 1 : -1;
-        kept += std::fabs(w[r * dim + k]);
-        count += 1;
+  // The copy as layouts.h describes it: ternary rows of w (sign where
+  // |w| > 0.75 mean |w|, the kept weights' mean as scale; row 7 all zero)
+  // and a residual block, the same of what they leave out; each block's
+  // header holds its scales and error statistics.
+  struct Block {
+    std::vector<int8_t> codes;
+    std::vector<float> header;
+  };
+  std::vector<double> target(w.begin(), w.end()), estimate(vocab * dim, 0.0);
+  auto makeBlock = [&](bool skipWinner) {
+    Block block{std::vector<int8_t>(vocab * dim, 0),
+                std::vector<float>(3 * vocab + dim, 0.0f)};
+    std::vector<double> share(dim, 0.0);
+    for (int64_t r = 0; r < vocab; ++r) {
+      double mean = 0, kept = 0, count = 0;
+      for (int64_t k = 0; k < dim; ++k)
+        mean += std::fabs(target[r * dim + k]) / dim;
+      for (int64_t k = 0; k < dim && !(skipWinner && r == winner); ++k)
+        if (std::fabs(target[r * dim + k]) > 0.75 * mean) {
+          block.codes[r * dim + k] = target[r * dim + k] > 0 ? 1 : -1;
+          kept += std::fabs(target[r * dim + k]);
+          count += 1;
+        }
+      float scale = count ? float(kept / count) : 0.0f;
+      double energy = 0, estimateEnergy = 0;
+      for (int64_t k = 0; k < dim; ++k) {
+        target[r * dim + k] -= double(scale) * block.codes[r * dim + k];
+        estimate[r * dim + k] += double(scale) * block.codes[r * dim + k];
+        energy += target[r * dim + k] * target[r * dim + k];
+        estimateEnergy += estimate[r * dim + k] * estimate[r * dim + k];
       }
-    float scale = count ? float(kept / count) : 0.0f;
-    double energy = 0;
-    for (int64_t k = 0; k < dim; ++k) {
-      double d = w[r * dim + k] - double(scale) * ternary[r * dim + k];
-      energy += d * d;
+      for (int64_t k = 0; k < dim && energy > 0; ++k)
+        share[k] += target[r * dim + k] * target[r * dim + k] * dim / energy /
+                    vocab;
+      block.header[r] = scale;
+      block.header[vocab + r] = float(std::sqrt(energy / dim));
+      block.header[2 * vocab + r] = float(std::sqrt(estimateEnergy / dim));
     }
-    for (int64_t k = 0; k < dim; ++k) {
-      double d = w[r * dim + k] - double(scale) * ternary[r * dim + k];
-      energyShare[k] += d * d * dim / energy / vocab;
-    }
-    header[r] = scale;
-    header[vocab + r] = float(std::sqrt(energy / dim));
-    header[2 * vocab + r] = float(scale * std::sqrt(count / dim));
-  }
-  for (int64_t k = 0; k < dim; ++k)
-    header[3 * vocab + k] = float(energyShare[k]);
-  std::vector<uint8_t> packed = trit::test::packT3X5(ternary, vocab, dim);
+    for (int64_t k = 0; k < dim; ++k)
+      block.header[3 * vocab + k] = float(share[k]);
+    return block;
+  };
+  Block first = makeBlock(true), second = makeBlock(false);
   size_t codesAt = trit_ternary_rows_codes_offset(vocab, dim);
-  std::vector<uint8_t> compact(codesAt + packed.size());
-  std::memcpy(compact.data(), header.data(), header.size() * 4);
-  std::memcpy(compact.data() + codesAt, packed.data(), packed.size());
+  size_t residualAt = trit_ternary_rows_residual_offset(
+      TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5, vocab, dim);
+  std::vector<uint8_t> compact(trit_weight_layout_bytes(
+      TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5, vocab, dim));
+  for (auto [block, at] : {std::pair{&first, size_t(0)},
+                           std::pair{&second, residualAt}}) {
+    std::vector<uint8_t> packed = trit::test::packT3X5(block->codes, vocab, dim);
+    std::memcpy(compact.data() + at, block->header.data(),
+                block->header.size() * 4);
+    std::memcpy(compact.data() + at + codesAt, packed.data(), packed.size());
+  }
 
-  std::vector<uint8_t> scratch(n * dim * 5 + 1024 + (4096 + 8192 + 8192) * 4);
+  std::vector<uint8_t> scratch(n * dim * 5 + 1024 +
+                               (4096 + 8192 + 2 * 8192) * 4);
   for (const OpsVariant &v : variants()) {
     if (!v.supported)
       continue;
@@ -875,8 +896,10 @@ TEST(Ops, RerankHeadCheckRecomputesRowsThatMayBeatTheCandidates) {
                    vocab, 1, 0.0f, scratch.data(), unchecked.data());
     for (int64_t t = 0; t < n; ++t)
       EXPECT_EQ(unchecked[t * vocab + winner], 0.0f) << v.name;
-    // Checked: row 7 is recomputed, and so is every row whose estimate +
-    // 8 sigma reaches the highest exact logit.
+    // Checked: row 7 is recomputed (its residual block row carries it),
+    // and so is every row whose first estimate + 8 sigma and refined
+    // estimate + 8 sigma (the residual block's) reach the highest exact
+    // logit.
     std::vector<float> out(n * vocab);
     v.lmHeadRerank(&ctx, x.data(), n, dim, compact.data(), 1, table.data(), 1,
                    vocab, 1, 8.0f, scratch.data(), out.data());
@@ -886,11 +909,15 @@ TEST(Ops, RerankHeadCheckRecomputesRowsThatMayBeatTheCandidates) {
       int32_t sum;
       float qs =
           trit_quantize_row_generic(x.data() + t * dim, q.data(), dim, &sum);
-      double xx = 0, ee = 0;
-      for (int64_t k = 0; k < dim; ++k) {
-        xx += header[3 * vocab + k] * double(xt[k]) * xt[k];
-        ee += (xt[k] - q[k] / double(qs)) * (xt[k] - q[k] / double(qs));
-      }
+      auto sigmas = [&](const Block &block, int64_t r) {
+        double xx = 0, ee = 0;
+        for (int64_t k = 0; k < dim; ++k) {
+          xx += block.header[3 * vocab + k] * double(xt[k]) * xt[k];
+          ee += (xt[k] - q[k] / double(qs)) * (xt[k] - q[k] / double(qs));
+        }
+        return 8.0 * (block.header[vocab + r] * std::sqrt(xx) +
+                      block.header[2 * vocab + r] * std::sqrt(ee));
+      };
       float best = exact[t * vocab + winner];
       EXPECT_EQ(out[t * vocab + winner], best) << v.name;
       int64_t recomputed = 0;
@@ -898,10 +925,14 @@ TEST(Ops, RerankHeadCheckRecomputesRowsThatMayBeatTheCandidates) {
         float got = out[t * vocab + r], want = exact[t * vocab + r];
         EXPECT_TRUE(got == unchecked[t * vocab + r] || got == want)
             << v.name << " row " << r;
-        double bound = unchecked[t * vocab + r] +
-                       8.0 * (header[vocab + r] * std::sqrt(xx) +
-                              header[2 * vocab + r] * std::sqrt(ee));
-        if (bound > best * 1.001 + 1e-3)
+        double dot = 0;
+        for (int64_t k = 0; k < dim; ++k)
+          dot += second.codes[r * dim + k] * q[k];
+        double refined =
+            unchecked[t * vocab + r] + dot / qs * second.header[r];
+        double high = best * 1.001 + 1e-3;
+        if (unchecked[t * vocab + r] + sigmas(first, r) > high &&
+            refined + sigmas(second, r) > high)
           EXPECT_EQ(got, want) << v.name << " row " << r;
         recomputed += got == want;
       }

@@ -134,6 +134,11 @@ TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
   weight.data = llvm::ArrayRef<uint8_t>(
       reinterpret_cast<const uint8_t *>(values.data()), values.size() * 4);
   size_t codesAt = trit_ternary_rows_codes_offset(3, cols);
+  // What the ternary rows leave out, ternarized: row 0's +-0.1.
+  std::vector<int8_t> expectedResidual(3 * cols, 0);
+  for (int64_t k = 0; k < cols; ++k)
+    if (k % 4 >= 2)
+      expectedResidual[k] = k % 2 ? -1 : 1;
   for (bool t3x5 : {true, false}) {
     std::vector<uint8_t> storage;
     auto bytes = trit::packWeight(
@@ -144,7 +149,10 @@ TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
     // Three f32 scales, the error statistics (3 a, 3 b, 384 c) padded to
     // 64 bytes, then the packed rows.
     ASSERT_EQ(codesAt, 1600u);
-    ASSERT_EQ(bytes->size(), codesAt + codes.size());
+    size_t residualAt = (codesAt + codes.size() + 63) / 64 * 64;
+    std::vector<uint8_t> residualCodes =
+        trit::test::packT3X5(expectedResidual, 3, cols);
+    ASSERT_EQ(bytes->size(), residualAt + codesAt + residualCodes.size());
     std::vector<float> header(3 * 3 + cols);
     std::memcpy(header.data(), bytes->data(), header.size() * 4);
     EXPECT_EQ(header[0], 2.0f);
@@ -166,6 +174,23 @@ TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
     EXPECT_EQ(0,
               std::memcmp(bytes->data() + codesAt, codes.data(), codes.size()))
         << (t3x5 ? "t3x5" : "i2_s");
+    // The residual block: row 0's left-out +-0.1 ternarized exactly (scale
+    // 0.1, nothing left: a = 0, b = |2 t + 0.1 t2| / sqrt(cols)); rows 1
+    // and 2 leave nothing out. No residual energy anywhere: c = 1.
+    std::vector<float> residual(3 * 3 + cols);
+    std::memcpy(residual.data(), bytes->data() + residualAt,
+                residual.size() * 4);
+    EXPECT_FLOAT_EQ(residual[0], 0.1f);
+    EXPECT_EQ(residual[1], 0.0f);
+    EXPECT_EQ(residual[2], 0.0f);
+    for (int r = 0; r < 3; ++r)
+      EXPECT_EQ(residual[3 + r], 0.0f) << r;
+    EXPECT_FLOAT_EQ(residual[6], std::sqrt((192 * 4.0f + 192 * 0.01f) / cols));
+    EXPECT_FLOAT_EQ(residual[8], 0.5f);
+    for (int64_t k = 0; k < cols; ++k)
+      EXPECT_EQ(residual[9 + k], 1.0f) << k;
+    EXPECT_EQ(0, std::memcmp(bytes->data() + residualAt + codesAt,
+                             residualCodes.data(), residualCodes.size()));
   }
   // Rows in lanes: the three rows padded to a superblock of 64.
   {
@@ -176,7 +201,9 @@ TEST(WeightBytes, TernaryRowsKeepTheLargeWeightsWithTheirMeanAsScale) {
     std::vector<int8_t> padded(expected);
     padded.resize(64 * cols, 0);
     std::vector<uint8_t> codes = trit::test::packT3X5x64(padded, 64, cols);
-    ASSERT_EQ(bytes->size(), codesAt + codes.size());
+    size_t residualAt = (codesAt + codes.size() + 63) / 64 * 64;
+    ASSERT_EQ(bytes->size(), residualAt + codesAt +
+                                 3 * size_t(trit_t3x5_row_bytes(cols)));
     float scales[3];
     std::memcpy(scales, bytes->data(), 12);
     EXPECT_EQ(scales[0], 2.0f);

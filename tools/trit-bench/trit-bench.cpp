@@ -207,7 +207,17 @@ int main(int argc, char **argv) {
   }
   for (const auto *w : *(*artifact)->getHeader().weights()) {
     trit_weight_layout layout = getLayout(w);
-    if (!(compactHead && layout == TRIT_WEIGHT_LAYOUT_F16))
+    bool ternaryRows = layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_I2_S ||
+                       layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5 ||
+                       layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5_X64;
+    if (ternaryRows && w->size() == uint64_t(trit_weight_layout_bytes(
+                                        layout, model->vocab_size(),
+                                        model->hidden_size())))
+      // A reranking head's copy: its residual block is read only for the
+      // rows the check flags.
+      weightBytes += trit_ternary_rows_residual_offset(
+          layout, model->vocab_size(), model->hidden_size());
+    else if (!(compactHead && layout == TRIT_WEIGHT_LAYOUT_F16))
       weightBytes += w->size();
     else if (w->name() && model->vocab_size() > 0)
       weightBytes += double(w->size()) / double(model->vocab_size()) *

@@ -60,7 +60,8 @@ enum trit_weight_role {
    * ([rows] a, [rows] b, [cols] c: ops_template.h's check), then at           \
    * trit_ternary_rows_codes_offset the rows ternarized and packed as I2_S,    \
    * T3X5 or T3X5 with rows in lanes (rows padded with zeros to superblocks    \
-   * of 64). */                                                                \
+   * of 64); then at trit_ternary_rows_residual_offset what the rows           \
+   * leave out, ternarized again: the same header and T3X5 rows. */            \
   X(TERNARY_ROWS_I2_S, "ternary_rows_i2_s", HEAD_COPY, 128, 1)                 \
   X(TERNARY_ROWS_T3X5, "ternary_rows_t3x5", HEAD_COPY, 64, 1)                  \
   X(TERNARY_ROWS_T3X5_X64, "ternary_rows_t3x5_x64", HEAD_COPY, 64, 1)        \
@@ -186,6 +187,25 @@ static inline int64_t trit_ternary_rows_codes_offset(int64_t rows,
   return trit_head_copy_codes_offset(3 * rows + cols);
 }
 
+/* A reranking head's copy: where its residual block begins (64-byte
+ * aligned after the codes), and the block's bytes (its own scales and
+ * statistics, then rows of row-major T3X5). */
+static inline int64_t
+trit_ternary_rows_residual_offset(enum trit_weight_layout layout, int64_t rows,
+                                  int64_t cols) {
+  int64_t codes =
+      layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_I2_S ? rows * cols / 4
+      : layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5
+          ? rows * trit_t3x5_row_bytes(cols)
+          : (rows + 63) / 64 * trit_t3x5x64_superblock_bytes(cols);
+  return (trit_ternary_rows_codes_offset(rows, cols) + codes + 63) / 64 * 64;
+}
+static inline int64_t trit_ternary_rows_residual_bytes(int64_t rows,
+                                                       int64_t cols) {
+  return trit_ternary_rows_codes_offset(rows, cols) +
+         rows * trit_t3x5_row_bytes(cols);
+}
+
 /* Bytes of a rows x cols weight in `layout` (of the column and row
  * multiples the layout holds). */
 static inline int64_t trit_weight_layout_bytes(enum trit_weight_layout layout,
@@ -206,13 +226,10 @@ static inline int64_t trit_weight_layout_bytes(enum trit_weight_layout layout,
   case TRIT_WEIGHT_LAYOUT_Q4_BLOCKS:
     return trit_head_copy_codes_offset(rows * (cols / 128)) + rows * cols / 2;
   case TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_I2_S:
-    return trit_ternary_rows_codes_offset(rows, cols) + rows * cols / 4;
   case TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5:
-    return trit_ternary_rows_codes_offset(rows, cols) +
-           rows * trit_t3x5_row_bytes(cols);
   case TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5_X64:
-    return trit_ternary_rows_codes_offset(rows, cols) +
-           (rows + 63) / 64 * trit_t3x5x64_superblock_bytes(cols);
+    return trit_ternary_rows_residual_offset(layout, rows, cols) +
+           trit_ternary_rows_residual_bytes(rows, cols);
   case TRIT_WEIGHT_LAYOUT_T2G64_X16:
     return (rows + 15) / 16 * trit_t2g_superblock_bytes(cols, 64);
   case TRIT_WEIGHT_LAYOUT_T2G128_X16:

@@ -57,7 +57,8 @@ SmallVector<int64_t> getScratchSizes(Operation *op, int64_t maxTokens,
                                      int64_t maxContext);
 
 /// The most candidates lm-head=rerank recomputes per token, the rows its
-/// check recomputes per batch, and its histogram's bins:
+/// check looks at per batch (their numbers and refined estimates), and its
+/// histogram's bins:
 /// TRIT_RERANK_MAX_CANDIDATES, TRIT_RERANK_CHECK_BATCH and TRIT_RERANK_BINS
 /// of kernels/src/ops_template.h, whose scratch layout getLMHeadScratchSize
 /// follows.
@@ -69,7 +70,7 @@ inline constexpr int64_t kRerankBins = 4096;
 inline int64_t getLMHeadScratchSize(int64_t rows, int64_t cols) {
   return alignArenaSize(rows * cols * 4) + alignArenaSize(rows * cols) +
          2 * alignArenaSize(rows * 4) +
-         (kRerankBins + kMaxRerankCandidates + kRerankCheckBatch) * 4;
+         (kRerankBins + kMaxRerankCandidates + 2 * kRerankCheckBatch) * 4;
 }
 
 /// Floats of attention scratch per head: room for a block of
