@@ -713,6 +713,14 @@ TEST(Ops, FourBitHeadFollowsItsDefinitionOnEveryInstructionSet) {
   }
 }
 
+/// Scratch of lm_head_rerank for n tokens (the layout of the compiler's
+/// getLMHeadScratchSize, with room for alignment): the rounded input, its
+/// codes, scales and sums, the histogram, the candidates, and the check's
+/// batch with its refined estimates.
+size_t rerankScratchBytes(int64_t n, int64_t dim) {
+  return size_t(n * dim * 5 + 1024 + (4096 + 8192 + 2 * 8192) * 4);
+}
+
 TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
   const int64_t vocab = 301, dim = 384, n = 2;
   std::vector<float> x = randomFloats(n * dim, 1.0f, 41);
@@ -763,8 +771,7 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
       std::vector<float> exact(n * vocab), rounded(n * dim);
       v.lmHead(&ctx, x.data(), n, dim, table.data(), 1, vocab, rounded.data(),
                exact.data());
-      std::vector<uint8_t> scratch(n * dim * 5 + 1024 +
-                                   (4096 + 8192 + 8192) * 4);
+      std::vector<uint8_t> scratch(rerankScratchBytes(n, dim));
       for (int64_t candidates : {1, 17, 8192}) {
         // Margin 0: the candidates only, no check.
         std::vector<float> out(n * vocab);
@@ -877,8 +884,7 @@ TEST(Ops, RerankHeadCheckRecomputesRowsThatMayBeatTheCandidates) {
     std::memcpy(compact.data() + at + codesAt, packed.data(), packed.size());
   }
 
-  std::vector<uint8_t> scratch(n * dim * 5 + 1024 +
-                               (4096 + 8192 + 2 * 8192) * 4);
+  std::vector<uint8_t> scratch(rerankScratchBytes(n, dim));
   for (const OpsVariant &v : variants()) {
     if (!v.supported)
       continue;
