@@ -81,6 +81,12 @@ mlir::trit::getEnumOptionValues(LMHead) {
   return values;
 }
 
+std::string mlir::trit::formatRerankMargin(double margin) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", margin);
+  return text;
+}
+
 std::vector<std::string> PipelineOptions::getLoweringOptions() const {
   PipelineOptions defaults;
   std::vector<std::string> result;
@@ -94,11 +100,8 @@ std::vector<std::string> PipelineOptions::getLoweringOptions() const {
   // With its head, so readers need not know the default.
   if (lmHead == LMHead::Rerank || rerankCandidates != defaults.rerankCandidates)
     add("rerank-candidates", llvm::Twine(rerankCandidates));
-  if (lmHead == LMHead::Rerank || rerankMargin != defaults.rerankMargin) {
-    char margin[32];
-    std::snprintf(margin, sizeof margin, "%g", rerankMargin);
-    add("rerank-margin", margin);
-  }
+  if (lmHead == LMHead::Rerank || rerankMargin != defaults.rerankMargin)
+    add("rerank-margin", formatRerankMargin(rerankMargin));
   if (promptLut != defaults.promptLut)
     add("prompt-lut", promptLut ? "true" : "false");
   return result;

@@ -1403,23 +1403,27 @@ static float TRIT_CAT(lm_head_exact_list_,
   return best;
 }
 
-/* A token's margin x sigma factors for a block of ternary rows whose
- * header (layouts.h) is `header`: margin X and margin E. */
-static void TRIT_CAT(rerank_spreads_, TRIT_ISA)(const float *header,
-                                                int64_t vocab, int64_t dim,
+/* A token's margin x sigma factors for the copy's two blocks of ternary
+ * rows, whose column shares c are `c1` and `c2` (layouts.h): margin X of
+ * each and margin E, which they share. */
+static void TRIT_CAT(rerank_spreads_, TRIT_ISA)(const float *c1,
+                                                const float *c2, int64_t dim,
                                                 const float *x,
                                                 const int8_t *q, float q_scale,
-                                                float margin, float *spreads) {
-  const float *c = header + 3 * vocab;
+                                                float margin, float *spread1,
+                                                float *spread2) {
   /* In double: they scale every row's sigma. */
-  double xx = 0.0, ee = 0.0;
+  double xx1 = 0.0, xx2 = 0.0, ee = 0.0;
   for (int64_t j = 0; j < dim; ++j) {
     double e = (double)x[j] - (double)q[j] / (double)q_scale;
-    xx += (double)c[j] * (double)x[j] * (double)x[j];
+    double x2 = (double)x[j] * (double)x[j];
+    xx1 += (double)c1[j] * x2;
+    xx2 += (double)c2[j] * x2;
     ee += e * e;
   }
-  spreads[0] = margin * (float)__builtin_sqrt(xx);
-  spreads[1] = margin * (float)__builtin_sqrt(ee);
+  spread1[0] = margin * (float)__builtin_sqrt(xx1);
+  spread2[0] = margin * (float)__builtin_sqrt(xx2);
+  spread1[1] = spread2[1] = margin * (float)__builtin_sqrt(ee);
 }
 
 typedef struct TRIT_CAT(rerank_residual_args_, TRIT_ISA) {
@@ -1470,10 +1474,9 @@ static void TRIT_CAT(lm_head_check_, TRIT_ISA)(
   const float *a2 = header2 + vocab, *b2 = header2 + 2 * vocab;
   const float *x = head->x + t * dim;
   float spread[2], spread2[2];
-  TRIT_CAT(rerank_spreads_, TRIT_ISA)(stats, vocab, dim, x, q, q_scale, margin,
-                                      spread);
-  TRIT_CAT(rerank_spreads_, TRIT_ISA)(header2, vocab, dim, x, q, q_scale,
-                                      margin, spread2);
+  TRIT_CAT(rerank_spreads_, TRIT_ISA)(stats + 3 * vocab, header2 + 3 * vocab,
+                                      dim, x, q, q_scale, margin, spread,
+                                      spread2);
   const float *logits = head->out + t * vocab;
   TRIT_CAT(rerank_residual_args_, TRIT_ISA)
   refine = {header2,

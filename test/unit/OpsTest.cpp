@@ -721,6 +721,21 @@ size_t rerankScratchBytes(int64_t n, int64_t dim) {
   return size_t(n * dim * 5 + 1024 + (4096 + 8192 + 2 * 8192) * 4);
 }
 
+/// The exact f16 head's logits [n][vocab] for the reranking head's tests
+/// to compare with; `rounded` receives the input rounded to f16.
+std::vector<float> exactHeadLogits(const OpsVariant &v,
+                                   const std::vector<float> &x, int64_t n,
+                                   int64_t dim,
+                                   const std::vector<uint16_t> &table,
+                                   int64_t vocab, std::vector<float> &rounded) {
+  trit_exec_context ctx{};
+  std::vector<float> exact(n * vocab);
+  rounded.assign(n * dim, 0.0f);
+  v.lmHead(&ctx, x.data(), n, dim, table.data(), 1, vocab, rounded.data(),
+           exact.data());
+  return exact;
+}
+
 TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
   const int64_t vocab = 301, dim = 384, n = 2;
   std::vector<float> x = randomFloats(n * dim, 1.0f, 41);
@@ -768,9 +783,9 @@ TEST(Ops, RerankHeadRecomputesTheBestEstimatesExactly) {
       if (!v.supported)
         continue;
       trit_exec_context ctx{};
-      std::vector<float> exact(n * vocab), rounded(n * dim);
-      v.lmHead(&ctx, x.data(), n, dim, table.data(), 1, vocab, rounded.data(),
-               exact.data());
+      std::vector<float> rounded;
+      std::vector<float> exact =
+          exactHeadLogits(v, x, n, dim, table, vocab, rounded);
       std::vector<uint8_t> scratch(rerankScratchBytes(n, dim));
       for (int64_t candidates : {1, 17, 8192}) {
         // Margin 0: the candidates only, no check.
@@ -889,9 +904,9 @@ TEST(Ops, RerankHeadCheckRecomputesRowsThatMayBeatTheCandidates) {
     if (!v.supported)
       continue;
     trit_exec_context ctx{};
-    std::vector<float> exact(n * vocab), rounded(n * dim);
-    v.lmHead(&ctx, x.data(), n, dim, table.data(), 1, vocab, rounded.data(),
-             exact.data());
+    std::vector<float> rounded;
+    std::vector<float> exact =
+        exactHeadLogits(v, x, n, dim, table, vocab, rounded);
     for (int64_t t = 0; t < n; ++t)
       ASSERT_EQ(winner, std::max_element(exact.begin() + t * vocab,
                                          exact.begin() + (t + 1) * vocab) -

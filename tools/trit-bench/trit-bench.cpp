@@ -176,13 +176,13 @@ int main(int argc, char **argv) {
   // per token and are not counted.
   int64_t rerankRows = 0;
   for (const auto *w : *(*artifact)->getHeader().weights())
-    if (w->layout() && llvm::StringRef(w->layout()->str()).starts_with(
-                           "ternary_rows_")) {
+    if (trit_is_ternary_rows_layout(getLayout(w))) {
       rerankRows = TRIT_RERANK_DEFAULT_CANDIDATES;
       if (compileOptions.lookup("lm-head") != "rerank")
         compiledWith +=
             compiledWith.empty() ? "(lm-head=auto: rerank)"
                                  : " (lm-head=auto: rerank)";
+      break;
     }
   if (compileOptions.count("rerank-candidates"))
     llvm::StringRef(compileOptions.lookup("rerank-candidates"))
@@ -207,10 +207,7 @@ int main(int argc, char **argv) {
   }
   for (const auto *w : *(*artifact)->getHeader().weights()) {
     trit_weight_layout layout = getLayout(w);
-    bool ternaryRows = layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_I2_S ||
-                       layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5 ||
-                       layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5_X64;
-    if (ternaryRows && w->size() == uint64_t(trit_weight_layout_bytes(
+    if (trit_is_ternary_rows_layout(layout) && w->size() == uint64_t(trit_weight_layout_bytes(
                                         layout, model->vocab_size(),
                                         model->hidden_size())))
       // A reranking head's copy: its residual block is read only for the

@@ -180,6 +180,13 @@ static inline int64_t trit_head_copy_codes_offset(int64_t scales) {
  * otherwise (--rerank-candidates). */
 #define TRIT_RERANK_DEFAULT_CANDIDATES 1024
 
+/* Whether `layout` is a reranking head's ternary copy (TERNARY_ROWS_*). */
+static inline int trit_is_ternary_rows_layout(enum trit_weight_layout layout) {
+  return layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_I2_S ||
+         layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5 ||
+         layout == TRIT_WEIGHT_LAYOUT_TERNARY_ROWS_T3X5_X64;
+}
+
 /* Where the codes of a reranking head's ternary copy begin: after its
  * scales and error statistics, 3 rows + cols f32 values. */
 static inline int64_t trit_ternary_rows_codes_offset(int64_t rows,

@@ -56,6 +56,8 @@ inline constexpr double kDefaultRerankMargin = 8.0;
 /// lm-head=auto reranks float tables of at least this many rows (smaller
 /// ones cost little to read, and the candidates would be most of them).
 inline constexpr int64_t kAutoRerankMinRows = 16384;
+/// A rerank-margin as tritc's flag and diagnostics spell it (`8`, `6.5`).
+std::string formatRerankMargin(double margin);
 
 /// What the trit-optimize and trit-lower pipelines are built from.
 struct PipelineOptions {

@@ -19,8 +19,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
-#include <cstdio>
-
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITLOWERTOLLVM
 #include "trit/Compiler/Passes.h.inc"
@@ -241,9 +239,8 @@ void LowerToLLVMPass::runOnOperation() {
     return signalPassFailure();
   }
   if (!(rerankMargin >= 0 && rerankMargin <= 1000)) {
-    char margin[32];
-    std::snprintf(margin, sizeof margin, "%g", double(rerankMargin));
-    module.emitError() << "rerank-margin is " << margin
+    module.emitError() << "rerank-margin is "
+                       << formatRerankMargin(rerankMargin)
                        << "; expected 0 to 1000";
     return signalPassFailure();
   }
